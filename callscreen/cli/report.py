@@ -1,0 +1,12 @@
+"""`callscreen report`: harassment reports."""
+
+from __future__ import annotations
+
+import argparse
+
+from callscreen.cli._skeleton import not_available
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("report", help="harassment reports")
+    parser.set_defaults(func=not_available)

@@ -1,0 +1,96 @@
+"""Component health of a running node: what `/healthz`, `/readyz`, `doctor` and the manager page report.
+
+A node is *ready* when it can take calls. A missing model does not make it unready — it screens on caller ID and
+time only — but it makes it *degraded*, and every surface says so loudly (SPEC §3).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+
+class Component(enum.StrEnum):
+    MODEL = "model"
+    DATABASE = "database"
+    SIP = "sip"
+    API = "api"
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"  # working, with less than full capability
+    DOWN = "down"  # not working
+
+
+# A DOWN component in this set makes the node unready; anything else only degrades it.
+REQUIRED_FOR_READY = frozenset({Component.SIP})
+CALLER_ID_MODE = "caller-ID/time only (no ASR model): content screening is OFF"
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentHealth:
+    status: Status
+    detail: str
+
+
+@dataclass
+class ServiceHealth:
+    """Thread-safe registry the service's parts report into."""
+
+    node: str
+    _parts: dict[Component, ComponentHealth] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def report(self, component: Component, status: Status, detail: str) -> None:
+        with self._lock:
+            self._parts[component] = ComponentHealth(status, detail)
+
+    def snapshot(self) -> dict[Component, ComponentHealth]:
+        with self._lock:
+            return dict(self._parts)
+
+    @property
+    def content_screening(self) -> bool:
+        model = self.snapshot().get(Component.MODEL)
+        return model is not None and model.status is Status.OK
+
+    def readiness(self) -> tuple[bool, Status, list[str]]:
+        """(ready, overall status, human-readable list of what is degraded or down)."""
+        parts = self.snapshot()
+        problems = [f"{c.value}: {h.detail}" for c, h in sorted(parts.items()) if h.status is not Status.OK]
+        ready = all(
+            parts.get(c, ComponentHealth(Status.DOWN, "")).status is not Status.DOWN for c in REQUIRED_FOR_READY
+        )
+        overall = Status.OK if not problems else (Status.DEGRADED if ready else Status.DOWN)
+        return ready, overall, problems
+
+
+def health_router(health: ServiceHealth) -> APIRouter:
+    """`/healthz` (the process answers) and `/readyz` (it can take calls; lists what is degraded)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "alive", "node": health.node}
+
+    @router.get("/readyz")
+    def readyz() -> JSONResponse:
+        ready, overall, problems = health.readiness()
+        body = {
+            "ready": ready,
+            "status": overall.value,
+            "node": health.node,
+            "mode": "full screening" if health.content_screening else CALLER_ID_MODE,
+            "components": {
+                c.value: {"status": h.status.value, "detail": h.detail} for c, h in sorted(health.snapshot().items())
+            },
+            "problems": problems,
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return router

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the test suite drives as real peers and tools: sipp, Kamailio, baresip, espeak-ng, sox,
+# chromium. Installs only what is missing, quietly; needs root (CI runs as root).
+set -euo pipefail
+packages=(sip-tester kamailio baresip espeak-ng sox chromium chromium-driver tcpdump)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "system-packages: missing ${missing[*]}; run as root or install them with apt-get" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

