@@ -9,6 +9,7 @@ or the new one, never half of one.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import logging
 import os
@@ -87,7 +88,7 @@ def download(url: str, target: Path, progress: Progress | None = None) -> int:
                     done += len(chunk)
                     if progress is not None:
                         progress(done, total)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 raise ModelFetchError(
                     f"download of {url} interrupted at {done} bytes ({exc}); run the command again to resume"
                 ) from exc

@@ -21,7 +21,7 @@ CHINA_CC = "86"
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 TOLL_FREE_RE = re.compile(r"(400|800)\d{7}")
 # Area codes: 010 and 02x are two digits after the trunk 0, the rest three (0311, 0755 ...).
-FIXED_RE = re.compile(r"0(10|2\d|[3-9]\d{2})([2-9]\d{6,7})")
+FIXED_RE = re.compile(r"0(10|2\d|[3-9]\d{2})(\d{7,8})")
 SHORT_CODE_RE = re.compile(r"1\d{2}|1\d{4}|9\d{4}|12\d{3}|96\d{3,4}")
 ANONYMOUS_WORDS = frozenset(
     {"anonymous", "withheld", "restricted", "private", "unavailable", "unknown", "hidden", "anonymous.invalid"}
@@ -112,8 +112,8 @@ def normalize(raw: str | None) -> CallerNumber:
 def mask(number: str | None) -> str:
     """Mask a number for logs and the ``agent`` role: ``13812345678`` → ``138****5678``.
 
-    Keeps at most the first three and last four digits and never more than half of them, so short codes
-    and partial input are masked too.
+    The usual Chinese form (first three, last four) for full numbers; shorter input keeps less, so short codes
+    and partial numbers are masked too.
     """
     if not number:
         return "anonymous"
@@ -123,9 +123,8 @@ def mask(number: str | None) -> str:
         digits = digits[len(CHINA_CC) :]
         plus = "+86 "
     n = len(digits)
-    keep_tail = min(4, n // 3)
-    keep_head = min(3, n // 3)
-    return f"{plus}{digits[:keep_head]}{'*' * (n - keep_head - keep_tail)}{digits[n - keep_tail :]}"
+    head, tail = (3, 4) if n >= 10 else (2, 2) if n >= 7 else (1, 1) if n >= 3 else (0, 0)
+    return f"{plus}{digits[:head]}{'*' * (n - head - tail)}{digits[n - tail :]}"
 
 
 def caller_hash(normalized: str | None, salt: bytes) -> str | None:

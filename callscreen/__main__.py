@@ -1,0 +1,7 @@
+"""``python -m callscreen`` — same as the ``callscreen`` console command."""
+
+import sys
+
+from callscreen.cli import main
+
+sys.exit(main())

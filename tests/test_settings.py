@@ -1,0 +1,88 @@
+"""Settings: defaults for an embedded install, TOML file, CALLSCREEN_* env, VOSK_MODEL_PATH, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from callscreen.settings import ScreenMode, SettingsError, SipMode, load_settings
+
+
+def test_defaults_are_an_embedded_single_node_install() -> None:
+    s = load_settings()
+    assert s.database.url == "sqlite:///var/callscreen.db"
+    assert (s.sip.bind_host, s.sip.port, s.sip.mode) == ("127.0.0.1", 5060, SipMode.TRUNK)
+    assert (s.api.host, s.api.port) == ("127.0.0.1", 8080)
+    assert s.asr.model_path is None
+    assert s.asr.resolved_model_path == Path("var/models/vosk-model-small-cn-0.22")
+    assert s.screening.listen_timeout_s <= 8
+
+
+def test_toml_file_then_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "callscreen.toml"
+    cfg.write_text('[sip]\nport = 5070\nagents_uri = "sip:queue@10.0.0.5"\n[screening]\nmode = "night_noon"\n')
+    s = load_settings(cfg)
+    assert (s.sip.port, s.sip.agents_uri, s.screening.mode) == (5070, "sip:queue@10.0.0.5", ScreenMode.NIGHT_NOON)
+    monkeypatch.setenv("CALLSCREEN_SIP_PORT", "5080")
+    monkeypatch.setenv("CALLSCREEN_CONFIG", str(cfg))
+    s = load_settings()
+    assert s.sip.port == 5080  # env beats file
+    assert s.sip.agents_uri == "sip:queue@10.0.0.5"  # file still applies
+
+
+def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLSCREEN_ASR_MODEL_PATH", "/somewhere/else")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(tmp_path))
+    assert load_settings().asr.resolved_model_path == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("CALLSCREEN_SIP_PORT", "abc", "sip.port"),
+        ("CALLSCREEN_SIP_PORT", "70000", "sip.port"),
+        ("CALLSCREEN_SCREENING_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("CALLSCREEN_LOG_LEVEL", "LOUD", "unknown log level"),
+        ("CALLSCREEN_SCREENING_MODE", "sometimes", "screening.mode"),
+    ],
+)
+def test_bad_setting_names_key_and_problem(monkeypatch: pytest.MonkeyPatch, key: str, value: str, needle: str) -> None:
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    message = str(err.value)
+    assert needle in message
+    assert "\n" not in message
+
+
+def test_unknown_key_in_file_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[sip]\nprot = 5070\n")
+    with pytest.raises(SettingsError, match=r"sip\.prot"):
+        load_settings(cfg)
+
+
+def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sip\nport=")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings(bad)
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_bad_setting_on_the_command_line_is_one_line_not_a_traceback(tmp_cwd: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "CALLSCREEN_SIP_PORT": "abc"}
+    result = subprocess.run(
+        [sys.executable, "-m", "callscreen", "doctor"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "invalid setting sip.port" in lines[0]
+    assert "CALLSCREEN_SIP_PORT" in lines[0]
+    assert "'abc'" in lines[0]
