@@ -27,7 +27,8 @@ def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     names = set(sub.choices)
-    assert {"serve", "doctor", "version", "model", "transcribe", "screen", "eval", "blocklist", "report", "keys"} <= names
+    expected = {"serve", "doctor", "version", "model", "transcribe", "screen", "eval", "blocklist", "report", "keys"}
+    assert expected <= names
     for name in names:
         with pytest.raises(SystemExit) as exit_info:
             main([name, "--help"])

@@ -110,7 +110,7 @@ def test_download_resumes_after_a_cut(server: tuple[str, Archives], tmp_path: Pa
     state.cut_first_after = len(blob) // 2
     sums = tmp_path / "SUMS"
     sums.write_text(sums_text(FILES))
-    with pytest.raises(ModelFetchError, match="run again to resume|resume"):
+    with pytest.raises(ModelFetchError, match="resume"):
         fetch_model("small-cn", tmp_path / "m", url, checksums_file=sums)
     result = fetch_model("small-cn", tmp_path / "m", url, checksums_file=sums)
     assert result.resumed_from == len(blob) // 2
@@ -137,7 +137,7 @@ def test_failed_update_keeps_the_installed_model(server: tuple[str, Archives], t
     sums.write_text(sums_text(FILES))
     fetch_model("small-cn", tmp_path / "m", url, checksums_file=sums)
     state.blobs[f"{MODEL}.zip"] = build_zip({**FILES, "am/final.mdl": b"tampered"})
-    with pytest.raises(ModelCorruptError, match="am/final.mdl"):
+    with pytest.raises(ModelCorruptError, match=r"am/final\.mdl"):
         fetch_model("small-cn", tmp_path / "m", url, checksums_file=sums)
     assert (tmp_path / "m" / MODEL / "am/final.mdl").read_bytes() == FILES["am/final.mdl"]
 
@@ -175,7 +175,7 @@ def test_large_model_without_pinned_list_records_checksums(server: tuple[str, Ar
     result = fetch_model("cn", tmp_path / "m", url)
     assert "trust on first use" in result.verified_by
     (result.path / "README").write_bytes(b"changed later")
-    with pytest.raises(ModelCorruptError, match="README"):
+    with pytest.raises(ModelCorruptError, match=r"README"):
         check_model_dir(result.path)
 
 
@@ -187,7 +187,7 @@ def test_missing_and_empty_model_dirs_name_the_path(tmp_path: Path) -> None:
         check_model_dir(tmp_path / "empty")
     (tmp_path / "partial" / "am").mkdir(parents=True)
     (tmp_path / "partial" / "am" / "final.mdl").write_bytes(b"x")
-    with pytest.raises(ModelCorruptError, match="conf/model.conf"):
+    with pytest.raises(ModelCorruptError, match=r"conf/model\.conf"):
         check_model_dir(tmp_path / "partial")
 
 
