@@ -1,0 +1,81 @@
+"""Prometheus metrics of one screener node.
+
+One registry per service (never prometheus_client's process-global default), created by the composition root and
+passed to the parts that count. Names follow Prometheus conventions (``_total`` counters, ``_seconds`` units);
+label values are enums, never caller data, so cardinality stays bounded and no number leaks into monitoring.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+DECISION_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 4, 6, 8, 10, 15)
+LAG_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
+KNOWN_METHODS = frozenset(
+    {
+        "INVITE",
+        "ACK",
+        "BYE",
+        "CANCEL",
+        "OPTIONS",
+        "REFER",
+        "NOTIFY",
+        "INFO",
+        "UPDATE",
+        "REGISTER",
+        "PRACK",
+        "MESSAGE",
+        "SUBSCRIBE",
+    }
+)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.calls = Counter(
+            "callscreen_calls", "Calls handled, by route and verdict", ["route", "verdict"], registry=r
+        )
+        self.active_calls = Gauge("callscreen_active_calls", "Calls in progress", registry=r)
+        self.decision_latency = Histogram(
+            "callscreen_decision_latency_seconds",
+            "Time from INVITE (prescreen) or from answer (content) to the verdict",
+            ["stage"],
+            buckets=DECISION_BUCKETS,
+            registry=r,
+        )
+        self.asr_lag = Histogram(
+            "callscreen_asr_lag_seconds", "How far decoding trails the audio", buckets=LAG_BUCKETS, registry=r
+        )
+        self.asr_overloads = Counter(
+            "callscreen_asr_overloads", "Streams that fell behind real time (failed open)", registry=r
+        )
+        self.fail_open = Counter(
+            "callscreen_fail_open", "Calls sent to agents because something failed", ["reason"], registry=r
+        )
+        self.db_errors = Counter("callscreen_db_errors", "Database operations that failed", ["operation"], registry=r)
+        self.sip_requests = Counter(
+            "callscreen_sip_requests", "SIP requests by direction and method", ["direction", "method"], registry=r
+        )
+        self.sip_responses = Counter(
+            "callscreen_sip_responses", "SIP responses by direction and status code", ["direction", "code"], registry=r
+        )
+        self.model_loaded = Gauge(
+            "callscreen_model_loaded", "1 when the ASR model is loaded (content screening on)", registry=r
+        )
+
+    def sip_request(self, direction: str, method: str) -> None:
+        self.sip_requests.labels(direction, method if method in KNOWN_METHODS else "other").inc()
+
+    def sip_response(self, direction: str, code: int) -> None:
+        self.sip_responses.labels(direction, str(code) if 100 <= code <= 699 else "invalid").inc()
+
+    def call_finished(self, route: str, verdict: str) -> None:
+        self.calls.labels(route, verdict).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
