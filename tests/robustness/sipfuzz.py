@@ -6,6 +6,7 @@ Deterministic for a seed, so a crash found once is found again. Used by the shor
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -106,7 +107,7 @@ def _bad_numbers(msg: str, rng: random.Random) -> bytes:
 
 
 def _bad_request_line(msg: str, rng: random.Random) -> bytes:
-    first, _, rest = msg.partition(CRLF)
+    _first, _, rest = msg.partition(CRLF)
     replacement = rng.choice(
         [
             "FROB sip:x@y SIP/2.0",
@@ -224,8 +225,6 @@ def fuzz_messages(count: int, target: str, source: str, seed: int = 1) -> Iterat
         mutation = rng.choice(MUTATIONS)
         data = mutation(msg, rng)
         if rng.random() < 0.2:  # stack a second mutation now and then
-            try:
+            with contextlib.suppress(ValueError, IndexError):
                 data = rng.choice(MUTATIONS)(data.decode("utf-8", "replace"), rng)
-            except (ValueError, IndexError):
-                pass
         yield data[:MAX_UDP]
