@@ -9,8 +9,10 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" >/dev/null
-if [ "$kind" = dev ]; then
-    .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
-else
-    .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e .
-fi
+target=.
+[ "$kind" = dev ] && target='.[dev]'
+# Some machines' pip configuration names local mirrors that may be absent; pip warns per package. Keep the
+# output readable by dropping only those lines.
+.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e "$target" \
+    2> >(grep -v -e "is ignored: it is neither a file nor a directory" -e "WheelFile(wheel_path" \
+         -e "^ *!!$" -e "^ *$" >&2)
