@@ -1,0 +1,92 @@
+"""The durable call recorder: a record is written to the database, or spooled to disk and replayed later.
+
+``record()`` never raises into the call flow. When the database write fails, the record is appended to a JSON
+lines spool file; the next successful write (or an explicit ``flush_spool()``) replays it. Damaged spool lines
+are moved to ``spool.rejected`` rather than dropped, so nothing is lost silently. The automatic-entry policy
+runs in the same transaction as the call row it is based on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from screening.interfaces import CallRecord
+from screening.numbers import mask
+from screening.records.base import utcnow
+from screening.records.database import Database
+from screening.records.policy import AutoEntryPolicy, apply_policy
+from screening.records.record_codec import record_from_json, record_to_json
+from screening.records.repository_calls import insert_call
+
+log = logging.getLogger(__name__)
+
+SPOOL_NAME = "calls.spool.jsonl"
+REJECTED_NAME = "calls.spool.rejected"
+
+
+class SqlCallRecorder:
+    def __init__(self, db: Database, *, spool_dir: Path, salt: bytes, policy: AutoEntryPolicy | None = None) -> None:
+        self._db = db
+        self._salt = salt
+        self._policy = policy or AutoEntryPolicy()
+        self._spool_dir = spool_dir
+        self._spool = spool_dir / SPOOL_NAME
+        self._lock = threading.Lock()
+
+    @property
+    def spool_path(self) -> Path:
+        return self._spool
+
+    def _write(self, record: CallRecord) -> None:
+        with self._db.session() as session:
+            row = insert_call(session, record, salt=self._salt)
+            apply_policy(session, self._policy, row.caller, now=utcnow(), confirmed_by=record.confirmed_by)
+
+    def record(self, record: CallRecord) -> None:
+        try:
+            self._write(record)
+        except Exception:
+            log.exception(
+                "call %s from %s not written to the database; spooling", record.call_id, mask(record.caller.normalized)
+            )
+            self._append(record)
+            return
+        if self._spool.exists():
+            self.flush_spool()
+
+    def _append(self, record: CallRecord) -> None:
+        try:
+            with self._lock:
+                self._spool_dir.mkdir(parents=True, exist_ok=True)
+                with self._spool.open("a", encoding="utf-8") as fh:
+                    fh.write(record_to_json(record) + "\n")
+        except Exception:
+            log.critical("call %s could not be spooled either: record lost", record.call_id, exc_info=True)
+
+    def flush_spool(self) -> int:
+        """Replay spooled records into the database; returns how many were written. Stops at the first failure."""
+        with self._lock:
+            if not self._spool.exists():
+                return 0
+            lines = [line for line in self._spool.read_text(encoding="utf-8").splitlines() if line.strip()]
+            written = 0
+            for index, line in enumerate(lines):
+                try:
+                    record = record_from_json(line)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.error("damaged spool line moved to %s: %s", REJECTED_NAME, exc)
+                    with (self._spool_dir / REJECTED_NAME).open("a", encoding="utf-8") as fh:
+                        fh.write(line + "\n")
+                    continue
+                try:
+                    self._write(record)
+                except Exception:
+                    log.warning("spool replay stopped (%d left)", len(lines) - index, exc_info=True)
+                    self._spool.write_text("\n".join(lines[index:]) + "\n", encoding="utf-8")
+                    return written
+                written += 1
+            self._spool.unlink()
+            log.info("replayed %d spooled call record(s)", written)
+            return written

@@ -1,0 +1,3 @@
+from tests.records.db_backends import database
+
+__all__ = ["database"]
