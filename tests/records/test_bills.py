@@ -33,8 +33,12 @@ def carrier_bill() -> str:
 def test_harassing_number_is_ranked_first(database: Database) -> None:
     with database.session() as s:
         for text in INCIDENT_TIMES:
-            log_incident(s, occurred_at=datetime.fromisoformat(text).replace(tzinfo=ZONE), agent="1007",
-                         note="silent caller, laughter")  # fmt: skip
+            log_incident(
+                s,
+                occurred_at=datetime.fromisoformat(text).replace(tzinfo=ZONE),
+                agent="1007",
+                note="silent caller, laughter",
+            )
         bill = import_bill(s, decode(carrier_bill().encode("gb18030")), filename="bill.csv", zone=ZONE, actor="m")
         bill_id = bill.id
     with database.session() as s:

@@ -13,8 +13,18 @@ from screening.records.models import Incident
 def test_migrate_creates_every_table_and_is_idempotent(database: Database) -> None:
     database.migrate()
     tables = set(inspect(database.engine).get_table_names())
-    assert {"screened_calls", "list_entries", "list_version", "incidents", "bill_imports", "bill_lines",
-            "api_keys", "audit_log", "call_arrivals", "alembic_version"} <= tables  # fmt: skip
+    assert {
+        "screened_calls",
+        "list_entries",
+        "list_version",
+        "incidents",
+        "bill_imports",
+        "bill_lines",
+        "api_keys",
+        "audit_log",
+        "call_arrivals",
+        "alembic_version",
+    } <= tables
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

@@ -52,8 +52,9 @@ def test_import_then_reimport_skips_existing_and_export_round_trips(database: Da
     ]
     assert rows[1]["expires_at"].startswith("2098-12-31T16:00:00")  # local midnight in Shanghai
     with database.session() as s:  # the export imports into an empty allow list unchanged
-        moved = import_entries(s, exported.replace("block,", "allow,"), default_list=ListName.BLOCK, zone=ZONE,
-                               actor="key:1")  # fmt: skip
+        moved = import_entries(
+            s, exported.replace("block,", "allow,"), default_list=ListName.BLOCK, zone=ZONE, actor="key:1"
+        )
     assert moved.created == 2
 
 

@@ -70,8 +70,9 @@ def test_value_matching_for_each_kind() -> None:
 def test_create_update_lift_delete_are_audited_and_versioned(database: Database) -> None:
     with database.session() as s:
         v0 = current_version(s)
-        entry = create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", reason="abuse"),
-                             actor="key:1")  # fmt: skip
+        entry = create_entry(
+            s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", reason="abuse"), actor="key:1"
+        )
         entry_id = entry.id
     with database.session() as s:
         assert current_version(s) == v0 + 1
@@ -104,9 +105,17 @@ def test_unknown_update_field_is_refused(database: Database) -> None:
 def test_query_filters_and_pages(database: Database) -> None:
     with database.session() as s:
         for i in range(12):
-            create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, f"1381234{i:04d}",
-                                       source=EntrySource.AUTO if i % 2 else EntrySource.MANAGER,
-                                       status=EntryStatus.PROPOSED if i % 3 == 0 else EntryStatus.ACTIVE), actor="a")  # fmt: skip
+            create_entry(
+                s,
+                EntryDraft(
+                    ListName.BLOCK,
+                    MatchKind.EXACT,
+                    f"1381234{i:04d}",
+                    source=EntrySource.AUTO if i % 2 else EntrySource.MANAGER,
+                    status=EntryStatus.PROPOSED if i % 3 == 0 else EntryStatus.ACTIVE,
+                ),
+                actor="a",
+            )
         create_entry(s, EntryDraft(ListName.ALLOW, MatchKind.EXACT, "13900000000"), actor="a")
     with database.session() as s:
         rows, count = query_entries(s, EntryFilter(list=ListName.BLOCK), limit=5)
@@ -120,11 +129,17 @@ def test_query_filters_and_pages(database: Database) -> None:
 def test_expired_entries_are_not_enforced(database: Database) -> None:
     now = utcnow()
     with database.session() as s:
-        create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", expires_at=now + timedelta(hours=1)),
-                     actor="a")  # fmt: skip
+        create_entry(
+            s,
+            EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", expires_at=now + timedelta(hours=1)),
+            actor="a",
+        )
         with pytest.raises(InvalidInputError, match="in the past"):
-            create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345679",
-                                       expires_at=now - timedelta(hours=1)), actor="a")  # fmt: skip
+            create_entry(
+                s,
+                EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345679", expires_at=now - timedelta(hours=1)),
+                actor="a",
+            )
     with database.session() as s:
         assert len(active_entries(s, now)) == 1
         assert active_entries(s, now + timedelta(hours=2)) == []

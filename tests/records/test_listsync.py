@@ -37,8 +37,9 @@ def test_poll_reloads_only_after_a_change(database: Database) -> None:
     assert lists.loads[-1][0] == []
     assert sync.poll() is False
     with database.session() as s:
-        entry = create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678",
-                                           status=EntryStatus.PROPOSED), actor="a")  # fmt: skip
+        entry = create_entry(
+            s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", status=EntryStatus.PROPOSED), actor="a"
+        )
     assert sync.poll() is True
     assert lists.loads[-1][0] == []  # proposed entries are not enforced
     with database.session() as s:

@@ -33,8 +33,9 @@ def _seed(db: Database, tmp_path: Path) -> None:
 def test_report_figures(database: Database, tmp_path: Path) -> None:
     _seed(database, tmp_path)
     with database.session() as s:
-        report = build_report(s, since=BASE - timedelta(days=1), until=BASE + timedelta(days=1), zone=ZONE,
-                              agent_seconds_per_call=100)  # fmt: skip
+        report = build_report(
+            s, since=BASE - timedelta(days=1), until=BASE + timedelta(days=1), zone=ZONE, agent_seconds_per_call=100
+        )
     assert (report.total_calls, report.harassment_calls, report.suspect_calls) == (7, 6, 1)
     assert report.by_hour[12] == 6 and sum(report.by_hour) == 6
     assert report.by_weekday[0] == 6  # Monday
