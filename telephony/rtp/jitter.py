@@ -10,8 +10,9 @@ Policies (RFC 3550 appendix A.1 limits), each counted in :class:`JitterStats`:
 - restart-reset — further behind, a jump of ``MAX_DROPOUT`` or more ahead, or a new SSRC means the sender restarted:
   release what is held and start over at the new packet;
 - far-ahead-evict — a packet ``capacity`` or more ahead evicts the oldest slots (releasing held packets, holes
-  before them as ``None``) until it fits; sequence numbers skipped beyond the held ones are counted as lost, not
-  replayed as silence, so one forged packet costs at most ``capacity`` releases;
+  between them as ``None``) until it fits; once nothing is held the window jumps to the packet, and the skipped
+  sequence numbers are counted as lost, not replayed as silence — one forged packet costs at most ``capacity``
+  releases;
 - seq-wrap — all comparisons are modulo 2^16 (``seq_delta``), so 65535 → 0 is just the next packet.
 Not here: timestamp-based playout. Callscreen feeds a recogniser, which needs ordered audio, not a playout clock.
 """
@@ -114,15 +115,13 @@ class JitterBuffer:
 
     def _evict_until(self, sequence: int, out: Released) -> None:
         assert self._next is not None
-        skip = seq_delta(sequence, self._next) - self.capacity + 1
-        popped = 0
-        while popped < skip and self._held:
+        while self._held and seq_delta(sequence, self._next) >= self.capacity:
             self._pop_head(out)
-            popped += 1
+        gap = seq_delta(sequence, self._next)
+        if gap >= self.capacity:  # nothing held any more: jump, without replaying the gap as silence
+            self.stats.lost += gap
+            self._next = sequence
         self.stats.evicted += 1
-        remaining = skip - popped
-        self.stats.lost += remaining
-        self._next = uint16_add(self._next, remaining)
         self.last_event = JitterEvent.FAR_AHEAD_EVICT
 
     def _pop_head(self, out: Released) -> None:

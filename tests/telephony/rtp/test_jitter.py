@@ -91,10 +91,12 @@ def test_far_ahead_evict_releases_the_oldest_to_make_room() -> None:
 def test_far_ahead_evict_does_not_replay_a_big_gap_as_silence() -> None:
     jb = JitterBuffer(16)
     push_all(jb, [0])
-    out = seqs(jb.push(pkt(2000)))  # below MAX_DROPOUT: skip, not reset
-    assert out == []  # nothing held, so nothing released, no 2000 'lost' markers
-    assert jb.stats.lost == 2000 - 1 - 15
-    assert push_all(jb, list(range(1985, 2000))) == list(range(1985, 2001))
+    out = seqs(jb.push(pkt(2000)))  # below MAX_DROPOUT: a jump, not a reset
+    assert out == [2000]  # nothing was held: the window jumps, no 1999 silence markers
+    assert jb.stats.lost == 1999
+    assert jb.stats.resets == 0
+    assert push_all(jb, [1999, 2001]) == [2001]  # behind the jump is late now
+    assert jb.stats.late == 1
 
 
 def test_seq_wrap_is_just_the_next_packet() -> None:
