@@ -1,0 +1,69 @@
+"""The admin API and manager page: ``create_app`` builds the FastAPI application from plain values.
+
+``callscreen serve`` mounts it next to the SIP service (passing its health router); it also runs alone::
+
+    CALLSCREEN_DATABASE_URL=sqlite:///var/callscreen.db \\
+    uvicorn --factory screening.api.standalone:app_from_env --host 127.0.0.1 --port 8080
+
+Everything is under ``/api/v1`` except the page (``/manager/``) and the health probes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from screening.api.config import ApiConfig
+from screening.api.errors import install_error_handlers
+from screening.api.routes import ROUTERS
+from screening.api.uploads import ContentLengthLimit
+from screening.records.database import Database
+from screening.records.policy import AutoEntryPolicy
+from screening.records.reports import DEFAULT_AGENT_SECONDS
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+VERSION = "1"
+
+
+def create_app(
+    *,
+    db: Database,
+    health_router: APIRouter | None = None,
+    max_upload_bytes: int,
+    salt: bytes,
+    timezone: str = "Asia/Shanghai",
+    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
+    policy: AutoEntryPolicy | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title="callscreen admin API",
+        version=VERSION,
+        description="Number lists, review queue, calls and evidence, incidents, carrier-bill matching, reports, "
+        "keys and audit. Authenticate with an API key in the X-API-Key header.",
+    )
+    app.state.config = ApiConfig(
+        db=db,
+        max_upload_bytes=max_upload_bytes,
+        salt=salt,
+        zone=ZoneInfo(timezone),
+        agent_seconds_per_call=agent_seconds_per_call,
+        policy=policy or AutoEntryPolicy(),
+    )
+    install_error_handlers(app)
+    app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    if health_router is not None:
+        app.include_router(health_router)
+    app.mount("/manager", StaticFiles(directory=STATIC_DIR, html=True), name="manager")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/manager/")
+
+    return app
