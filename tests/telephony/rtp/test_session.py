@@ -204,3 +204,19 @@ def test_intruder_traffic_does_not_count_as_media() -> None:
         threading.Event().wait(0.05)
         assert session.seconds_since_last_packet > idle
     intruder.close()
+
+
+@pytest.mark.parametrize(("codec", "law"), [(Codec.PCMU, PcmuCodec()), (Codec.PCMA, PcmaCodec())])
+def test_a_shipped_prompt_played_by_the_session_decodes_back_to_it(codec: Codec, law: PcmuCodec | PcmaCodec) -> None:
+    from prompts import PromptLibrary, PromptName
+
+    prompt = PromptLibrary.load().pcm16(PromptName.SIT)  # 0.99 s, keeps the test short; speech is the same path
+    frames = -(-len(prompt) // 320)
+    with session_with_peer(codec) as (session, peer):
+        playback = session.play(prompt)
+        captured = peer.capture(frames + 15)
+        assert playback.wait(3.0)
+    silence = bytes([law.silence_byte]) * 160
+    first = next(i for i, p in enumerate(captured) if p.payload != silence)
+    heard = law.decode(b"".join(p.payload for p in captured[first : first + frames]))
+    assert heard == law.decode(law.encode(prompt.ljust(frames * 320, b"\x00")))
