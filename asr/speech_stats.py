@@ -93,11 +93,12 @@ class SpeechStatsTracker:
         return self._segments[-1][1] if self._segments else None
 
     def has_speech_between(self, start_s: float, end_s: float) -> bool:
-        return any(s < end_s and e > start_s for s, e in reversed(self._segments))
+        """Whether a speech segment long enough to hold a syllable overlaps the interval."""
+        return any(s < end_s and e > start_s and e - s >= MIN_SEGMENT_S for s, e in reversed(self._segments))
 
     def stats(self) -> SpeechStats:
         duration = self.duration_s
-        kept = [(s, e) for s, e in self._segments if e - s >= MIN_SEGMENT_S or e >= duration - MIN_SEGMENT_S]
+        kept = [(s, e) for s, e in self._segments if e - s >= MIN_SEGMENT_S]
         speech_s = sum((e - s for s, e in kept), 0.0)
         edges = [0.0, *[x for seg in kept for x in seg], duration]
         gaps = [edges[i + 1] - edges[i] for i in range(0, len(edges), 2)]

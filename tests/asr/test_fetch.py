@@ -118,9 +118,7 @@ def test_download_resumes_after_a_cut(server: tuple[str, Archives], tmp_path: Pa
     assert (result.path / "graph/Gr.fst").read_bytes() == FILES["graph/Gr.fst"]
 
 
-def test_pinned_list_rejects_a_tampered_model_and_keeps_nothing(
-    server: tuple[str, Archives], tmp_path: Path
-) -> None:
+def test_pinned_list_rejects_a_tampered_model_and_keeps_nothing(server: tuple[str, Archives], tmp_path: Path) -> None:
     url, state = server
     state.blobs[f"{MODEL}.zip"] = build_zip(FILES)  # not the real model: the pinned SHA-256 list must refuse it
     with pytest.raises(ModelCorruptError) as err:
@@ -156,7 +154,7 @@ def test_path_traversal_is_refused(server: tuple[str, Archives], tmp_path: Path,
 def test_symlink_members_are_refused(server: tuple[str, Archives], tmp_path: Path) -> None:
     url, state = server
     link = zipfile.ZipInfo(f"{MODEL}/am/link")
-    link.external_attr = (0o120777 << 16)
+    link.external_attr = 0o120777 << 16
     state.blobs[f"{MODEL}.zip"] = build_zip(FILES, extra=[link])
     with pytest.raises(ModelCorruptError, match="symbolic link"):
         fetch_model("small-cn", tmp_path / "m", url)
