@@ -77,6 +77,17 @@ class RtpSettings(_Section):
     media_timeout_s: float = Field(default=10.0, gt=0)
     jitter_frames: int = Field(default=16, ge=4, le=1024)
 
+    @field_validator("jitter_frames")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(f"must be a power of two (the jitter ring is indexed by sequence mod capacity), got {value}")
+        return value
+
+
+class PromptSettings(_Section):
+    override_dir: Path | None = None  # recorded WAVs (8 kHz mono 16-bit) replacing the packaged prompts by name
+
 
 class AsrSettings(_Section):
     model_path: Path | None = None  # operator-supplied directory; VOSK_MODEL_PATH overrides
@@ -157,6 +168,7 @@ class Settings(BaseSettings):
     node_name: str = "node1"
     sip: SipSettings = Field(default_factory=SipSettings)
     rtp: RtpSettings = Field(default_factory=RtpSettings)
+    prompts: PromptSettings = Field(default_factory=PromptSettings)
     asr: AsrSettings = Field(default_factory=AsrSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

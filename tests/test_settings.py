@@ -47,6 +47,7 @@ def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.Mo
         ("CALLSCREEN_SCREENING_TIMEZONE", "Mars/Olympus", "unknown time zone"),
         ("CALLSCREEN_LOG_LEVEL", "LOUD", "unknown log level"),
         ("CALLSCREEN_SCREENING_MODE", "sometimes", "screening.mode"),
+        ("CALLSCREEN_RTP_JITTER_FRAMES", "24", "power of two"),
     ],
 )
 def test_bad_setting_names_key_and_problem(monkeypatch: pytest.MonkeyPatch, key: str, value: str, needle: str) -> None:
