@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi import FastAPI
-import httpx
 
 from screening.api import create_app
 from screening.records import Database, Role

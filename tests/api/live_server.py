@@ -20,8 +20,9 @@ STARTUP_TIMEOUT_S = 10.0
 def serve(app: FastAPI) -> Iterator[str]:
     """Run ``app`` until the block ends; yields the base URL."""
     port = free_port(socket.SOCK_STREAM)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", http="h11",
-                            lifespan="off")  # fmt: skip
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", http="h11", lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="api-test-server", daemon=True)
     thread.start()

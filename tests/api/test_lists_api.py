@@ -15,7 +15,11 @@ def test_crud_with_filters_paging_and_audit(api: ApiHarness) -> None:
     assert created.status_code == 201
     entry = created.json()
     assert (entry["value"], entry["list"], entry["status"], entry["source"]) == (
-        "+8613812345678", "block", "active", "manager")  # fmt: skip
+        "+8613812345678",
+        "block",
+        "active",
+        "manager",
+    )
     dup = api.client.post(ENTRIES, json={"value": "+8613812345678"}, headers=admin)
     assert dup.status_code == 409 and "already has exact entry" in dup.json()["detail"]
     for i in range(5):
@@ -61,7 +65,9 @@ def test_csv_import_is_all_or_nothing_and_export_round_trips(api: ApiHarness) ->
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert {(r["value"], r["reason"], r["source"]) for r in rows} == {
-        ("+8613812345678", "骚扰", "import"), ("+86755", "switchboard", "import")}  # fmt: skip
+        ("+8613812345678", "骚扰", "import"),
+        ("+86755", "switchboard", "import"),
+    }
 
 
 def test_oversized_upload_is_refused(api: ApiHarness) -> None:

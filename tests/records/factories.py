@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from screening.interfaces import CallRecord, Route
@@ -31,7 +32,7 @@ def call(
     started = (at or BASE) + timedelta(minutes=minutes)
     default_route = {Label.ALLOW: Route.AGENTS, Label.SUSPECT: Route.AGENTS_FLAGGED, Label.HARASSMENT: Route.ANALYSIS}
     return CallRecord(
-        call_id=call_id or f"c-{number}-{started.timestamp():.0f}",
+        call_id=call_id or f"call-{uuid.uuid4().hex[:16]}",
         started_at=started,
         caller=normalize(number),
         route=route or default_route[label],

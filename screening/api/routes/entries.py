@@ -53,7 +53,8 @@ def get_entry(session: SessionDep, _user: ManagerUser, entry_id: EntityId) -> En
 
 @router.patch("/{entry_id}", response_model=EntryPublic)
 def update_entry(session: SessionDep, user: AdminUser, entry_id: EntityId, body: EntryUpdate) -> EntryPublic:
-    changes = body.model_dump(exclude_unset=True)
+    # An explicit null clears the expiry; for the other fields it means "leave as is".
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "expires_at"}
     return EntryPublic.model_validate(lists.update_entry(session, entry_id, changes, actor=user.actor))
 
 
