@@ -121,7 +121,7 @@ def test_corrupt_or_unsupported_files_raise_clear_errors(tmp_path: Path, content
 
 
 def test_missing_file_is_an_audio_format_error(tmp_path: Path) -> None:
-    with pytest.raises(AudioFormatError, match="cannot read WAV file .*missing.wav"):
+    with pytest.raises(AudioFormatError, match=r"cannot read WAV file .*missing\.wav"):
         read_wav_as_telephone_pcm(tmp_path / "missing.wav")
 
 

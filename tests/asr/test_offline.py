@@ -15,7 +15,8 @@ from tests.asr.conftest import Clips
 
 pytestmark = pytest.mark.vosk
 
-# Vosk is not bit-for-bit repeatable between recognisers in one process (see test_engine.py): measured up to 0.154 CER between runs of one clip; allow a word or two.
+# Vosk is not bit-for-bit repeatable between recognisers in one process (see test_engine.py): two runs of one
+# clip differed by up to 0.154 CER when measured; allow a word or two.
 SAME_TEXT_CER = 0.25
 
 
@@ -70,5 +71,5 @@ def test_silence_and_noise_give_no_text(clips: Clips, ko_model: SharedModel, att
 def test_bad_audio_is_refused_before_the_model_is_touched(tmp_path: Path) -> None:
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
-    with pytest.raises(AudioFormatError, match="bad.wav"):
+    with pytest.raises(AudioFormatError, match=r"bad\.wav"):
         transcribe_file(bad, tmp_path / "no-model-needed")

@@ -1,0 +1,160 @@
+"""The engine: worker threads, 20 ms streaming with partials, back-pressure, one shared model, failing open.
+
+About "equal to the one-shot result": Vosk is not bit-for-bit repeatable between two recognisers on one model in
+one process (measured: the first decode in a fresh process is always the same, later ones differ by a word now
+and then, with word times moving by a few ms — the shared model carries state between recognisers). The streamed
+result is therefore compared with the one-shot result by utterance count, character error rate and word times,
+and the VAD statistics (pure numpy, fully deterministic) must be identical.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from asr.audio import read_wav_as_telephone_pcm
+from asr.cer import cer
+from asr.engine import AsrEngine
+from asr.errors import AsrError, AsrOverloadError
+from asr.events import FRAME_BYTES, AsrEvent, AsrFinal, AsrPartial
+from asr.model import SharedModel, rss_mb
+from asr.offline import transcribe_pcm
+from asr.recognizer import Recognizer
+from asr.stream import EngineStream
+from tests.asr.conftest import Clips
+
+pytestmark = pytest.mark.vosk
+
+SAME_TEXT_CER = 0.25
+WAIT_S = 60.0
+
+
+def _drain(stream: EngineStream) -> list[AsrEvent]:
+    """Poll until the worker has decoded everything accepted (bounded)."""
+    events: list[AsrEvent] = []
+    deadline = time.monotonic() + WAIT_S
+    while stream.backlog_s > 0 and time.monotonic() < deadline:
+        events += stream.poll()
+        time.sleep(0.02)
+    return events + stream.poll()
+
+
+def test_workers_are_named_threads_that_stop_on_close(ko_model: SharedModel) -> None:
+    engine = AsrEngine(ko_model, workers=2, queue_frames=50, endpoint_silence_ms=600)
+    names = {t.name for t in threading.enumerate()}
+    assert {"asr-worker-1", "asr-worker-2"} <= names
+    engine.close()
+    assert not {"asr-worker-1", "asr-worker-2"} & {t.name for t in threading.enumerate()}
+    with pytest.raises(AsrError, match="shut down"):
+        engine.open_stream("late")
+
+
+def test_streaming_20ms_frames_gives_partials_then_the_one_shot_result(clips: Clips, ko_model: SharedModel) -> None:
+    pcm = read_wav_as_telephone_pcm(clips.ko_twice_8k)
+    one_shot = transcribe_pcm(pcm, ko_model, endpoint_silence_ms=600)
+    with AsrEngine(ko_model, workers=2, queue_frames=5000, endpoint_silence_ms=600) as engine:
+        stream = engine.open_stream("call-1")
+        before_finish: list[AsrEvent] = []
+        for i in range(0, len(pcm), FRAME_BYTES):
+            stream.accept(pcm[i : i + FRAME_BYTES])
+            before_finish += stream.poll()
+        before_finish += _drain(stream)
+        after_finish = stream.finish(timeout_s=WAIT_S)
+        stats = stream.stats()
+        stream.close()
+    events = before_finish + after_finish
+    partials = [e for e in before_finish if isinstance(e, AsrPartial)]
+    finals = [e for e in events if isinstance(e, AsrFinal)]
+    assert len(partials) >= 2
+    assert partials[0].at_s < finals[0].end_s  # text came while the first utterance was still going
+    assert [e for e in before_finish if isinstance(e, AsrFinal)]  # the first final came by endpointing, live
+    assert len(finals) == len(one_shot.finals) == 2
+    for streamed, whole in zip(finals, one_shot.finals, strict=True):
+        assert cer(streamed.text, whole.text) <= SAME_TEXT_CER
+        assert streamed.start_s == pytest.approx(whole.start_s, abs=0.2)
+        assert streamed.end_s == pytest.approx(whole.end_s, abs=0.2)
+    assert stats == one_shot.stats
+
+
+def test_backpressure_marks_the_stream_lagging(clips: Clips, ko_model: SharedModel) -> None:
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    with AsrEngine(ko_model, workers=1, queue_frames=10, endpoint_silence_ms=600) as engine:
+        stream = engine.open_stream("call-overload")
+        with pytest.raises(AsrOverloadError, match=r"call call-overload: ASR is .* behind real time"):
+            stream.accept(pcm[: 11 * FRAME_BYTES])  # more than the bound in one go: refused outright
+        assert stream.lagging
+        with pytest.raises(AsrOverloadError, match="fail open"):
+            stream.accept(pcm[:FRAME_BYTES])  # stays refused: its transcript would have a hole
+        assert stream.finish(timeout_s=WAIT_S) == []  # nothing was accepted
+        stream.close()
+
+        flooded = engine.open_stream("call-flood")
+        accepted = 0
+        with pytest.raises(AsrOverloadError):  # 6 s of audio at once cannot be decoded in the time it takes
+            for i in range(0, len(pcm), FRAME_BYTES):
+                flooded.accept(pcm[i : i + FRAME_BYTES])
+                accepted += 1
+        assert flooded.lagging and 10 <= accepted < len(pcm) // FRAME_BYTES
+        flooded.close()
+
+
+def test_streams_share_one_model(clips: Clips, ko_model: SharedModel) -> None:
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    n = 4
+    with AsrEngine(ko_model, workers=2, queue_frames=5000, endpoint_silence_ms=600) as engine:
+        before = rss_mb()
+        streams = [engine.open_stream(f"call-{k}") for k in range(n)]
+        for i in range(0, len(pcm), 8 * FRAME_BYTES):  # interleaved, as concurrent calls arrive
+            for stream in streams:
+                stream.accept(pcm[i : i + 8 * FRAME_BYTES])
+            time.sleep(0.01)
+        texts = [
+            " ".join(e.text for e in _drain(s) + s.finish(timeout_s=WAIT_S) if isinstance(e, AsrFinal)) for s in streams
+        ]
+        grown = rss_mb() - before
+        for stream in streams:
+            stream.close()
+    assert engine.model is ko_model
+    assert all(texts) and all(cer(t, texts[0]) <= SAME_TEXT_CER for t in texts)
+    # A model per stream would add ~rss_growth_mb (≈500 MB) each; a recogniser on the shared model costs tens.
+    assert grown < ko_model.rss_growth_mb, f"{n} streams grew RSS by {grown:.0f} MB"
+    assert grown / n < ko_model.rss_growth_mb / 4
+
+
+class _BrokenRecognizer(Recognizer):
+    """Fault injection: a decoder that fails on its second batch."""
+
+    calls = 0
+
+    def feed(self, pcm16: bytes) -> list[AsrEvent]:
+        type(self).calls += 1
+        if type(self).calls > 1:
+            raise AsrError("injected decoder failure")
+        return super().feed(pcm16)
+
+
+def test_a_failing_decoder_fails_its_stream_not_the_engine(
+    clips: Clips, ko_model: SharedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)[: 50 * FRAME_BYTES]
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600) as engine:
+        monkeypatch.setattr("asr.engine.Recognizer", _BrokenRecognizer)
+        broken = engine.open_stream("call-broken")
+        monkeypatch.undo()
+        healthy = engine.open_stream("call-healthy")
+        broken.accept(pcm[: 10 * FRAME_BYTES])
+        _drain(broken)  # decoded: the next accept becomes a second batch, which fails
+        broken.accept(pcm[10 * FRAME_BYTES : 20 * FRAME_BYTES])
+        with pytest.raises(AsrError, match="injected decoder failure"):
+            broken.finish(timeout_s=WAIT_S)
+        with pytest.raises(AsrError, match="injected decoder failure"):
+            broken.accept(pcm[:FRAME_BYTES])
+        broken.close()
+        healthy.accept(pcm)
+        assert healthy.finish(timeout_s=WAIT_S) is not None  # the worker survived
+        assert healthy.stats().duration_s == pytest.approx(1.0)
+        healthy.close()
+        with pytest.raises(AsrError, match="closed"):
+            healthy.accept(pcm[:FRAME_BYTES])
