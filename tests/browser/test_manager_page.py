@@ -1,0 +1,87 @@
+"""The manager page in Debian's real headless chromium: log in, approve a proposed block, see a chart render."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from screening.api import create_app
+from screening.records import Database, Role, SqlCallRecorder
+from screening.records.keys import create_key
+from screening.verdict import Label
+from tests.api.live_server import serve
+from tests.conftest import REPO, require
+from tests.records.factories import SALT, call
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "tests" / "artifacts"
+HARASSER = "13812345678"
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[tuple[Database, str]]:
+    db = Database(f"sqlite:///{tmp_path / 'records.db'}")
+    db.migrate()
+    recorder = SqlCallRecorder(db, spool_dir=tmp_path, salt=SALT)
+    recorder.record(call(HARASSER, Label.SUSPECT, confirmed_by="agent:1007"))
+    for minute in (5, 70, 130, 600):
+        recorder.record(call("13900001111", Label.HARASSMENT, minutes=minute))
+    with db.session() as s:
+        _, key = create_key(s, Role.MANAGER, label="browser-manager", actor="test")
+    yield db, key
+    db.dispose()
+
+
+def test_approve_proposed_block_and_see_chart(seeded: tuple[Database, str]) -> None:
+    require(shutil.which("chromium") is not None or Path(CHROMIUM).exists(), "Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    db, key = seeded
+    app = create_app(db=db, max_upload_bytes=1 << 20, salt=SALT)
+    with serve(app) as url, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{url}/manager/")
+            page.get_by_test_id("key").fill(key)
+            page.get_by_test_id("login-button").click()
+            page.get_by_test_id("who").filter(has_text="browser-manager").wait_for()
+
+            lookup = {"number": HARASSER}
+            with httpx.Client(base_url=url, headers={"X-API-Key": key}) as client:
+                assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
+                row = page.locator("[data-testid=review-table] tbody tr").filter(has_text="+8613812345678")
+                row.get_by_role("button", name="Approve").click()
+                row.wait_for(state="detached")
+                assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is True
+
+            page.get_by_role("button", name="Reports").click()
+            page.get_by_label("From").fill("2026-11-01")
+            page.get_by_label("to").fill("2026-11-03")
+            page.get_by_role("button", name="Show").click()
+            bar = page.locator("#chart-hour svg rect.bar[data-value='2']")
+            bar.wait_for()
+            box = bar.bounding_box()
+            assert box is not None and box["height"] > 20
+            assert page.locator("#chart-weekday svg rect.bar").count() == 7
+            assert "+8613900001111" in page.locator("#repeat").inner_text()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "manager-page-reports.png"), full_page=True)
+            assert requested and all(u.startswith(url) for u in requested), "the page must work offline"
+        finally:
+            browser.close()
