@@ -126,6 +126,13 @@ class ScreeningSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = "sqlite:///var/callscreen.db"
     echo: bool = False
+    list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
+    spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
+    # Automatic block entries: proposed after this many harassment verdicts (or any agent confirmation) ...
+    auto_block_after: int = Field(default=3, ge=1, le=1000)
+    auto_block_window_days: int = Field(default=30, ge=1, le=3650)
+    auto_activate_at: int | None = Field(default=None, ge=1, le=1000)  # ... and activated without review at this
+    auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)
 
 
 class ApiSettings(_Section):
@@ -133,6 +140,7 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
+    agent_seconds_per_call: int = Field(default=90, ge=0, le=3600)  # for the "agent time saved" estimate
 
 
 class LogSettings(_Section):
@@ -152,6 +160,7 @@ class LogSettings(_Section):
 class PrivacySettings(_Section):
     retention_days: int = Field(default=90, ge=1, le=3650)
     hash_salt: SecretStr | None = None  # salt for caller hashes; generated and stored in var/ when unset
+    purge_interval_s: float = Field(default=6 * 3600.0, ge=60)  # how often `serve` runs the retention purge
 
 
 class Settings(BaseSettings):
