@@ -1,0 +1,1 @@
+"""Packaged lexicons and weights (data files; a package so that installs carry them)."""

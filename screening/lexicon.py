@@ -1,0 +1,188 @@
+"""Lexicons and signal weights: data files, validated when loaded.
+
+The packaged files live in ``screening/data/``: word lists (``abuse.txt``, ``talk.txt``, ``business.txt``; UTF-8,
+one ``term category weight [match]`` per line) and ``weights.txt`` (``name weight`` for the rule-based signals).
+A deployment directory overrides them: a file there with a packaged file's name replaces it, any other ``*.txt``
+word list there is added, and its ``weights.txt`` overrides only the names it lists. Every problem is a
+:class:`~screening.errors.LexiconError` naming file, line and value, so a bad edit fails at start-up, not on a call.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from screening.errors import LexiconError
+from screening.text.normalize import normalize_text
+from screening.text.pinyin import to_pinyin
+
+WEIGHTS_FILE = "weights.txt"
+MAX_WEIGHT = 1.0
+
+
+class Category(enum.StrEnum):
+    SEXUAL = "sexual"
+    INSULT = "insult"
+    CURSE = "curse"
+    SWEAR = "swear"
+    THREAT = "threat"
+    PRANK = "prank"
+    MOCKING = "mocking"
+    ROOM = "room"
+    OFFTOPIC = "offtopic"
+    BUSINESS = "business"
+    ENQUIRY = "enquiry"
+    COMPLAINT = "complaint"
+    ADDRESS = "address"
+
+
+NEGATIVE = frozenset({Category.BUSINESS, Category.ENQUIRY, Category.COMPLAINT})
+ZERO = frozenset({Category.ADDRESS})
+
+
+class MatchLevel(enum.StrEnum):
+    CHAR = "char"
+    PINYIN = "pinyin"
+    FUZZY = "fuzzy"
+
+
+KNOWN_WEIGHTS = frozenset(
+    {
+        "insult_unknown_target", "insult_product_target", "complaint_context", "complaint_abuse_cap",
+        "business_floor", "no_business", "no_business_after_steering", "repetition", "counting",
+        "silence", "open_line", "blocklisted", "allowlisted", "anonymous", "payphone", "switchboard",
+        "repeat", "prefix_burst", "agent_confirmed", "night", "noon",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # normalised characters
+    category: Category
+    weight: float
+    match: MatchLevel
+    syllables: tuple[str, ...]
+    source: str  # "file:line", for explanations and errors
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    terms: tuple[Term, ...]
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def weight(self, name: str) -> float:
+        return self.weights[name]
+
+
+def _default_match(text: str) -> MatchLevel:
+    if len(text) == 1 or not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return MatchLevel.CHAR
+    return MatchLevel.PINYIN if len(text) == 2 else MatchLevel.FUZZY
+
+
+def _strip_comment(line: str) -> str:
+    return line.split("#", 1)[0].strip()
+
+
+def _parse_weight(raw: str, where: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise LexiconError(f"{where}: weight {raw!r} is not a number") from None
+    if not -MAX_WEIGHT <= value <= MAX_WEIGHT:
+        raise LexiconError(f"{where}: weight {value} is outside [-1, 1]")
+    return value
+
+
+def parse_terms(text: str, source: str) -> list[Term]:
+    """Parse one word-list file; raise :class:`LexiconError` at the first bad line."""
+    terms: list[Term] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = _strip_comment(line)
+        if not body:
+            continue
+        where = f"{source}:{number}"
+        parts = body.split()
+        if len(parts) not in (3, 4):
+            raise LexiconError(f"{where}: expected 'term category weight [match]', got {body!r}")
+        raw_term, raw_category, raw_weight = parts[:3]
+        term = normalize_text(raw_term)
+        if not term:
+            raise LexiconError(f"{where}: term {raw_term!r} is empty after normalisation")
+        try:
+            category = Category(raw_category)
+        except ValueError:
+            known = ", ".join(c.value for c in Category)
+            raise LexiconError(f"{where}: unknown category {raw_category!r} (known: {known})") from None
+        weight = _parse_weight(raw_weight, where)
+        if category in NEGATIVE and weight > 0:
+            raise LexiconError(f"{where}: category {category} lowers suspicion; weight {weight} must be <= 0")
+        if category in ZERO and weight != 0:
+            raise LexiconError(f"{where}: category {category} carries no weight; use 0, not {weight}")
+        if category not in NEGATIVE and category not in ZERO and weight < 0:
+            raise LexiconError(f"{where}: category {category} raises suspicion; weight {weight} must be >= 0")
+        try:
+            match = MatchLevel(parts[3]) if len(parts) == 4 else _default_match(term)
+        except ValueError:
+            raise LexiconError(f"{where}: unknown match level {parts[3]!r} (known: char, pinyin, fuzzy)") from None
+        terms.append(Term(term, category, weight, match, tuple(to_pinyin(term)), where))
+    return terms
+
+
+def parse_weights(text: str, source: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = _strip_comment(line)
+        if not body:
+            continue
+        where = f"{source}:{number}"
+        parts = body.split()
+        if len(parts) != 2:
+            raise LexiconError(f"{where}: expected 'name weight', got {body!r}")
+        if parts[0] not in KNOWN_WEIGHTS:
+            raise LexiconError(f"{where}: unknown weight name {parts[0]!r}")
+        weights[parts[0]] = _parse_weight(parts[1], where)
+    return weights
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _packaged() -> dict[str, str]:
+    data = resources.files("screening") / "data"
+    return {item.name: item.read_text(encoding="utf-8") for item in data.iterdir() if item.name.endswith(".txt")}
+
+
+def load_lexicon(override_dir: Path | None = None) -> Lexicon:
+    """The packaged lexicon, overridden by ``override_dir`` as described in the module docstring."""
+    files = {name: (f"screening/data/{name}", text) for name, text in _packaged().items()}
+    extra_weights: tuple[str, str] | None = None
+    if override_dir is not None:
+        if not override_dir.is_dir():
+            raise LexiconError(f"lexicon directory {override_dir} does not exist or is not a directory")
+        for path in sorted(override_dir.glob("*.txt")):
+            if path.name == WEIGHTS_FILE:
+                extra_weights = (str(path), _read(path))
+            else:
+                files[path.name] = (str(path), _read(path))
+    base_source, base_text = files.pop(WEIGHTS_FILE)
+    weights = parse_weights(base_text, base_source)
+    missing = KNOWN_WEIGHTS - weights.keys()
+    if missing:
+        raise LexiconError(f"{base_source}: missing weights {', '.join(sorted(missing))}")
+    if extra_weights is not None:
+        weights.update(parse_weights(extra_weights[1], extra_weights[0]))
+    terms: list[Term] = []
+    for name in sorted(files):
+        source, text = files[name]
+        terms.extend(parse_terms(text, source))
+    return Lexicon(tuple(terms), weights)

@@ -1,0 +1,1 @@
+"""Signals: pure functions from one kind of evidence to weighted, explained reasons."""

@@ -1,0 +1,50 @@
+"""Nonsense that no word list can enumerate: syllables repeated on and on, and counting out loud.
+
+Fillers and laughter are left out here (喂喂喂 is a bad line, not a prank; laughter is in the lexicon as mocking),
+and so are digits, because order and phone numbers repeat digits.
+"""
+
+from __future__ import annotations
+
+import re
+
+FILLERS = frozenset("喂嗯哦噢呃额对好是哈嘿嘻呵谢")
+NUMERALS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+MIN_REPEATS_SINGLE = 4  # 啊啊啊啊
+MIN_REPEATS_PAIR = 3  # 阿巴阿巴阿巴
+MIN_COUNTING_RUN = 6  # 一二三四五六
+_SINGLE_RE = re.compile(r"(.)\1{" + str(MIN_REPEATS_SINGLE - 1) + ",}")
+_PAIR_RE = re.compile(r"(..)\1{" + str(MIN_REPEATS_PAIR - 1) + ",}")
+
+
+def _meaningful(unit: str) -> bool:
+    """A unit worth counting: no fillers or digits, and a pair that is not one character twice."""
+    return not any(ch in FILLERS or ch in NUMERALS or ch.isdigit() for ch in unit) and unit[:1] != unit[1:2]
+
+
+def repetitions(text: str) -> list[str]:
+    """Runs like 阿巴阿巴阿巴 or 啊啊啊啊 (the runs themselves, for evidence)."""
+    runs = [m.group(0) for m in _SINGLE_RE.finditer(text) if _meaningful(m.group(1))]
+    runs += [m.group(0) for m in _PAIR_RE.finditer(text) if _meaningful(m.group(1))]
+    return runs
+
+
+def counting_runs(text: str) -> list[str]:
+    """Runs of numerals that go up or down one at a time (一二三四五六七), at least six long."""
+    runs: list[str] = []
+    start = 0
+    while start < len(text):
+        end = start + 1
+        step = 0
+        while end < len(text) and text[end] in NUMERALS and text[end - 1] in NUMERALS:
+            diff = NUMERALS[text[end]] - NUMERALS[text[end - 1]]
+            if diff not in (1, -1) or (step and diff != step):
+                break
+            step = diff
+            end += 1
+        if end - start >= MIN_COUNTING_RUN:
+            runs.append(text[start:end])
+            start = end
+        else:
+            start += 1
+    return runs
