@@ -1,67 +1,52 @@
 from __future__ import annotations
 
-import threading
-from datetime import datetime
+import time
 
-from screening.interfaces import EntryStatus, ListEntry, ListMatch, ListName, MatchKind
-from screening.numbers import CallerNumber
+from screening.interfaces import EntryStatus, ListName, MatchKind
+from screening.numberlist import InMemoryNumberLists
+from screening.numbers import normalize
 from screening.records import Database, ListSync
-from screening.records.lists import EntryDraft, create_entry, set_status
+from screening.records.base import utcnow
+from screening.records.lists import EntryDraft, create_entry, current_version, set_status
+
+CALLER = normalize("13812345678")
 
 
-class RecordingLists:
-    """A NumberLists that remembers what it was given (the matcher itself is tested by the screening suite)."""
-
-    def __init__(self) -> None:
-        self.loads: list[tuple[list[ListEntry], int]] = []
-        self.changed = threading.Event()
-        self._version = -1
-
-    def replace(self, entries: list[ListEntry], version: int) -> None:
-        self.loads.append((entries, version))
-        self._version = version
-        self.changed.set()
-
-    @property
-    def version(self) -> int:
-        return self._version
-
-    def lookup(self, caller: CallerNumber, now: datetime) -> list[ListMatch]:
-        return []
+def _blocked(lists: InMemoryNumberLists) -> list[str]:
+    return [m.entry.value for m in lists.lookup(CALLER, utcnow()) if m.entry.list is ListName.BLOCK]
 
 
-def test_poll_reloads_only_after_a_change(database: Database) -> None:
-    lists = RecordingLists()
+def test_poll_reloads_the_matcher_only_after_a_change(database: Database) -> None:
+    lists = InMemoryNumberLists()
     sync = ListSync(database, lists)
     sync.load()
-    assert lists.loads[-1][0] == []
     assert sync.poll() is False
     with database.session() as s:
-        entry = create_entry(
-            s, EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", status=EntryStatus.PROPOSED), actor="a"
-        )
+        draft = EntryDraft(ListName.BLOCK, MatchKind.EXACT, "13812345678", status=EntryStatus.PROPOSED)
+        entry = create_entry(s, draft, actor="a")
     assert sync.poll() is True
-    assert lists.loads[-1][0] == []  # proposed entries are not enforced
+    assert _blocked(lists) == []  # proposed entries are not enforced
     with database.session() as s:
         set_status(s, entry.id, EntryStatus.ACTIVE, actor="m")
+        version = current_version(s)
     assert sync.poll() is True
-    entries, version = lists.loads[-1]
-    assert [(e.value, e.status) for e in entries] == [("+8613812345678", EntryStatus.ACTIVE)]
-    assert version == sync.loaded_version == lists.version
+    assert _blocked(lists) == ["+8613812345678"]
+    assert lists.version == sync.loaded_version == version
     assert sync.poll() is False
 
 
 def test_background_thread_picks_up_a_change_from_another_node(database: Database) -> None:
-    lists = RecordingLists()
+    lists = InMemoryNumberLists()
     sync = ListSync(database, lists, interval_s=0.05)
     sync.start()
     try:
-        lists.changed.clear()
         other_node = Database(database.url.render_as_string(hide_password=False))
         with other_node.session() as s:
-            create_entry(s, EntryDraft(ListName.ALLOW, MatchKind.PREFIX, "0755"), actor="a")
+            create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.PREFIX, "138123"), actor="a")
         other_node.dispose()
-        assert lists.changed.wait(10)
-        assert [e.value for e in lists.loads[-1][0]] == ["+86755"]
+        deadline = time.monotonic() + 10
+        while not _blocked(lists) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _blocked(lists) == ["+86138123"]
     finally:
         sync.stop()
