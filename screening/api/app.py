@@ -2,8 +2,7 @@
 
 ``callscreen serve`` mounts it next to the SIP service (passing its health router); it also runs alone::
 
-    CALLSCREEN_DATABASE_URL=sqlite:///var/callscreen.db \\
-    uvicorn --factory screening.api.standalone:app_from_env --host 127.0.0.1 --port 8080
+    python -m screening.api --database-url sqlite:///var/callscreen.db --port 8080
 
 Everything is under ``/api/v1`` except the page (``/manager/``) and the health probes.
 """
