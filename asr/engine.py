@@ -6,7 +6,7 @@ figures in BENCHMARKS.md): two threads decoding two streams on one model finish 
 the same speed-up as two processes — so the GIL is not the bottleneck, and threads keep one model in memory.
 
 Streams wait in one ready queue (``queue.SimpleQueue``) and ``workers`` threads named ``asr-worker-N`` take them
-in turn, each decoding at most half a second of one stream before putting it back, so one long backlog cannot
+in turn, each decoding at most 0.2 s of one stream before putting it back, so one long backlog cannot
 starve the other calls. Nothing polls: idle workers block on the queue.
 """
 

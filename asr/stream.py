@@ -22,7 +22,7 @@ from asr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
 
-MAX_TAKE_BYTES = 5 * 1600  # a worker decodes at most 0.5 s of one stream before giving others a turn
+MAX_TAKE_BYTES = 2 * 1600  # a worker decodes at most 0.2 s of one stream before giving others a turn
 
 Schedule = Callable[["EngineStream"], None]
 
