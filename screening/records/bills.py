@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from screening.numbers import normalize
+from screening.records.base import Base
 from screening.records.csv_input import parse_time, read_rows
 from screening.records.errors import CsvImportError, InvalidInputError, NotFoundError, RowError
 from screening.records.models import BillImport, BillLine, Incident
@@ -86,7 +87,7 @@ def import_bill(session: Session, text: str, *, filename: str, zone: ZoneInfo, a
     session.flush()
     for start in range(0, len(lines), INSERT_CHUNK):
         chunk = [{**line, "import_id": bill.id} for line in lines[start : start + INSERT_CHUNK]]
-        session.execute(insert(BillLine), chunk)
+        session.execute(insert(Base.metadata.tables[BillLine.__tablename__]), chunk)
     return bill
 
 

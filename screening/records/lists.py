@@ -184,9 +184,12 @@ def query_entries(
 
 
 def active_entries(session: Session, now: datetime) -> list[ListEntry]:
-    """What the matching engine enforces: active and not expired."""
-    stmt = select(NumberEntry).where(
+    """What the matching engine enforces: active and not expired. Columns, not ORM objects: a million-entry
+    list loads several times faster this way."""
+    columns = (NumberEntry.list, NumberEntry.kind, NumberEntry.value, NumberEntry.id, NumberEntry.status,
+               NumberEntry.source, NumberEntry.reason, NumberEntry.expires_at)  # fmt: skip
+    stmt = select(*columns).where(
         NumberEntry.status == EntryStatus.ACTIVE,
         or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > now),
     )
-    return [to_list_entry(row) for row in session.scalars(stmt.execution_options(yield_per=5000))]
+    return [ListEntry(*row) for row in session.execute(stmt.execution_options(yield_per=10_000))]
