@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 
 from asr.events import SpeechStats
 from screening.config import ScreeningConfig, ScreenMode
+from screening.history import InMemoryCallHistory
 from screening.interfaces import CallContext, CallHistory, NumberLists, PreDecision, PreScreen
 from screening.lexicon import Lexicon, load_lexicon
+from screening.numberlist import InMemoryNumberLists
 from screening.numbers import CallerNumber, mask
 from screening.scoring import fuse
 from screening.session import ScreeningSession
@@ -43,6 +45,11 @@ class ScreeningEngine:
         self.content_available = content_available
         self.lexicon = lexicon if lexicon is not None else load_lexicon(config.lexicon_dir)
         self._analyzer = ContentAnalyzer(self.lexicon, no_business_min_chars=config.no_business_min_chars)
+
+    @classmethod
+    def offline(cls, config: ScreeningConfig) -> ScreeningEngine:
+        """An engine with empty in-memory lists and history, for offline screening (``eval``, ``screen``)."""
+        return cls(config, lists=InMemoryNumberLists(), history=InMemoryCallHistory(), content_available=True)
 
     def _caller(self, caller: CallerNumber | None, at: datetime) -> CallerFacts:
         return caller_facts(

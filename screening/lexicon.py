@@ -100,6 +100,7 @@ def _parse_weight(raw: str, where: str) -> float:
 def parse_terms(text: str, source: str) -> list[Term]:
     """Parse one word-list file; raise :class:`LexiconError` at the first bad line."""
     terms: list[Term] = []
+    first_seen: dict[tuple[str, Category], str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         body = _strip_comment(line)
         if not body:
@@ -128,6 +129,9 @@ def parse_terms(text: str, source: str) -> list[Term]:
             match = MatchLevel(parts[3]) if len(parts) == 4 else _default_match(term)
         except ValueError:
             raise LexiconError(f"{where}: unknown match level {parts[3]!r} (known: char, pinyin, fuzzy)") from None
+        if (term, category) in first_seen:
+            raise LexiconError(f"{where}: term {term!r} ({category}) is already listed at {first_seen[term, category]}")
+        first_seen[term, category] = where
         terms.append(Term(term, category, weight, match, tuple(to_pinyin(term)), where))
     return terms
 
