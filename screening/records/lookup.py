@@ -41,15 +41,10 @@ _SPECIFICITY = {MatchKind.EXACT: 3, MatchKind.RANGE: 2, MatchKind.PREFIX: 1, Mat
 
 def _candidates(session: Session, normalized: str, now: datetime) -> list[NumberEntry]:
     unexpired = or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > now)
-    indexed = select(NumberEntry).where(
-        or_(
-            (NumberEntry.kind == MatchKind.EXACT) & (NumberEntry.value == normalized),
-            (NumberEntry.kind == MatchKind.PREFIX) & NumberEntry.value.in_(prefixes_of(normalized)),
-        ),
-        unexpired,
-    )
+    # One IN over the value index (an OR across kinds would make SQLite scan the table); kinds checked below.
+    indexed = select(NumberEntry).where(NumberEntry.value.in_(prefixes_of(normalized)), unexpired)
     scanned = select(NumberEntry).where(NumberEntry.kind.in_((MatchKind.RANGE, MatchKind.PATTERN)), unexpired)
-    rows = list(session.scalars(indexed))
+    rows = [e for e in session.scalars(indexed) if value_matches(e.kind, e.value, normalized)]
     rows += [e for e in session.scalars(scanned) if value_matches(e.kind, e.value, normalized)]
     return rows
 

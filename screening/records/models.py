@@ -86,6 +86,8 @@ class NumberEntry(Base):
     __table_args__ = (
         UniqueConstraint("list", "kind", "value", name="uq_list_entries_list_kind_value"),
         Index("ix_list_entries_status", "status"),
+        Index("ix_list_entries_value", "value"),  # lookup by number or prefix, whatever the list
+        Index("ix_list_entries_kind", "kind"),  # ranges and patterns are scanned by kind
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
