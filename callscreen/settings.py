@@ -81,7 +81,7 @@ class RtpSettings(_Section):
     @classmethod
     def _power_of_two(cls, value: int) -> int:
         if value & (value - 1):
-            raise ValueError(f"must be a power of two (the jitter ring is indexed by sequence mod capacity), got {value}")
+            raise ValueError(f"must be a power of two (the ring is indexed by sequence mod capacity), got {value}")
         return value
 
 
