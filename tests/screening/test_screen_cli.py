@@ -1,0 +1,62 @@
+"""`callscreen screen`: ASR + screening of a recording, with a real Vosk model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from callscreen.cli import main
+from tests.conftest import require_tool
+
+
+def synthesise(text: str, out: Path) -> Path:
+    espeak = require_tool("espeak-ng")
+    sox = require_tool("sox")
+    raw = out.with_suffix(".raw.wav")
+    subprocess.run([espeak, "-v", "cmn", "-w", str(raw), text], check=True, capture_output=True)
+    subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True)
+    return out
+
+
+def test_without_a_model_the_command_says_so(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wav = tmp_cwd / "call.wav"
+    wav.write_bytes(b"RIFF")
+    assert main(["screen", str(wav)]) == 1
+    err = capsys.readouterr().err
+    assert "no ASR model at" in err and "callscreen model fetch" in err
+
+
+def test_bad_time_is_a_usage_error(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["screen", "x.wav", "--at", "2026-11-23T12:05:00"]) == 2
+    assert "time zone offset" in capsys.readouterr().err
+
+
+@pytest.mark.vosk
+def test_screens_a_recording_with_a_real_model(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, korean_model_path: Path
+) -> None:
+    """The Korean model cannot understand Mandarin: this checks the pipeline (audio → ASR → verdict), not accuracy."""
+    wav = synthesise("你好我想查一下我的订单", tmp_cwd / "call.wav")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(korean_model_path))
+    code = main(["screen", str(wav), "--caller", "anonymous", "--at", "2026-11-23T23:05:00+08:00", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] in {"allow", "suspect", "harassment"}
+    assert result["duration_s"] > 0.5
+    assert "caller.anonymous" in {r["code"] for r in result["reasons"]}
+    assert main(["screen", str(wav)]) == 0
+    assert capsys.readouterr().out.startswith("verdict ")
+
+
+@pytest.mark.mandarin
+def test_mandarin_recording_of_abuse_is_harassment(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, mandarin_model_path: Path
+) -> None:
+    wav = synthesise("我知道你在哪上班你下班给我小心点", tmp_cwd / "threat.wav")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(mandarin_model_path))
+    assert main(["screen", str(wav), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] != "allow", result
