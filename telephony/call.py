@@ -1,0 +1,230 @@
+"""One incoming call as the call flow sees it: answer, play, listen, transfer, hang up — over one dialog.
+
+The endpoint's ``sip-rx`` thread feeds peer events in (``on_ack``, ``on_bye``, ``on_cancel``, ``on_reinvite``,
+``on_notify``); the call's own thread (``call-<id>``) drives the flow through the :class:`CallControl` methods.
+``ended`` is set exactly once, with the reason, and releases the media port. Every public method is safe to call
+after the caller has gone: it simply does nothing (or reports ``CALL_ENDED``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from telephony.media import MediaParams, MediaSession, Playback
+from telephony.sip.dialog import CallLeg, LegState, LocalParty
+from telephony.sip.identity import CallerIdentity
+from telephony.sip.message import SipRequest, SipResponse, make_response
+from telephony.sip.refer import SIPFRAG_TYPE, PendingTransfer, TransferResult, refer_headers
+from telephony.sip.sdp import SdpChoice, SdpOffer, build_answer, choose, parse_offer
+
+log = logging.getLogger(__name__)
+REFER_ANSWER_TIMEOUT_S = 8.0
+
+
+class MediaFactory(Protocol):
+    """Creates one RTP session per answered call (the composition root wires the RTP package in)."""
+
+    def acquire_port(self) -> int: ...
+
+    def release_port(self, port: int) -> None: ...
+
+    def create(self, params: MediaParams, name: str) -> MediaSession: ...
+
+
+class Signalling(Protocol):
+    """What a call needs from the endpoint: send replies and in-dialog requests, forget ended calls."""
+
+    local: LocalParty
+
+    def reply(self, request: SipRequest, response: SipResponse) -> None: ...
+
+    def send_in_dialog(
+        self, leg: CallLeg, request: SipRequest, on_result: Callable[[SipResponse | None], None]
+    ) -> None: ...
+
+    def call_ended(self, call: Call) -> None: ...
+
+
+class CallEndedError(Exception):
+    """The caller went away (BYE, CANCEL) while the flow was acting on the call."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    call_id: str
+    identity: CallerIdentity
+    arrived_at: datetime
+    called_user: str | None
+    source: tuple[str, int]
+    referred_by: str | None
+
+
+class Call:
+    def __init__(
+        self,
+        invite: SipRequest,
+        info: CallInfo,
+        signalling: Signalling,
+        media_factory: MediaFactory,
+        *,
+        notify_timeout_s: float = 10.0,
+    ) -> None:
+        self.invite = invite
+        self.info = info
+        self.leg = CallLeg(invite, signalling.local)
+        self.offer: SdpOffer = parse_offer(invite.body)  # SdpError → the endpoint answers 488
+        self.choice: SdpChoice = choose(self.offer)
+        self._signalling = signalling
+        self._media_factory = media_factory
+        self._notify_timeout = notify_timeout_s
+        self._lock = threading.RLock()
+        self.ended = threading.Event()
+        self.end_reason = ""
+        self.media: MediaSession | None = None
+        self._port: int | None = None
+        self._answer_sdp = b""
+        self._transfer: PendingTransfer | None = None
+
+    @property
+    def call_id(self) -> str:
+        return self.info.call_id
+
+    @property
+    def answered(self) -> bool:
+        return self.leg.state in (LegState.ANSWERED, LegState.CONFIRMED)
+
+    def _reply(self, status: int, **kwargs: object) -> None:
+        response = make_response(self.invite, status, to_tag=self.leg.local_tag, **kwargs)  # type: ignore[arg-type]
+        self._signalling.reply(self.invite, response)
+
+    # --- driven by the call flow -------------------------------------------------------------------------
+    def ring(self) -> None:
+        with self._lock:
+            if self.leg.state is LegState.PROCEEDING:
+                self._reply(180)
+
+    def answer(self) -> None:
+        with self._lock:
+            if self.leg.state is not LegState.PROCEEDING:
+                raise CallEndedError(f"cannot answer in state {self.leg.state.value}")
+            port = self._media_factory.acquire_port()
+            local = self._signalling.local
+            params = MediaParams(local.host, port, self.offer.host, self.offer.port, self.choice.codec,
+                                 self.choice.dtmf_payload_type)
+            media = self._media_factory.create(params, f"call-{self.call_id[:12]}")
+            media.start()
+            self._port, self.media = port, media
+            self._answer_sdp = build_answer(local.host, port, self.choice)
+            self.leg.transition("answer")
+            self._reply(200, body=self._answer_sdp, content_type="application/sdp",
+                        extra=(("Contact", local.contact), ("Allow", ALLOW)))
+
+    def play(self, pcm16: bytes) -> Playback:
+        if self.media is None:
+            raise CallEndedError("no media: the call is not answered")
+        return self.media.play(pcm16)
+
+    def reject(self, status: int, reason: str, extra: tuple[tuple[str, str], ...] = ()) -> None:
+        with self._lock:
+            if self.leg.transition("reject") is not None:
+                self._reply(status, extra=extra)
+                self._end(reason)
+
+    def redirect(self, target: str, reason: str) -> None:
+        """302 before answer: the caller's proxy/PBX re-routes the call (the most robust 'to agents')."""
+        self.reject(302, reason, extra=(("Contact", f"<{target}>"),))
+
+    def hangup(self, reason: str) -> None:
+        with self._lock:
+            if self.leg.state is LegState.PROCEEDING:
+                self.reject(480, reason)
+                return
+            if self.leg.transition("hangup") is None:
+                self._end(reason)
+                return
+            bye = self.leg.request("BYE")
+        self._signalling.send_in_dialog(self.leg, bye, self._on_bye_answered)
+        self._end(reason)
+
+    def transfer(self, target: str, verdict: str | None) -> TransferResult:
+        """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`)."""
+        pending = PendingTransfer()
+        with self._lock:
+            if self.ended.is_set() or not self.answered:
+                pending.on_call_ended()
+                return pending.wait(0, 0)
+            self._transfer = pending
+            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict))
+        self._signalling.send_in_dialog(self.leg, refer, pending.on_refer_response)
+        result = pending.wait(REFER_ANSWER_TIMEOUT_S, self._notify_timeout)
+        log.info("call=%s transfer to %s: %s %s", self.call_id, target, result.outcome.value, result.status or "")
+        return result
+
+    # --- driven by the peer (sip-rx thread) -------------------------------------------------------------
+    def on_ack(self) -> None:
+        with self._lock:
+            self.leg.transition("ACK")
+
+    def on_cancel(self) -> bool:
+        """True when the CANCEL took effect (487 sent); False once answered (it then has no effect, §9.2)."""
+        with self._lock:
+            if self.leg.transition("CANCEL") is None:
+                return False
+            self._reply(487)
+            self._end("cancel")
+            return True
+
+    def on_bye(self) -> None:
+        with self._lock:
+            self.leg.transition("BYE")
+            self._end("caller_bye")
+
+    def on_ack_timeout(self) -> None:
+        with self._lock:
+            if self.leg.transition("ack_timeout") is not None:
+                self._end("no_ack")
+
+    def on_reinvite(self, request: SipRequest) -> SipResponse:
+        """Re-INVITE: same RTP threads, new remote address (pyVoIP 1.6.8 started a second pair of threads)."""
+        with self._lock:
+            if request.body and self.media is not None:
+                offer = parse_offer(request.body)
+                choice = choose(offer)
+                if not offer.on_hold:
+                    self.media.update_remote(offer.host, offer.port, choice.codec)
+            self.leg.transition("INVITE")
+            return make_response(request, 200, to_tag=self.leg.local_tag, body=self._answer_sdp,
+                                 content_type="application/sdp", extra=(("Contact", self._signalling.local.contact),))
+
+    def on_notify(self, request: SipRequest) -> None:
+        content_type = (request.headers.get("Content-Type") or "").lower()
+        if self._transfer is not None and content_type.startswith(SIPFRAG_TYPE):
+            self._transfer.on_notify(request)
+
+    def _on_bye_answered(self, response: SipResponse | None) -> None:
+        with self._lock:
+            self.leg.transition("bye_answered")
+
+    def _end(self, reason: str) -> None:
+        with self._lock:
+            if self.ended.is_set():
+                return
+            self.end_reason = reason
+            if self.media is not None:
+                self.media.stop()
+            if self._port is not None:
+                self._media_factory.release_port(self._port)
+                self._port = None
+            if self._transfer is not None:
+                self._transfer.on_call_ended()
+            self.ended.set()
+        log.info("call=%s ended: %s", self.call_id, reason)
+        self._signalling.call_ended(self)
+
+
+ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, INFO, UPDATE"

@@ -1,0 +1,227 @@
+"""Runs the screening flow of :mod:`telephony.flow` on one call: the I/O behind each state.
+
+Talks only to protocols: a :class:`screening.interfaces.Screener`, an :class:`asr.events.TranscriberFactory`
+(``None`` when no model is loaded: caller-ID/time mode), a :class:`screening.interfaces.CallRecorder`, the prompt
+library (name → 8 kHz 16-bit PCM) and the :class:`telephony.call.Call`. Every exception in a state's work is
+logged with ``exc_info`` and fails open; the call record is written in ``finally``, whatever happened.
+Routing to agents: answer + REFER (verdict in ``X-Callscreen-Verdict``), retried once and then to the fallback
+URI; before answer (allowlisted with ``redirect_before_answer``, or failing open early) a 302 does it.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from asr.events import TranscriberFactory
+from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
+from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
+from telephony.actions import analysis_queue, line_fault, run_verbs
+from telephony.call import Call
+from telephony.flow import FlowEvent, FlowMachine, FlowState
+from telephony.listening import ListenLimits, listen
+from telephony.sip.refer import TransferOutcome
+
+log = logging.getLogger(__name__)
+AGENT_CONFIRMED = Verdict(
+    Label.HARASSMENT,
+    1.0,
+    (Reason("agent.confirmed", SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"),),
+)
+_PRE_EVENTS = {
+    PreDecision.TO_AGENTS: FlowEvent.ALLOWLISTED,
+    PreDecision.BLOCKED: FlowEvent.BLOCKED,
+    PreDecision.SCREEN: FlowEvent.SCREEN,
+    PreDecision.NO_CONTENT: FlowEvent.NO_CONTENT,
+}
+
+
+class Deterrent(enum.StrEnum):
+    ANALYSIS = "analysis"
+    LINE_FAULT = "line_fault"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowPolicy:
+    agents_uri: str
+    fallback_uri: str | None = None
+    analysis_user: str = "analysis"
+    deterrent: Deterrent = Deterrent.ANALYSIS
+    redirect_before_answer: bool = False  # allowlisted callers: 302 to the agents instead of answer + REFER
+    limits: ListenLimits = field(default_factory=ListenLimits)
+    transfer_attempts: int = 2  # per target
+
+
+@dataclass
+class _CallState:
+    ctx: CallContext
+    pre: PreScreen | None = None
+    verdict: Verdict = FAIL_OPEN
+    route: Route = Route.ABANDONED
+    end_reason: str = ""
+    transcript: list[str] = field(default_factory=list)
+    confirmed_by: str | None = None
+
+
+class FlowRunner:
+    def __init__(
+        self,
+        screener: Screener,
+        transcribers: TranscriberFactory | None,
+        recorder: CallRecorder,
+        prompts: Mapping[str, bytes],
+        policy: FlowPolicy,
+        node: str,
+    ) -> None:
+        self._screener = screener
+        self._transcribers = transcribers
+        self._recorder = recorder
+        self._prompts = prompts
+        self._policy = policy
+        self._node = node
+        self.shutdown = threading.Event()
+        self._steps: dict[FlowState, Callable[[Call, _CallState], FlowEvent]] = {
+            FlowState.PRESCREEN: self._prescreen,
+            FlowState.LISTENING: self._listen,
+            FlowState.DECIDING: self._decide,
+            FlowState.TO_AGENTS: self._to_agents,
+            FlowState.DETERRING: self._deter,
+            FlowState.FAIL_OPEN: self._fail_open,
+        }
+
+    def run(self, call: Call) -> None:
+        info = call.info
+        ctx = CallContext(info.call_id, info.identity.number, info.arrived_at, info.called_user,
+                          f"{info.source[0]}:{info.source[1]}", info.referred_by)
+        state = _CallState(ctx)
+        flow = FlowMachine(call.call_id)
+        try:
+            while flow.state is not FlowState.DONE:
+                try:
+                    event = self._steps[flow.state](call, state)
+                except Exception:  # fail-open boundary: logged, recorded, caller goes to the agents
+                    log.exception("call=%s failed in %s; failing open", call.call_id, flow.state.value)
+                    event = FlowEvent.ERROR
+                if event is not FlowEvent.ERROR and call.ended.is_set() and flow.state is not FlowState.TO_AGENTS:
+                    event = FlowEvent.CALLER_GONE if state.route is Route.ABANDONED else event
+                flow.handle(event)
+        finally:
+            if not call.ended.is_set():
+                call.hangup(state.end_reason or "flow_done")
+            self._record(call, state, flow)
+
+    # --- states -------------------------------------------------------------------------------------------
+    def _prescreen(self, call: Call, st: _CallState) -> FlowEvent:
+        call.ring()
+        if self._policy.analysis_user and st.ctx.called_user == self._policy.analysis_user:
+            st.verdict = AGENT_CONFIRMED
+            st.confirmed_by = f"agent:{st.ctx.referred_by}" if st.ctx.referred_by else "agent"
+            return FlowEvent.AGENT_CONFIRMED
+        if self.shutdown.is_set():
+            return FlowEvent.SHUTDOWN
+        st.pre = self._screener.prescreen(st.ctx)
+        st.verdict = st.pre.verdict
+        event = _PRE_EVENTS[st.pre.decision]
+        if event is FlowEvent.SCREEN and self._transcribers is None:
+            return FlowEvent.NO_CONTENT
+        return event
+
+    def _listen(self, call: Call, st: _CallState) -> FlowEvent:
+        assert st.pre is not None and self._transcribers is not None
+        call.answer()
+        stream = self._transcribers.open_stream(call.call_id)
+        try:
+            session = self._screener.open_session(st.ctx, st.pre)
+            outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
+        finally:
+            stream.close()
+        st.transcript = outcome.transcript
+        if outcome.verdict is not None:
+            st.verdict = outcome.verdict
+        if outcome.event is FlowEvent.MEDIA_TIMEOUT:
+            st.route, st.end_reason = Route.MEDIA_TIMEOUT, "media_timeout"
+            call.hangup("media_timeout")
+        return outcome.event
+
+    def _decide(self, call: Call, st: _CallState) -> FlowEvent:
+        return FlowEvent.HARASSMENT if st.verdict.label is Label.HARASSMENT else FlowEvent.ALLOW
+
+    def _fail_open(self, call: Call, st: _CallState) -> FlowEvent:
+        st.verdict = FAIL_OPEN
+        st.route = Route.FAIL_OPEN
+        return FlowEvent.FAILED_OVER
+
+    def _to_agents(self, call: Call, st: _CallState) -> FlowEvent:
+        if st.route is not Route.FAIL_OPEN:
+            st.route = Route.AGENTS_FLAGGED if st.verdict.label is Label.SUSPECT else Route.AGENTS
+        targets = [self._policy.agents_uri] + ([self._policy.fallback_uri] if self._policy.fallback_uri else [])
+        if not call.answered and (self._policy.redirect_before_answer or st.route is Route.FAIL_OPEN):
+            call.redirect(targets[0], "redirect")
+            st.end_reason = "redirect"
+            return FlowEvent.ROUTED
+        if not call.answered:
+            call.answer()
+        for target in targets:
+            for attempt in range(1, self._policy.transfer_attempts + 1):
+                result = call.transfer(target, st.verdict.summary())
+                if result.succeeded:
+                    st.end_reason = "transfer_ok" if target == targets[0] else "transfer_fallback_ok"
+                    call.hangup(st.end_reason)
+                    return FlowEvent.ROUTED
+                if result.outcome is TransferOutcome.CALL_ENDED:
+                    st.end_reason = call.end_reason or "caller_bye"
+                    return FlowEvent.ROUTED
+                log.warning("call=%s transfer to %s failed (attempt %d): %s %s", call.call_id, target, attempt,
+                            result.outcome.value, result.status or "")
+                st.end_reason = f"transfer_failed:{result.status or result.outcome.value}"
+        log.error("call=%s could not be transferred to any agents target; ending the call", call.call_id)
+        call.hangup(st.end_reason)
+        return FlowEvent.ROUTED
+
+    def _deter(self, call: Call, st: _CallState) -> FlowEvent:
+        deterrent = self._policy.deterrent if st.confirmed_by is None else Deterrent.ANALYSIS
+        if deterrent is Deterrent.REJECT and not call.answered:
+            st.route, st.end_reason = Route.REJECTED, "rejected"
+            call.reject(603, "rejected")
+            return FlowEvent.ROUTED
+        st.route = Route.LINE_FAULT if deterrent is Deterrent.LINE_FAULT else Route.ANALYSIS
+        if not call.answered:
+            call.answer()
+        verbs = line_fault() if deterrent is Deterrent.LINE_FAULT else analysis_queue()
+        completed = run_verbs(verbs, call, self._prompts)
+        st.end_reason = verbs[-1].reason if completed else call.end_reason or "caller_bye"  # type: ignore[attr-defined]
+        return FlowEvent.ROUTED
+
+    # --- record -------------------------------------------------------------------------------------------
+    def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:
+        verdict = FAIL_OPEN if flow.failed_open else st.verdict
+        flagged = verdict.label is not Label.ALLOW
+        record = CallRecord(
+            call_id=call.call_id,
+            started_at=call.info.arrived_at,
+            caller=call.info.identity.number,
+            route=st.route,
+            verdict=verdict,
+            node=self._node,
+            ended_at=datetime.now(UTC),
+            transcript=" ".join(st.transcript) if flagged else "",
+            confirmed_by=st.confirmed_by,
+            end_reason=st.end_reason or call.end_reason,
+            called_user=call.info.called_user,
+            extra={
+                "identity_source": call.info.identity.source.value,
+                "withheld": str(call.info.identity.withheld).lower(),
+                "flow": ">".join(target.value for _, _, target in flow.history),
+            },
+        )
+        try:
+            self._recorder.record(record)
+        except Exception:  # the recorder must not raise; if it does, say so loudly and keep the call path alive
+            log.exception("call=%s could not be recorded", call.call_id)
+        log.info("call=%s done: route=%s verdict=%s end=%s", call.call_id, record.route.value, verdict.summary(),
+                 record.end_reason)

@@ -1,0 +1,289 @@
+"""SIP messages: typed parse and format (RFC 3261 §7).
+
+Unlike pyVoIP 1.6.8 (``line.split(": ")``, first occurrence wins, case-sensitive names, no compact forms, any odd
+line drops the whole message), headers here are an ordered tuple of ``(name, value)`` pairs: names are matched
+case-insensitively and compact forms (``v f t i m l`` …) are expanded to their canonical names, repeated headers
+keep their order, unknown headers are preserved verbatim. ``format`` is the inverse of ``parse`` up to that
+canonicalisation. Bad input raises :class:`SipParseError` naming the line. Parsing of header *values*
+(name-addr, Via, CSeq) lives in :mod:`telephony.sip.headers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from telephony.sip.errors import SipParseError
+
+SIP_VERSION = "SIP/2.0"
+MAX_MESSAGE_BYTES = 65535
+# RFC 3261 §7.3.3 and the IANA registry of compact forms.
+COMPACT_FORMS = {
+    "v": "Via",
+    "f": "From",
+    "t": "To",
+    "i": "Call-ID",
+    "m": "Contact",
+    "l": "Content-Length",
+    "c": "Content-Type",
+    "e": "Content-Encoding",
+    "k": "Supported",
+    "s": "Subject",
+    "o": "Event",
+    "r": "Refer-To",
+    "b": "Referred-By",
+    "u": "Allow-Events",
+    "x": "Session-Expires",
+}
+_CANONICAL = {
+    name.lower(): name
+    for name in (
+        *COMPACT_FORMS.values(),
+        "CSeq",
+        "Max-Forwards",
+        "Record-Route",
+        "Route",
+        "User-Agent",
+        "Server",
+        "Allow",
+        "Accept",
+        "WWW-Authenticate",
+        "Authorization",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "P-Asserted-Identity",
+        "Remote-Party-ID",
+        "Privacy",
+        "Expires",
+        "Subscription-State",
+        "Retry-After",
+        "Diversion",
+        "Reason",
+        "Require",
+        "Unsupported",
+        "Warning",
+    )
+}
+# Headers whose comma-separated values are separate entries (RFC 3261 §7.3.1).
+LIST_HEADERS = frozenset({"Via", "Route", "Record-Route", "Contact", "Allow", "Supported", "Require"})
+
+
+def canonical_name(name: str) -> str:
+    """Compact forms expand, known names get their registered spelling, unknown names stay as sent."""
+    stripped = name.strip()
+    lower = stripped.lower()
+    if lower in COMPACT_FORMS:
+        return COMPACT_FORMS[lower]
+    return _CANONICAL.get(lower, stripped)
+
+
+def split_list(value: str) -> list[str]:
+    """Split a comma-separated header value, ignoring commas inside quotes and angle brackets."""
+    parts: list[str] = []
+    depth = 0
+    quoted = False
+    start = 0
+    for i, ch in enumerate(value):
+        if ch == '"' and (i == 0 or value[i - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and ch == "<":
+            depth += 1
+        elif not quoted and ch == ">":
+            depth = max(0, depth - 1)
+        elif ch == "," and not quoted and depth == 0:
+            parts.append(value[start:i].strip())
+            start = i + 1
+    parts.append(value[start:].strip())
+    return [p for p in parts if p]
+
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    """Ordered, case-insensitive header list."""
+
+    items: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str | None:
+        wanted = canonical_name(name).lower()
+        for key, value in self.items:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name`` in order; list headers are split at top-level commas."""
+        canon = canonical_name(name)
+        values = [value for key, value in self.items if key.lower() == canon.lower()]
+        if canon in LIST_HEADERS:
+            return [part for value in values for part in split_list(value)]
+        return values
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def without(self, name: str) -> Headers:
+        wanted = canonical_name(name).lower()
+        return Headers(tuple(item for item in self.items if item[0].lower() != wanted))
+
+    def with_added(self, name: str, value: str) -> Headers:
+        return Headers((*self.items, (canonical_name(name), value)))
+
+    def with_set(self, name: str, value: str) -> Headers:
+        """Replace every occurrence of ``name`` by one value, at the position of the first one (or at the end)."""
+        wanted = canonical_name(name).lower()
+        out: list[tuple[str, str]] = []
+        placed = False
+        for key, old in self.items:
+            if key.lower() != wanted:
+                out.append((key, old))
+            elif not placed:
+                out.append((key, value))
+                placed = True
+        if not placed:
+            out.append((canonical_name(name), value))
+        return Headers(tuple(out))
+
+
+@dataclass(frozen=True, slots=True)
+class SipRequest:
+    method: str
+    uri: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    def format(self) -> bytes:
+        return _format(f"{self.method} {self.uri} {SIP_VERSION}", self.headers, self.body)
+
+    @property
+    def call_id(self) -> str:
+        return self.headers.get("Call-ID") or ""
+
+
+@dataclass(frozen=True, slots=True)
+class SipResponse:
+    status: int
+    reason: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    def format(self) -> bytes:
+        return _format(f"{SIP_VERSION} {self.status} {self.reason}", self.headers, self.body)
+
+    @property
+    def call_id(self) -> str:
+        return self.headers.get("Call-ID") or ""
+
+
+SipMessage = SipRequest | SipResponse
+
+
+def _format(start_line: str, headers: Headers, body: bytes) -> bytes:
+    headers = headers.with_set("Content-Length", str(len(body)))
+    lines = [start_line, *(f"{name}: {value}" for name, value in headers.items)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+
+
+def with_body(message: SipRequest, content_type: str, body: bytes) -> SipRequest:
+    return replace(message, headers=message.headers.with_set("Content-Type", content_type), body=body)
+
+
+def _split_head(data: bytes) -> tuple[str, bytes]:
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = data.partition(separator)
+        if found:
+            return head.decode("utf-8", errors="replace"), body
+    return data.decode("utf-8", errors="replace"), b""
+
+
+def _header_lines(head_lines: list[str]) -> list[tuple[int, str]]:
+    """Unfold continuation lines (RFC 3261 §7.3.1); keep 1-based line numbers for errors."""
+    unfolded: list[tuple[int, str]] = []
+    for number, line in enumerate(head_lines[1:], start=2):
+        if line[:1] in (" ", "\t") and unfolded:
+            prev_number, prev = unfolded[-1]
+            unfolded[-1] = (prev_number, prev + " " + line.strip())
+        elif line.strip():
+            unfolded.append((number, line))
+    return unfolded
+
+
+def parse(data: bytes) -> SipMessage:
+    """Parse one datagram. Leading CRLF keep-alives are skipped; the body is cut to Content-Length."""
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise SipParseError(f"message of {len(data)} bytes is larger than {MAX_MESSAGE_BYTES}")
+    head, body = _split_head(data.lstrip(b"\r\n"))
+    head_lines = head.replace("\r\n", "\n").split("\n")
+    start = head_lines[0].strip()
+    if not start:
+        raise SipParseError("empty message", line=1)
+    items: list[tuple[str, str]] = []
+    for number, line in _header_lines(head_lines):
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or " " in name.strip():
+            raise SipParseError(f"header line without a name and colon: {line[:60]!r}", line=number)
+        items.append((canonical_name(name), value.strip()))
+    headers = Headers(tuple(items))
+    body = _cut_body(headers, body)
+    parts = start.split(" ", 2)
+    if parts[0] == SIP_VERSION:
+        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+            raise SipParseError(f"bad status line {start[:60]!r}", line=1)
+        return SipResponse(int(parts[1]), parts[2] if len(parts) == 3 else "", headers, body)
+    if len(parts) != 3 or parts[2] != SIP_VERSION or not parts[0].isalpha() or not parts[0].isupper():
+        raise SipParseError(f"bad request line {start[:60]!r}", line=1)
+    return SipRequest(parts[0], parts[1], headers, body)
+
+
+def _cut_body(headers: Headers, body: bytes) -> bytes:
+    length_text = headers.get("Content-Length")
+    if length_text is None:
+        return body  # optional over UDP (RFC 3261 §18.3): the datagram ends the body
+    if not length_text.isdigit():
+        raise SipParseError(f"Content-Length {length_text!r} is not a number")
+    length = int(length_text)
+    if length > len(body):
+        raise SipParseError(f"body is {len(body)} bytes, Content-Length says {length} (truncated datagram)")
+    return body[:length]
+
+
+REASONS = {
+    100: "Trying",
+    180: "Ringing",
+    200: "OK",
+    202: "Accepted",
+    302: "Moved Temporarily",
+    400: "Bad Request",
+    403: "Forbidden",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    481: "Call/Transaction Does Not Exist",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    500: "Server Internal Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    603: "Decline",
+}
+COPIED_TO_RESPONSE = ("Via", "From", "To", "Call-ID", "CSeq")  # RFC 3261 §8.2.6.2
+
+
+def make_response(
+    request: SipRequest,
+    status: int,
+    *,
+    to_tag: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
+    body: bytes = b"",
+    content_type: str | None = None,
+) -> SipResponse:
+    """A response that copies Via (all, in order), From, To, Call-ID and CSeq; adds our To tag above 100."""
+    items: list[tuple[str, str]] = []
+    for name, value in request.headers.items:
+        if name in COPIED_TO_RESPONSE:
+            if name == "To" and to_tag and status > 100 and ";tag=" not in value.replace(" ", "").lower():
+                value = f"{value};tag={to_tag}"
+            items.append((name, value))
+    items.extend(extra)
+    if content_type is not None:
+        items.append(("Content-Type", content_type))
+    return SipResponse(status, REASONS.get(status, "Unknown"), Headers(tuple(items)), body)

@@ -1,0 +1,221 @@
+"""SIP transactions over UDP (RFC 3261 §17): retransmission, matching and timeouts — no dialog state here.
+
+Server side: a retransmitted request gets the last response again; a final response to INVITE (2xx included, as
+§13.3.1.4 asks of the UAS core) is retransmitted from T1, doubling up to T2, until the ACK arrives, and given up
+at 64·T1 (then the ``on_ack_timeout`` callback tells the dialog layer). Client side (BYE, REFER, NOTIFY answers,
+REGISTER): the request is retransmitted the same way until a final response, or reported as timed out at 64·T1.
+pyVoIP 1.6.8 had none of this: no 100 Trying, no 200 OK retransmission (a lost UDP 200 = a failed call).
+
+Pure and clock-driven: the layer never sleeps or opens sockets. It returns bytes to send and is ticked by the
+endpoint's timer thread with an injected :class:`Clock`, so tests drive time by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from telephony.sip.headers import CSeq, Via
+from telephony.sip.message import SipRequest, SipResponse
+
+T1 = 0.5  # RTT estimate, §17.1.1.1
+T2 = 4.0  # cap on non-INVITE / 2xx retransmit interval
+TIMEOUT_FACTOR = 64  # 64·T1: Timers B, F, H, J
+Address = tuple[str, int]
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+
+class RequestMatch(enum.Enum):
+    NEW = "new"  # hand it to the dialog layer
+    RETRANSMISSION = "retransmission"  # already handled; resend ``last`` if any
+    ACK_FOR_2XX = "ack_for_2xx"  # ends 2xx retransmission; the dialog confirms
+    ACK_ABSORBED = "ack_absorbed"  # ACK of a non-2xx final: the transaction swallows it (§17.2.1)
+    STRAY_ACK = "stray_ack"  # ACK matching nothing: dropped without reply (ACK is never answered)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    data: bytes
+    address: Address
+
+
+@dataclass
+class _Retransmit:
+    data: bytes
+    address: Address
+    next_at: float
+    interval: float
+    deadline: float
+    cap: float = T2
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def advance(self) -> None:
+        self.interval = min(self.interval * 2, self.cap)
+        self.next_at += self.interval
+
+
+@dataclass
+class ServerTransaction:
+    branch: str
+    method: str
+    call_id: str
+    cseq: int
+    address: Address
+    expires_at: float
+    last: Outgoing | None = None
+    status: int = 0
+    retransmit: _Retransmit | None = None
+
+
+@dataclass
+class ClientTransaction:
+    branch: str
+    method: str
+    on_result: Callable[[SipResponse | None], None]
+    retransmit: _Retransmit
+    provisional: list[int] = field(default_factory=list)
+
+
+def _top_branch(message: SipRequest | SipResponse) -> str:
+    vias = message.headers.get_all("Via")
+    return Via.parse(vias[0]).branch if vias else ""
+
+
+class TransactionLayer:
+    def __init__(
+        self, clock: Clock, *, t1: float = T1, on_ack_timeout: Callable[[str, int], None] | None = None
+    ) -> None:
+        self._clock = clock
+        self._t1 = t1
+        self._on_ack_timeout = on_ack_timeout
+        self._server: dict[tuple[str, str], ServerTransaction] = {}
+        self._invites: dict[tuple[str, int], ServerTransaction] = {}  # (Call-ID, CSeq) → INVITE, for ACK of 2xx
+        self._client: dict[tuple[str, str], ClientTransaction] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def timeout(self) -> float:
+        return TIMEOUT_FACTOR * self._t1
+
+    def on_request(self, request: SipRequest, source: Address) -> tuple[RequestMatch, Outgoing | None]:
+        cseq = CSeq.parse(request.headers.get("CSeq") or "")
+        now = self._clock.monotonic()
+        with self._lock:
+            if request.method == "ACK":
+                invite = self._invites.get((request.call_id, cseq.number))
+                if invite is None:
+                    return RequestMatch.STRAY_ACK, None
+                was_pending = invite.retransmit is not None
+                invite.retransmit = None
+                invite.expires_at = min(invite.expires_at, now + self.timeout)
+                if 200 <= invite.status < 300:
+                    return (RequestMatch.ACK_FOR_2XX if was_pending else RequestMatch.RETRANSMISSION), None
+                return RequestMatch.ACK_ABSORBED, None
+            key = (_top_branch(request), request.method)
+            existing = self._server.get(key)
+            if existing is not None:
+                return RequestMatch.RETRANSMISSION, existing.last
+            expires = now + 2 * self.timeout
+            txn = ServerTransaction(key[0], request.method, request.call_id, cseq.number, source, expires)
+            self._server[key] = txn
+            if request.method == "INVITE":
+                self._invites[(request.call_id, cseq.number)] = txn
+            return RequestMatch.NEW, None
+
+    def invite_status(self, call_id: str, cseq: int) -> int:
+        with self._lock:
+            txn = self._invites.get((call_id, cseq))
+            return txn.status if txn else 0
+
+    def respond(self, request: SipRequest, response: SipResponse, address: Address) -> Outgoing:
+        """Record ``response`` as the transaction's answer; final INVITE answers are retransmitted until ACK."""
+        out = Outgoing(response.format(), address)
+        now = self._clock.monotonic()
+        with self._lock:
+            txn = self._server.get((_top_branch(request), request.method))
+            if txn is None:
+                return out
+            txn.last, txn.status, txn.address = out, response.status, address
+            if request.method == "INVITE" and response.status >= 200:
+                txn.retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
+        return out
+
+    def request(
+        self, request: SipRequest, address: Address, on_result: Callable[[SipResponse | None], None]
+    ) -> Outgoing:
+        """Start a non-INVITE client transaction; ``on_result`` gets the final response, or None at 64·T1."""
+        out = Outgoing(request.format(), address)
+        now = self._clock.monotonic()
+        retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
+        with self._lock:
+            self._client[(_top_branch(request), request.method)] = ClientTransaction(
+                _top_branch(request), request.method, on_result, retransmit
+            )
+        return out
+
+    def on_response(self, response: SipResponse) -> bool:
+        """Match a response to our request; True when it belonged to a client transaction."""
+        method = CSeq.parse(response.headers.get("CSeq") or "").method
+        key = (_top_branch(response), method)
+        with self._lock:
+            txn = self._client.get(key)
+            if txn is None:
+                return False
+            if response.status < 200:
+                txn.provisional.append(response.status)
+                txn.retransmit.interval = txn.retransmit.cap / 2  # §17.1.2.2: keep going at T2 after a 1xx
+                return True
+            del self._client[key]
+        txn.on_result(response)
+        return True
+
+    def tick(self) -> list[Outgoing]:
+        """Due retransmissions; fires timeouts (callbacks run outside the lock)."""
+        now = self._clock.monotonic()
+        sends: list[Outgoing] = []
+        ack_timeouts: list[tuple[str, int]] = []
+        failed: list[ClientTransaction] = []
+        with self._lock:
+            for skey, stx in list(self._server.items()):
+                rt = stx.retransmit
+                if rt is not None and now >= rt.deadline:
+                    stx.retransmit = None
+                    ack_timeouts.append((stx.call_id, stx.cseq))
+                elif rt is not None and rt.due(now):
+                    sends.append(Outgoing(rt.data, rt.address))
+                    rt.advance()
+                if stx.retransmit is None and now >= stx.expires_at:
+                    del self._server[skey]
+                    self._invites.pop((stx.call_id, stx.cseq), None)
+            for ckey, ctx in list(self._client.items()):
+                if now >= ctx.retransmit.deadline:
+                    del self._client[ckey]
+                    failed.append(ctx)
+                elif ctx.retransmit.due(now):
+                    sends.append(Outgoing(ctx.retransmit.data, ctx.retransmit.address))
+                    ctx.retransmit.advance()
+        for call_id, cseq in ack_timeouts:
+            if self._on_ack_timeout is not None:
+                self._on_ack_timeout(call_id, cseq)
+        for ctx in failed:
+            ctx.on_result(None)
+        return sends
+
+    def next_deadline(self) -> float | None:
+        with self._lock:
+            times = [t.retransmit.next_at for t in self._server.values() if t.retransmit is not None]
+            times += [min(t.retransmit.next_at, t.retransmit.deadline) for t in self._client.values()]
+            times += [t.expires_at for t in self._server.values()]
+        return min(times) if times else None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._server) + len(self._client)
