@@ -53,7 +53,7 @@ KNOWN_WEIGHTS = frozenset(
         "insult_unknown_target", "insult_product_target", "complaint_context", "complaint_abuse_cap",
         "business_floor", "no_business", "no_business_after_steering", "repetition", "counting",
         "silence", "open_line", "blocklisted", "allowlisted", "anonymous", "payphone", "switchboard",
-        "repeat", "prefix_burst", "agent_confirmed", "night", "noon",
+        "repeat", "prefix_burst", "repetition_only", "agent_confirmed", "night", "noon",
     }
 )  # fmt: skip
 
@@ -77,8 +77,8 @@ class Lexicon:
         return self.weights[name]
 
 
-def _default_match(text: str) -> MatchLevel:
-    if len(text) == 1 or not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+def _default_match(text: str, category: Category) -> MatchLevel:
+    if category in NEGATIVE or len(text) == 1 or not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return MatchLevel.CHAR
     return MatchLevel.PINYIN if len(text) == 2 else MatchLevel.FUZZY
 
@@ -126,7 +126,7 @@ def parse_terms(text: str, source: str) -> list[Term]:
         if category not in NEGATIVE and category not in ZERO and weight < 0:
             raise LexiconError(f"{where}: category {category} raises suspicion; weight {weight} must be >= 0")
         try:
-            match = MatchLevel(parts[3]) if len(parts) == 4 else _default_match(term)
+            match = MatchLevel(parts[3]) if len(parts) == 4 else _default_match(term, category)
         except ValueError:
             raise LexiconError(f"{where}: unknown match level {parts[3]!r} (known: char, pinyin, fuzzy)") from None
         if (term, category) in first_seen:

@@ -17,6 +17,7 @@ from screening.text.matcher import Hit, TermMatcher
 from screening.verdict import Reason, SignalKind
 
 CATEGORY_CAP = 1.0  # one category never contributes more than this
+NONSENSE_SHARE = 0.5  # repeated syllables making up this share of the text are all the caller said
 ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THREAT})
 CODES = {
     Category.SEXUAL: ("content.sexual", "sexual talk or advances"),
@@ -123,7 +124,10 @@ class ContentAnalyzer:
     ) -> None:
         for runs, name in ((repetitions(text), "repetition"), (counting_runs(text), "counting")):
             if runs:
-                weights["content.prank"] += self._lexicon.weight(name)
+                mostly = sum(len(run) for run in runs) >= NONSENSE_SHARE * len(text)
+                weights["content.prank"] += self._lexicon.weight(
+                    "repetition_only" if mostly and name == "repetition" else name
+                )
                 evidence["content.prank"].extend(f"{name}:{run}" for run in runs)
                 details["content.prank"] = CODES[Category.PRANK][1]
 

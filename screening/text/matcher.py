@@ -1,20 +1,24 @@
 """Find lexicon terms in normalised text: by characters, by pinyin, or by fuzzy pinyin.
 
-Overlaps are resolved longest-first (草泥马 hides 泥马 inside it); each term counts once however often it occurs,
-so repeating a word does not multiply its weight. A term that ends in 你 does not match before 们: 你们 addresses
-the company, not the agent (我操你们这个质量… is a complaint, not 操你).
+Terms are indexed by their first character and by their first (plain and fuzzy) syllable, so a search costs a few
+comparisons per character of text rather than one scan per term. A term is matched at the strictest level that
+finds it (characters, then pinyin, then fuzzy pinyin if the term allows it). Overlaps are resolved longest-first
+(草泥马 hides 泥马 inside it); each term counts once however often it occurs, so repeating a word does not multiply
+its weight. A term that ends in 你 does not match before 们: 你们 addresses the company, not the agent (我操你们这个
+质量… is a complaint, not 操你). Numerals never match by sound (五六 is not 物流).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from screening.lexicon import Category, MatchLevel, Term
-from screening.text.pinyin import PinyinText, needle
+from screening.text.pinyin import PinyinText, fuzzy_syllable
 
 SECOND_PERSON = "你"
-NUMERALS = frozenset("零一二三四五六七八九十两百千万")  # 五六 sounds like 物流: numbers never match by sound
 PLURAL = "们"
+NUMERALS = frozenset("零一二三四五六七八九十两百千万")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,47 +30,58 @@ class Hit:
     via: MatchLevel
 
 
+Index = dict[str, list[tuple[int, tuple[str, ...]]]]
+
+
 class TermMatcher:
-    """Compiled once per lexicon; :meth:`find` is pure and cheap (a few ``str.find`` calls per term)."""
+    """Compiled once per lexicon; :meth:`find` is pure."""
 
     def __init__(self, terms: tuple[Term, ...]) -> None:
         self._terms = terms
-        self._needles: dict[int, tuple[str, str]] = {
-            i: (needle(list(t.syllables), fuzzy=False), needle(list(t.syllables), fuzzy=True))
-            for i, t in enumerate(terms)
-            if t.match is not MatchLevel.CHAR
-        }
+        self._by_char: dict[str, list[int]] = defaultdict(list)
+        self._by_plain: Index = defaultdict(list)
+        self._by_fuzzy: Index = defaultdict(list)
+        for i, term in enumerate(terms):
+            self._by_char[term.text[0]].append(i)
+            if term.match is not MatchLevel.CHAR:
+                self._by_plain[term.syllables[0]].append((i, term.syllables))
+            if term.match is MatchLevel.FUZZY:
+                fuzzy = tuple(fuzzy_syllable(s) for s in term.syllables)
+                self._by_fuzzy[fuzzy[0]].append((i, fuzzy))
 
     def find(self, text: str) -> list[Hit]:
         """All hits in ``text`` (already normalised), overlaps resolved, one hit per term."""
-        pinyin = PinyinText.of(text) if self._needles else None
+        found: dict[int, list[tuple[int, int, MatchLevel]]] = defaultdict(list)
+        for pos, ch in enumerate(text):
+            for i in self._by_char.get(ch, ()):
+                if text.startswith(self._terms[i].text, pos):
+                    found[i].append((pos, pos + len(self._terms[i].text), MatchLevel.CHAR))
+        pinyin = PinyinText.of(text)
+        for level, hay, index in (
+            (MatchLevel.PINYIN, pinyin.plain, self._by_plain),
+            (MatchLevel.FUZZY, pinyin.fuzzy, self._by_fuzzy),
+        ):
+            for pos, syllable in enumerate(hay):
+                for i, seq in index.get(syllable, ()):
+                    end = pos + len(seq)
+                    if hay[pos:end] == seq and not _numerals(text[pos:end]) and _level_open(found[i], level):
+                        found[i].append((pos, end, level))
         candidates: list[Hit] = []
-        for index, term in enumerate(self._terms):
-            starts = _char_starts(text, term.text)
-            via = MatchLevel.CHAR
-            if not starts and pinyin is not None and index in self._needles:
-                plain, fuzzy = self._needles[index]
-                starts = pinyin.find_all(plain, fuzzy=False)
-                via = MatchLevel.PINYIN
-                if not starts and term.match is MatchLevel.FUZZY:
-                    starts = pinyin.find_all(fuzzy, fuzzy=True)
-                    via = MatchLevel.FUZZY
-            size = len(term.syllables) if via is not MatchLevel.CHAR else len(term.text)
-            for start in starts:
-                end = start + size
-                if _plural_after(text, term, end) or (via is not MatchLevel.CHAR and _numerals(text[start:end])):
-                    continue
-                candidates.append(Hit(term, start, end, text[start:end], via))
+        for i, spans in found.items():
+            term = self._terms[i]
+            best = min((level for _, _, level in spans), key=_LEVEL_ORDER.index, default=None)
+            for start, end, level in spans:
+                if level is best and not _plural_after(text, term, end):
+                    candidates.append(Hit(term, start, end, text[start:end], level))
         return _resolve(candidates)
 
 
-def _char_starts(text: str, term: str) -> list[int]:
-    found: list[int] = []
-    pos = text.find(term)
-    while pos >= 0:
-        found.append(pos)
-        pos = text.find(term, pos + 1)
-    return found
+_LEVEL_ORDER = [MatchLevel.CHAR, MatchLevel.PINYIN, MatchLevel.FUZZY]
+
+
+def _level_open(spans: list[tuple[int, int, MatchLevel]], level: MatchLevel) -> bool:
+    """A looser level is only searched while no stricter level found the term."""
+    return all(_LEVEL_ORDER.index(found) >= _LEVEL_ORDER.index(level) for _, _, found in spans)
 
 
 def _numerals(matched: str) -> bool:

@@ -5,7 +5,7 @@ Matching on tone-less pinyin catches both; the *fuzzy* level also merges the ini
 many dialects do not distinguish (zh/z, ch/c, sh/s, n/l, r/l, h/f before u, in/ing, en/eng, an/ang). Fuzzy matching
 widens what matches, so the lexicon decides per term how loose it may be.
 
-Each syllable keeps its character index, so a match maps back to the characters for the evidence.
+Syllable i belongs to character i, so a match maps back to the characters for the evidence.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pypinyin import Style, lazy_pinyin
 
 _INITIAL_MERGES = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("r", "n"))
 _FINAL_MERGES = (("ing", "in"), ("eng", "en"), ("ang", "an"))
-SEP = " "
 
 
 @lru_cache(maxsize=4096)
@@ -50,48 +49,21 @@ def to_pinyin(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class PinyinText:
-    """Text joined as ``" ni ge sha bi "`` (plain and fuzzy), searchable with ``str.find``.
+    """One tone-less syllable per character of a text, plain and fuzzy; index i is character i."""
 
-    ``starts`` maps the offset of each syllable in the joined string to its character index.
-    """
-
-    plain: str
-    fuzzy: str
-    plain_starts: dict[int, int]
-    fuzzy_starts: dict[int, int]
+    plain: tuple[str, ...]
+    fuzzy: tuple[str, ...]
 
     @classmethod
     def of(cls, text: str) -> PinyinText:
         syllables = to_pinyin(text)
         if len(syllables) != len(text):  # pypinyin keeps one item per char with errors=_keep; guard anyway
             syllables = [to_pinyin(ch)[0] if ch.strip() else ch for ch in text]
-        plain, plain_starts = _join(syllables)
-        fuzzy, fuzzy_starts = _join([fuzzy_syllable(s) for s in syllables])
-        return cls(plain, fuzzy, plain_starts, fuzzy_starts)
+        return cls(tuple(syllables), tuple(fuzzy_syllable(s) for s in syllables))
 
-    def find_all(self, needle: str, *, fuzzy: bool) -> list[int]:
-        """Character indexes where the syllable sequence ``needle`` (joined, with separators) starts."""
-        hay, starts = (self.fuzzy, self.fuzzy_starts) if fuzzy else (self.plain, self.plain_starts)
-        found: list[int] = []
-        pos = hay.find(needle)
-        while pos >= 0:
-            found.append(starts[pos])
-            pos = hay.find(needle, pos + 1)
-        return found
-
-
-def _join(syllables: list[str]) -> tuple[str, dict[int, int]]:
-    parts: list[str] = [SEP]
-    starts: dict[int, int] = {}
-    offset = len(SEP) - 1  # the separator before each syllable is where a needle match begins
-    for index, syllable in enumerate(syllables):
-        starts[offset] = index
-        parts.append(syllable + SEP)
-        offset += len(syllable) + len(SEP)
-    return "".join(parts), starts
-
-
-def needle(syllables: list[str], *, fuzzy: bool) -> str:
-    """The search string for a term's syllables, bounded by separators so ``bi`` never matches inside ``bian``."""
-    seq = [fuzzy_syllable(s) for s in syllables] if fuzzy else syllables
-    return SEP + SEP.join(seq) + SEP
+    def find_all(self, syllables: tuple[str, ...], *, fuzzy: bool) -> list[int]:
+        """Character indexes where the syllable sequence starts (whole syllables only: ``bi`` never in ``bian``)."""
+        hay = self.fuzzy if fuzzy else self.plain
+        seq = tuple(fuzzy_syllable(s) for s in syllables) if fuzzy else syllables
+        size = len(seq)
+        return [i for i in range(len(hay) - size + 1) if hay[i] == seq[0] and hay[i : i + size] == seq]

@@ -24,5 +24,5 @@ def test_fuzzy_syllables_merge_dialect_confusions() -> None:
 
 def test_pinyin_search_maps_back_to_character_positions() -> None:
     view = PinyinText.of("你个沙比听到没有")
-    assert view.find_all(" sha bi ", fuzzy=False) == [2]
-    assert view.find_all(" bi ", fuzzy=False) == [3]  # whole syllables only: no match inside "bian"
+    assert view.find_all(("sha", "bi"), fuzzy=False) == [2]
+    assert view.find_all(("bi",), fuzzy=False) == [3]  # whole syllables only: no match inside "bian"
