@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
 from callscreen.settings import Settings
+from screening.api import create_app
 from screening.records import AutoEntryPolicy, Database
 
 
@@ -56,3 +58,16 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
+
+
+def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: APIRouter | None = None) -> FastAPI:
+    """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this)."""
+    return create_app(
+        db=db,
+        health_router=health_router,
+        max_upload_bytes=settings.api.max_upload_bytes,
+        salt=salt,
+        timezone=settings.screening.timezone,
+        agent_seconds_per_call=settings.api.agent_seconds_per_call,
+        policy=auto_entry_policy(settings),
+    )

@@ -9,15 +9,14 @@ within about a second. A failed poll keeps the previous lists (fail open: the ca
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
 from screening.interfaces import NumberLists
 from screening.records.base import utcnow
 from screening.records.database import Database
-from screening.records.errors import StorageError
 from screening.records.lists import active_entries, current_version
+from screening.records.periodic import PeriodicJob
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +32,11 @@ class ListSync:
         interval_s: float = DEFAULT_INTERVAL_S,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        if interval_s <= 0:
-            raise ValueError(f"interval_s must be positive, got {interval_s}")
         self._db = db
         self._lists = lists
-        self._interval_s = interval_s
         self._clock = clock
         self._loaded: int | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poller = PeriodicJob("list-sync", self.poll, interval_s=interval_s)
 
     @property
     def loaded_version(self) -> int | None:
@@ -66,24 +61,12 @@ class ListSync:
         self.load()
         return True
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            try:
-                self.poll()
-            except StorageError as exc:
-                log.warning("list sync poll failed, keeping version %s: %s", self._loaded, exc)
-
     def start(self) -> None:
         """Load once (errors propagate: the caller decides to start without lists) and keep polling."""
-        if self._thread is not None:
+        if self._poller.running:
             return
         self.load()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="list-sync", daemon=True)
-        self._thread.start()
+        self._poller.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        self._poller.stop(timeout_s)

@@ -7,7 +7,6 @@ purge in a background thread, once at start and then every ``interval_s``.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from screening.records.base import utcnow
 from screening.records.database import Database
-from screening.records.errors import StorageError
 from screening.records.models import CallArrival, ScreenedCall
+from screening.records.periodic import PeriodicJob
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +47,7 @@ class PeriodicPurge:
     def __init__(self, db: Database, *, retention_days: int, interval_s: float = DEFAULT_INTERVAL_S) -> None:
         self._db = db
         self._retention_days = retention_days
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = PeriodicJob("retention-purge", self.run_once, interval_s=interval_s, run_first=True)
 
     def run_once(self) -> PurgeResult:
         with self._db.session() as session:
@@ -58,23 +55,8 @@ class PeriodicPurge:
         log.info("retention purge: %d transcript(s), %d arrival row(s)", result.transcripts, result.arrivals)
         return result
 
-    def _run(self) -> None:
-        while True:
-            try:
-                self.run_once()
-            except StorageError as exc:
-                log.warning("retention purge failed, will retry: %s", exc)
-            if self._stop.wait(self._interval_s):
-                return
-
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="retention-purge", daemon=True)
-            self._thread.start()
+        self._job.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        self._job.stop(timeout_s)

@@ -48,3 +48,14 @@ def test_unreachable_database_raises_storage_error(tmp_path: Path) -> None:
         db.ping()
     with pytest.raises(StorageError, match="migration"):
         db.migrate()
+
+
+def test_migrations_match_the_models(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from screening.records.base import Base
+
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
