@@ -112,6 +112,17 @@ class ScreeningSettings(_Section):
     harassment_threshold: float = Field(default=0.75, ge=0, le=1)
     blocked_policy: BlockedPolicy = BlockedPolicy.ANALYSIS
     lexicon_dir: Path | None = None  # per-deployment lexicons and weights, overriding the packaged ones
+    early_threshold: float = Field(default=0.9, ge=0, le=1)  # score that ends listening early
+    night: str = Field(default="22:00-06:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # local time, may wrap
+    noon: str = Field(default="11:30-13:30", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    repeat_count: int = Field(default=3, ge=2, le=1000)  # calls from one number …
+    repeat_window_min: float = Field(default=30.0, gt=0, le=10080)  # … within this many minutes
+    burst_count: int = Field(default=5, ge=2, le=10000)  # calls from one range …
+    burst_window_min: float = Field(default=10.0, gt=0, le=10080)  # … within this many minutes
+    burst_drop_digits: int = Field(default=4, ge=1, le=8)  # range = number without its last N digits
+    burst_mobile: bool = False  # mobile number segments are shared by millions: off by default
+    no_business_min_chars: int = Field(default=8, ge=1, le=200)  # speech before "nothing about the business"
+    silence_min_s: float = Field(default=4.0, gt=0, le=60)  # a window this long without speech is a silence call
 
     @field_validator("timezone")
     @classmethod
