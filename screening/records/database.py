@@ -50,7 +50,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = _engine_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        # hide_parameters: SQL errors end up in logs, and their parameters would be caller numbers.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:" and not database.startswith("file:"):

@@ -16,6 +16,7 @@ from screening.interfaces import CallRecord
 from screening.numbers import mask
 from screening.records.base import utcnow
 from screening.records.database import Database
+from screening.records.errors import StorageError
 from screening.records.policy import AutoEntryPolicy, apply_policy
 from screening.records.record_codec import record_from_json, record_to_json
 from screening.records.repository_calls import insert_call
@@ -47,10 +48,12 @@ class SqlCallRecorder:
     def record(self, record: CallRecord) -> None:
         try:
             self._write(record)
+        except StorageError as exc:  # expected when the database is away: no traceback (it would carry SQL)
+            log.error("call %s not written to the database, spooled: %s", record.call_id, exc)
+            self._append(record)
+            return
         except Exception:
-            log.exception(
-                "call %s from %s not written to the database; spooling", record.call_id, mask(record.caller.normalized)
-            )
+            log.exception("call %s from %s not written (bug?); spooled", record.call_id, mask(record.caller.normalized))
             self._append(record)
             return
         if self._spool.exists():
@@ -74,18 +77,16 @@ class SqlCallRecorder:
             written = 0
             for index, line in enumerate(lines):
                 try:
-                    record = record_from_json(line)
-                except (ValueError, KeyError, TypeError) as exc:
-                    log.error("damaged spool line moved to %s: %s", REJECTED_NAME, exc)
+                    self._write(record_from_json(line))
+                except StorageError as exc:
+                    log.warning("spool replay stopped (%d left): %s", len(lines) - index, exc)
+                    self._spool.write_text("\n".join(lines[index:]) + "\n", encoding="utf-8")
+                    return written
+                except Exception:  # a damaged line or a record the database refuses: set aside, never dropped
+                    log.exception("spool line %d moved to %s", index + 1, REJECTED_NAME)
                     with (self._spool_dir / REJECTED_NAME).open("a", encoding="utf-8") as fh:
                         fh.write(line + "\n")
                     continue
-                try:
-                    self._write(record)
-                except Exception:
-                    log.warning("spool replay stopped (%d left)", len(lines) - index, exc_info=True)
-                    self._spool.write_text("\n".join(lines[index:]) + "\n", encoding="utf-8")
-                    return written
                 written += 1
             self._spool.unlink()
             log.info("replayed %d spooled call record(s)", written)

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,13 +76,14 @@ def test_one_agent_confirmation_proposes_and_threshold_activates(database: Datab
     assert entry.status is EntryStatus.ACTIVE
 
 
-def test_failed_write_is_spooled_and_replayed(tmp_path: Path) -> None:
+def test_failed_write_is_spooled_and_replayed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = FailingDatabase(f"sqlite:///{tmp_path / 'r.db'}")
     db.healthy = True
     db.migrate()
     db.healthy = False
     recorder = SqlCallRecorder(db, spool_dir=tmp_path / "spool", salt=SALT)
     recorder.record(call("13812345678", minutes=0))  # must not raise
+    assert "spooled" in caplog.text and "13812345678" not in caplog.text
     recorder.record(call("13812345679", minutes=1))
     assert recorder.spool_path.read_text().count("\n") == 2
     assert recorder.flush_spool() == 0  # still down: kept
