@@ -69,6 +69,10 @@ class SipSettings(_Section):
     fallback_uri: str | None = None  # where a failed transfer goes (302 before answer when possible)
     analysis_user: str = "analysis"  # user part agents transfer confirmed harassers to
     max_calls: int = Field(default=50, ge=1, le=10000)
+    answer_delay_ms: int = Field(default=200, ge=0, le=10000)  # ringing before answering
+    redirect_allowlisted: bool = False  # allowlisted callers: 302 to agents_uri before answering (no REFER)
+    transfer_notify_timeout_s: float = Field(default=10.0, gt=0, le=120)  # wait for the REFER's final NOTIFY
+    drain_timeout_s: float = Field(default=20.0, ge=0, le=600)  # SIGTERM: in-flight calls finish or go to agents
 
 
 class RtpSettings(_Section):

@@ -108,6 +108,14 @@ class SipEndpoint:
         self._transport.send(out.data, out.address)
         self._wake.set()
 
+    def send_request(
+        self, request: SipRequest, address: Address, on_result: Callable[[SipResponse | None], None]
+    ) -> None:
+        """An out-of-dialog request from us (REGISTER) as a client transaction."""
+        out = self._tx.request(request, address, on_result)
+        self._transport.send(out.data, out.address)
+        self._wake.set()
+
     def call_ended(self, call: Call) -> None:
         with self._lock:
             self._calls.pop(call.call_id, None)

@@ -55,6 +55,7 @@ class FlowPolicy:
     redirect_before_answer: bool = False  # allowlisted callers: 302 to the agents instead of answer + REFER
     limits: ListenLimits = field(default_factory=ListenLimits)
     transfer_attempts: int = 2  # per target
+    answer_delay_s: float = 0.0  # ringing before answering (the caller hears ringback; a CANCEL still lands)
 
 
 @dataclass
@@ -127,6 +128,8 @@ class FlowRunner:
         st.pre = self._screener.prescreen(st.ctx)
         st.verdict = st.pre.verdict
         event = _PRE_EVENTS[st.pre.decision]
+        if self._policy.answer_delay_s > 0 and call.ended.wait(self._policy.answer_delay_s):
+            return FlowEvent.CALLER_GONE
         if event is FlowEvent.SCREEN and self._transcribers is None:
             return FlowEvent.NO_CONTENT
         return event

@@ -1,0 +1,191 @@
+"""The composition root: ``build_service(settings)`` creates every real part once and wires them together.
+
+Order matters for failing open: the database, the ASR model and the admin API may each be missing or broken and
+the service still takes calls (records spool to disk, screening falls back to caller ID/time, loudly); only a SIP
+socket that cannot be bound or prompts that fail their check stop ``serve``. Tests pass ``transcribers`` to put
+a recogniser double at the ASR boundary; nothing else is replaceable from outside.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from asr.events import TranscriberFactory
+from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
+from callscreen.settings import Settings, SipMode
+from prompts.library import PromptLibrary
+from prompts.names import PromptName
+from screening.config import ScreeningConfig
+from screening.engine import ScreeningEngine
+from screening.interfaces import CallRecorder
+from screening.numberlist import InMemoryNumberLists
+from screening.records.database import Database
+from screening.records.errors import StorageError
+from screening.records.history import SqlCallHistory
+from screening.records.listsync import ListSync
+from screening.records.recorder import SqlCallRecorder
+from telephony.endpoint import SipEndpoint
+from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
+from telephony.listening import ListenLimits
+from telephony.rtp import RtpPortPool
+from telephony.rtp_media import RtpMediaFactory
+from telephony.sip.dialog import LocalParty
+from telephony.sip.registration import Registration
+from telephony.sip.transport import PeerAcl, UdpTransport
+
+log = logging.getLogger(__name__)
+SALT_FILE = "hash_salt"
+
+
+def _salt(settings: Settings) -> bytes:
+    if settings.privacy.hash_salt is not None:
+        return settings.privacy.hash_salt.get_secret_value().encode()
+    path = settings.data_dir / SALT_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_hex(32).encode())
+        path.chmod(0o600)
+    return path.read_bytes().strip()
+
+
+def _load_transcribers(settings: Settings, health: ServiceHealth) -> TranscriberFactory | None:
+    from asr.engine import AsrEngine  # imports vosk only when a model is actually loaded
+    from asr.errors import AsrError
+    from asr.model import load_shared_model
+
+    path = settings.asr.resolved_model_path
+    try:
+        model = load_shared_model(path)
+    except AsrError as exc:
+        log.warning("!!! NO ASR MODEL (%s): %s — content screening is OFF !!!", exc, CALLER_ID_MODE)
+        health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
+        return None
+    health.report(Component.MODEL, Status.OK, f"loaded {path}")
+    return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
+                     endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    health: ServiceHealth
+    endpoint: SipEndpoint
+    runner: FlowRunner
+    db: Database
+    list_sync: ListSync
+    registration: Registration | None = None
+    transcribers: TranscriberFactory | None = None
+    _api: uvicorn.Server | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.endpoint.start()
+        sip = self.endpoint.local
+        mode = self.settings.sip.mode.value
+        self.health.report(Component.SIP, Status.OK, f"{mode} mode on udp {sip.host}:{sip.port}")
+        try:
+            self.list_sync.load()
+            self.list_sync.start()
+        except StorageError as exc:  # fail open: screening runs with empty lists, loudly
+            log.error("number lists could not be loaded (screening without lists): %s", exc)
+        if self.registration is not None:
+            self.registration.start()
+        if self._api is not None:
+            thread = threading.Thread(target=self._api.run, name="admin-api", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+            self.health.report(Component.API, Status.OK, f"{self.settings.api.host}:{self.settings.api.port}")
+        log.info("callscreen serving: SIP udp %s:%s, agents %s", sip.host, sip.port, self.settings.sip.agents_uri)
+
+    def stop(self, drain_timeout_s: float | None = None) -> None:
+        """Stop taking calls (503), hand calls still being screened to the agents, let the rest finish."""
+        timeout = self.settings.sip.drain_timeout_s if drain_timeout_s is None else drain_timeout_s
+        self.endpoint.accepting = False
+        self.runner.shutdown.set()
+        deadline = time.monotonic() + timeout
+        while self.endpoint.active_calls() and time.monotonic() < deadline:
+            self.endpoint.active_calls()[0].ended.wait(0.2)
+        for call in self.endpoint.active_calls():
+            log.warning("call=%s still active at shutdown; hanging up", call.call_id)
+            call.hangup("shutdown")
+        if self.registration is not None:
+            self.registration.stop()
+        self.endpoint.stop()
+        self.list_sync.stop()
+        if self._api is not None:
+            self._api.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=5)
+        close = getattr(self.transcribers, "close", None)
+        if close is not None:
+            close()
+        self.db.engine.dispose()
+
+
+def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
+    health = ServiceHealth(settings.node_name)
+    salt = _salt(settings)
+    db = Database(settings.database.url, echo=settings.database.echo)
+    try:
+        db.migrate()
+        health.report(Component.DATABASE, Status.OK, db.url.render_as_string(hide_password=True))
+    except StorageError as exc:  # fail open: records spool to disk until the database is back
+        log.error("database unavailable, call records will be spooled: %s", exc)
+        health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
+    recorder: CallRecorder = SqlCallRecorder(db, spool_dir=settings.data_dir / "spool", salt=salt)
+    if transcribers is None:
+        transcribers = _load_transcribers(settings, health)
+    else:
+        health.report(Component.MODEL, Status.OK, "injected transcriber")
+    lists = InMemoryNumberLists()
+    config = ScreeningConfig.from_values(settings.screening.model_dump())
+    screener = ScreeningEngine(config, lists=lists, history=SqlCallHistory(db),
+                               content_available=transcribers is not None)
+    library = PromptLibrary.load()
+    prompts = {name.value: library.pcm16(name) for name in PromptName}
+    sip, rtp = settings.sip, settings.rtp
+    policy = FlowPolicy(
+        agents_uri=sip.agents_uri, fallback_uri=sip.fallback_uri, analysis_user=sip.analysis_user,
+        deterrent=Deterrent(settings.screening.blocked_policy.value), redirect_before_answer=sip.redirect_allowlisted,
+        limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
+        answer_delay_s=sip.answer_delay_ms / 1000,
+    )
+    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name)
+    acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
+    transport = UdpTransport(sip.bind_host, sip.port, acl)
+    local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
+    host = sip.public_host or sip.bind_host
+    media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
+                            rx_queue_frames=settings.asr.queue_frames)
+    endpoint = SipEndpoint(transport, local, media, runner.run, max_calls=sip.max_calls,
+                           notify_timeout_s=sip.transfer_notify_timeout_s)
+    registration = None
+    if sip.mode is SipMode.REGISTER:
+        password = sip.password.get_secret_value() if sip.password else ""
+        registration = Registration(
+            endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
+            on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
+        )
+    service = Service(settings, health, endpoint, runner, db, ListSync(db, lists), registration, transcribers)
+    if settings.api.enabled:
+        service._api = _api_server(settings, db, health, salt)
+    return service
+
+
+def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes) -> uvicorn.Server:
+    from screening.api.app import create_app
+
+    app = create_app(db=db, health_router=health_router(health), max_upload_bytes=settings.api.max_upload_bytes,
+                     salt=salt, timezone=settings.screening.timezone)
+    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
+                            lifespan="off")
+    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`
+
+
+__all__ = ["Service", "build_service"]
