@@ -1,14 +1,24 @@
 """The one Vosk model a process shares between all of its calls.
 
-A Vosk model is hundreds of MB resident and takes seconds to load; a recogniser made from it costs a few MB. So
-the model is checked (:func:`asr.model_files.check_model_dir`), loaded once per resolved path per process, and
-every call's recogniser borrows it. Vosk's own failures become :class:`asr.errors.ModelError`; vosk itself is
-imported only here and in :mod:`asr.recognizer`.
+A Vosk model is hundreds of MB resident and takes seconds to load; a recogniser made from it costs tens of MB.
+So the model is checked (:func:`asr.model_files.check_model_dir`), loaded once per resolved path per process, and
+every call's recogniser borrows it. Vosk's own failures become :class:`asr.errors.ModelError`; vosk is imported
+only in this module.
+
+Dither off: Kaldi adds random dither to the audio before computing features (``--dither``, default 1.0), drawing
+from one process-wide generator, so the same audio decoded twice in one process — or by two calls at once — gave
+different words (measured: 4 distinct transcripts in 4 decodes of one clip; vosk-api issues #868, #1152). A
+verdict must be reproducible from the recording, so the model is loaded through a view of its directory:
+symbolic links to every file except ``conf/mfcc.conf``, which is copied with ``--dither=0`` appended (the last
+value of a Kaldi option wins). The verified model files are never modified.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +29,9 @@ from asr.errors import ModelCorruptError
 from asr.model_files import ModelCheck, check_model_dir
 
 log = logging.getLogger(__name__)
+
+MFCC_CONF = "conf/mfcc.conf"
+NO_DITHER = "--dither=0.0\n"
 
 _cache: dict[Path, SharedModel] = {}
 _cache_lock = threading.Lock()
@@ -56,6 +69,26 @@ class SharedModel:
         return rec
 
 
+def undithered_view(root: Path) -> Path:
+    """A directory that reads as the model at ``root`` with dither switched off (removed at process exit)."""
+    if not (root / MFCC_CONF).is_file():
+        return root  # not an MFCC model: nothing to switch off
+    view = Path(tempfile.mkdtemp(prefix="callscreen-vosk-"))
+    atexit.register(shutil.rmtree, view, ignore_errors=True)
+    for entry in root.rglob("*"):
+        target = view / entry.relative_to(root)
+        if entry.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if entry.relative_to(root).as_posix() == MFCC_CONF:
+            conf = entry.read_text(encoding="utf-8")
+            target.write_text(conf + ("" if conf.endswith("\n") else "\n") + NO_DITHER, encoding="utf-8")
+        else:
+            target.symlink_to(entry)
+    return view
+
+
 def load_shared_model(path: Path) -> SharedModel:
     """Check and load the model at ``path`` once per process; later calls return the same object.
 
@@ -74,7 +107,7 @@ def load_shared_model(path: Path) -> SharedModel:
         before = rss_mb()
         started = time.perf_counter()
         try:
-            vosk_model = vosk.Model(str(key))
+            vosk_model = vosk.Model(str(undithered_view(key)))
         except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
             raise ModelCorruptError(f"Vosk could not load the model at {key}: {exc}") from exc
         model = SharedModel(

@@ -1,10 +1,7 @@
 """The engine: worker threads, 20 ms streaming with partials, back-pressure, one shared model, failing open.
 
-About "equal to the one-shot result": Vosk is not bit-for-bit repeatable between two recognisers on one model in
-one process (measured: the first decode in a fresh process is always the same, later ones differ by a word now
-and then, with word times moving by a few ms — the shared model carries state between recognisers). The streamed
-result is therefore compared with the one-shot result by utterance count, character error rate and word times,
-and the VAD statistics (pure numpy, fully deterministic) must be identical.
+"Equal to the one-shot result" is exact: the recogniser feeds Vosk fixed 100 ms pieces whatever the frame size,
+and the model is loaded with dither off (asr.model), so decoding is repeatable even with streams running at once.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import time
 import pytest
 
 from asr.audio import read_wav_as_telephone_pcm
-from asr.cer import cer
 from asr.engine import AsrEngine
 from asr.errors import AsrError, AsrOverloadError
 from asr.events import FRAME_BYTES, AsrEvent, AsrFinal, AsrPartial
@@ -27,7 +23,6 @@ from tests.asr.conftest import Clips
 
 pytestmark = pytest.mark.vosk
 
-SAME_TEXT_CER = 0.25
 WAIT_S = 60.0
 
 
@@ -70,11 +65,8 @@ def test_streaming_20ms_frames_gives_partials_then_the_one_shot_result(clips: Cl
     assert len(partials) >= 2
     assert partials[0].at_s < finals[0].end_s  # text came while the first utterance was still going
     assert [e for e in before_finish if isinstance(e, AsrFinal)]  # the first final came by endpointing, live
-    assert len(finals) == len(one_shot.finals) == 2
-    for streamed, whole in zip(finals, one_shot.finals, strict=True):
-        assert cer(streamed.text, whole.text) <= SAME_TEXT_CER
-        assert streamed.start_s == pytest.approx(whole.start_s, abs=0.2)
-        assert streamed.end_s == pytest.approx(whole.end_s, abs=0.2)
+    assert len(finals) == 2
+    assert tuple(finals) == one_shot.finals  # text, word times and confidences
     assert stats == one_shot.stats
 
 
@@ -117,7 +109,7 @@ def test_streams_share_one_model(clips: Clips, ko_model: SharedModel) -> None:
         for stream in streams:
             stream.close()
     assert engine.model is ko_model
-    assert all(texts) and all(cer(t, texts[0]) <= SAME_TEXT_CER for t in texts)
+    assert texts[0] and texts == [texts[0]] * n  # concurrent streams on one model decode alike
     # A model per stream would add ~rss_growth_mb (≈500 MB) each; a recogniser on the shared model costs tens.
     assert grown < ko_model.rss_growth_mb, f"{n} streams grew RSS by {grown:.0f} MB"
     assert grown / n < ko_model.rss_growth_mb / 4

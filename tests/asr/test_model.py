@@ -46,3 +46,16 @@ def test_garbage_model_files_are_refused_not_crashed_on(tmp_path: Path) -> None:
         (tmp_path / rel).write_bytes(content)
     with pytest.raises(ModelCorruptError, match=f"Vosk could not load the model at {tmp_path}"):
         load_shared_model(tmp_path)
+
+
+def test_model_is_loaded_with_dither_off_without_touching_its_files(tmp_path: Path) -> None:
+    from asr.model import MFCC_CONF, undithered_view
+
+    for rel, content in {MFCC_CONF: "--use-energy=false", "am/final.mdl": "x", "graph/HCLG.fst": "y"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content, encoding="utf-8")
+    view = undithered_view(tmp_path)
+    assert (view / MFCC_CONF).read_text(encoding="utf-8") == "--use-energy=false\n--dither=0.0\n"
+    assert (tmp_path / MFCC_CONF).read_text(encoding="utf-8") == "--use-energy=false"
+    assert (view / "am/final.mdl").resolve() == (tmp_path / "am/final.mdl").resolve()
+    assert (view / "am/final.mdl").is_symlink()

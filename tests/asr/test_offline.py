@@ -15,8 +15,7 @@ from tests.asr.conftest import Clips
 
 pytestmark = pytest.mark.vosk
 
-# Vosk is not bit-for-bit repeatable between recognisers in one process (see test_engine.py): two runs of one
-# clip differed by up to 0.154 CER when measured; allow a word or two.
+# Different resamplers (sox in the fixture, soxr in the product) give slightly different 8 kHz samples.
 SAME_TEXT_CER = 0.25
 
 
@@ -24,7 +23,7 @@ def test_speech_at_8khz_gives_stable_non_empty_text(clips: Clips, ko_model: Shar
     first = transcribe_file(clips.ko_8k, ko_model.path)
     second = transcribe_file(clips.ko_8k, ko_model.path)
     assert len(first.text) >= 10
-    assert cer(second.text, first.text) <= SAME_TEXT_CER
+    assert second == first  # dither is off (asr.model): the same audio gives the same transcript
     assert first.duration_s == pytest.approx(6.1, abs=0.3)
     assert first.stats.speech_ratio > 0.5
 
