@@ -85,3 +85,60 @@ def test_approve_proposed_block_and_see_chart(seeded: tuple[Database, str]) -> N
             assert requested and all(u.startswith(url) for u in requested), "the page must work offline"
         finally:
             browser.close()
+
+
+def test_lists_incidents_and_bill_matching_on_the_page(tmp_path: Path) -> None:
+    require(Path(CHROMIUM).exists(), "Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.records.test_bills import INCIDENT_TIMES, carrier_bill
+
+    db = Database(f"sqlite:///{tmp_path / 'records.db'}")
+    db.migrate()
+    with db.session() as s:
+        _, key = create_key(s, Role.ADMIN, label="browser-admin", actor="test")
+    bill = tmp_path / "bill.csv"
+    bill.write_bytes(carrier_bill().encode("gb18030"))
+    app = create_app(db=db, max_upload_bytes=1 << 20, salt=SALT, timezone="Asia/Shanghai")
+    with serve(app) as url, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai")
+            page.goto(f"{url}/manager/")
+            page.get_by_test_id("key").fill(key)
+            page.get_by_test_id("login-button").click()
+            page.get_by_test_id("who").filter(has_text="browser-admin").wait_for()
+
+            page.get_by_role("button", name="Lists").click()
+            form = page.locator("#entry-form")
+            form.locator("select[name=kind]").select_option("prefix")
+            form.locator("input[name=value]").fill("0755123")
+            form.locator("input[name=reason]").fill("school switchboard")
+            form.get_by_role("button", name="Add").click()
+            page.get_by_test_id("list-table").filter(has_text="+86755123").wait_for()
+
+            page.get_by_role("button", name="Incidents").click()
+            incident = page.locator("#incident-form")
+            rows = page.locator("[data-testid=incident-table] tbody tr")
+            for logged, text in enumerate(INCIDENT_TIMES, start=1):
+                incident.locator("input[name=occurred_at]").fill(text.replace(" ", "T")[:16])
+                incident.get_by_role("button", name="Log incident").click()
+                page.wait_for_function(
+                    f"document.querySelectorAll('[data-testid=incident-table] tbody tr').length === {logged}"
+                )
+            assert rows.count() == 4, page.locator("#error").inner_text()
+
+            page.get_by_role("button", name="Bill matching").click()
+            page.locator("#bill-form input[type=file]").set_input_files(str(bill))
+            page.get_by_role("button", name="Upload carrier bill").click()
+            page.locator("#match-form select option").first.wait_for(state="attached")
+            page.get_by_role("button", name="Match incidents").click()
+            first = page.locator("[data-testid=match-table] tbody tr").first
+            first.wait_for()
+            assert first.locator("td").nth(0).inner_text() == "+8675587654321"
+            assert first.locator("td").nth(1).inner_text() == "4"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "manager-page-bill-matching.png"), full_page=True)
+            assert page.locator("#error").inner_text() == ""
+        finally:
+            browser.close()
+            db.dispose()
