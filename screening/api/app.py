@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from screening.api.config import ApiConfig
+from screening.api.docs import install_docs
 from screening.api.errors import install_error_handlers
 from screening.api.routes import ROUTERS
 from screening.api.uploads import ContentLengthLimit
@@ -44,6 +45,8 @@ def create_app(
         version=VERSION,
         description="Number lists, review queue, calls and evidence, incidents, carrier-bill matching, reports, "
         "keys and audit. Authenticate with an API key in the X-API-Key header.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.config = ApiConfig(
         db=db,
@@ -59,6 +62,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     if health_router is not None:
         app.include_router(health_router)
+    install_docs(app)
     app.mount("/manager", StaticFiles(directory=STATIC_DIR, html=True), name="manager")
 
     @app.get("/", include_in_schema=False)

@@ -26,4 +26,6 @@ def test_composition_mounts_health_and_page(database: Database) -> None:
         assert page.status_code == 200 and "<title>callscreen — manager</title>" in page.text
         assert client.get("/manager/app.js").headers["content-type"].startswith("text/javascript")
         assert "/api/v1/lookup" in client.get("/openapi.json").json()["paths"]
-        assert client.get("/docs").status_code == 200
+        docs = client.get("/docs")
+        assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+        assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
