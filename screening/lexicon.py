@@ -10,6 +10,7 @@ word list there is added, and its ``weights.txt`` overrides only the names it li
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -83,8 +84,17 @@ def _default_match(text: str, category: Category) -> MatchLevel:
     return MatchLevel.PINYIN if len(text) == 2 else MatchLevel.FUZZY
 
 
-def _strip_comment(line: str) -> str:
-    return line.split("#", 1)[0].strip()
+def _entries(text: str, source: str, arity: tuple[int, ...], form: str) -> Iterator[tuple[str, list[str]]]:
+    """Non-blank, comment-stripped lines as ("file:line", fields), refusing a wrong number of fields."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        where = f"{source}:{number}"
+        parts = body.split()
+        if len(parts) not in arity:
+            raise LexiconError(f"{where}: expected '{form}', got {body!r}")
+        yield where, parts
 
 
 def _parse_weight(raw: str, where: str) -> float:
@@ -101,14 +111,7 @@ def parse_terms(text: str, source: str) -> list[Term]:
     """Parse one word-list file; raise :class:`LexiconError` at the first bad line."""
     terms: list[Term] = []
     first_seen: dict[tuple[str, Category], str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        body = _strip_comment(line)
-        if not body:
-            continue
-        where = f"{source}:{number}"
-        parts = body.split()
-        if len(parts) not in (3, 4):
-            raise LexiconError(f"{where}: expected 'term category weight [match]', got {body!r}")
+    for where, parts in _entries(text, source, (3, 4), "term category weight [match]"):
         raw_term, raw_category, raw_weight = parts[:3]
         term = normalize_text(raw_term)
         if not term:
@@ -138,14 +141,7 @@ def parse_terms(text: str, source: str) -> list[Term]:
 
 def parse_weights(text: str, source: str) -> dict[str, float]:
     weights: dict[str, float] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        body = _strip_comment(line)
-        if not body:
-            continue
-        where = f"{source}:{number}"
-        parts = body.split()
-        if len(parts) != 2:
-            raise LexiconError(f"{where}: expected 'name weight', got {body!r}")
+    for where, parts in _entries(text, source, (2,), "name weight"):
         if parts[0] not in KNOWN_WEIGHTS:
             raise LexiconError(f"{where}: unknown weight name {parts[0]!r}")
         weights[parts[0]] = _parse_weight(parts[1], where)
