@@ -11,19 +11,15 @@ lookup (no HTTP) for comparison. Bounded in count: a run takes well under a minu
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.import_bench import database, make_csv
+from bench._records_server import api_server, database
+from bench.import_bench import make_csv
 from screening.interfaces import ListName
 from screening.numbers import normalize
 from screening.records import Role
@@ -31,25 +27,6 @@ from screening.records.base import utcnow
 from screening.records.keys import create_key
 from screening.records.list_csv import import_entries
 from screening.records.lookup import lookup_number
-
-STARTUP_TIMEOUT_S = 30
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/manager/", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("API server did not start")
 
 
 def client_loop(url: str, key: str, numbers: list[str], latencies: list[float], errors: list[int]) -> None:
@@ -81,39 +58,17 @@ def main() -> None:
             for number in numbers[:1000]:
                 lookup_number(s, normalize(number), utcnow())
         service_ms = (time.perf_counter() - t) / 1000 * 1000
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        with tempfile.TemporaryDirectory() as tmp:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "screening.api",
-                    "--database-url",
-                    db.url.render_as_string(hide_password=False),
-                    "--port",
-                    str(port),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=(Path(tmp) / "server.log").open("w"),
-            )
-            try:
-                wait_ready(url)
-                latencies: list[float] = []
-                errors: list[int] = []
-                share = [numbers[i :: args.clients] for i in range(args.clients)]
-                threads = [
-                    threading.Thread(target=client_loop, args=(url, key, part, latencies, errors)) for part in share
-                ]
-                t = time.perf_counter()
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-                elapsed = time.perf_counter() - t
-            finally:
-                server.terminate()
-                server.wait(10)
+        with api_server(db) as url:
+            latencies: list[float] = []
+            errors: list[int] = []
+            share = [numbers[i :: args.clients] for i in range(args.clients)]
+            threads = [threading.Thread(target=client_loop, args=(url, key, part, latencies, errors)) for part in share]
+            t = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - t
     backend = "postgresql" if args.database_url else "sqlite (WAL)"
     q = statistics.quantiles(latencies, n=100)
     print(

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import psycopg
+import httpx
 
+from bench._records_server import api_server, database
 from screening.interfaces import ListName
 from screening.numberlist import InMemoryNumberLists
-from screening.records import Database, ListSync
+from screening.records import Database, ListSync, Role
+from screening.records.keys import create_key
 from screening.records.list_csv import export_entries, import_entries
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -34,38 +31,33 @@ def make_csv(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@contextmanager
-def database(url: str | None) -> Iterator[Database]:
-    if url is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            db.migrate()
-            yield db
-            db.dispose()
-        return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    dsn = url
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(f"{url}?options=-csearch_path%3D{schema}")
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def stage(name: str, rows: int, started: float) -> None:
     elapsed = time.perf_counter() - started
     print(f"{name:<28} {elapsed:8.2f} s  {rows / elapsed:>10,.0f} rows/s")
+
+
+def api_import(db: Database, text: str, rows: int) -> None:
+    """The same file through HTTP into the allow list (so every row is new), the way an administrator uploads it."""
+    with db.session() as session:
+        _, key = create_key(session, Role.ADMIN, label="bench", actor="bench")
+    with api_server(db) as url:
+        t = time.perf_counter()
+        response = httpx.post(
+            f"{url}/api/v1/lists/import",
+            params={"list": "allow"},
+            headers={"X-API-Key": key},
+            files={"file": ("bench.csv", text.encode())},
+            timeout=600,
+        )
+        assert response.status_code == 200 and response.json()["created"] == rows, response.text[:500]
+        stage("import via API (HTTP upload)", rows, t)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--via-api", action="store_true", help="also time the upload through POST /lists/import")
     args = parser.parse_args()
     backend = "postgresql" if args.database_url else "sqlite (WAL)"
     print(f"list import bench: {args.rows:,} rows, {backend}")
@@ -89,6 +81,8 @@ def main() -> None:
             size = sum(len(chunk) for chunk in export_entries(session, list_name=ListName.BLOCK, status=None))
         stage("export (streamed CSV)", args.rows, t)
         print(f"{'export size':<28} {size / 1e6:8.1f} MB")
+        if args.via_api:
+            api_import(db, text, args.rows)
         lists = InMemoryNumberLists()
         t = time.perf_counter()
         ListSync(db, lists).load()

@@ -1,0 +1,82 @@
+"""Helpers for the records benches: a throwaway database and ``python -m screening.api`` in its own process."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from screening.records import Database
+
+STARTUP_TIMEOUT_S = 30
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[Database]:
+    """A migrated SQLite file in a temporary directory, or a throwaway schema on the PostgreSQL at ``url``."""
+    if url is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+            db.migrate()
+            yield db
+            db.dispose()
+        return
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    db = Database(f"{url}?options=-csearch_path%3D{schema}")
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def api_server(db: Database, *, max_upload_bytes: int = 50 * 1024 * 1024) -> Iterator[str]:
+    """The admin API on a free loopback port, in its own process; yields its base URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "screening.api",
+        "--database-url",
+        db.url.render_as_string(hide_password=False),
+        "--port",
+        str(port),
+        "--max-upload-bytes",
+        str(max_upload_bytes),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            try:
+                httpx.get(f"{url}/manager/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("API server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
