@@ -85,7 +85,11 @@ class Loopback:
         pt = CODECS[codec][0]
         keys = {"caller_from": CALLER_FROM, "hdr1": CALLER_PAI, "codec_pt": str(pt), "codec_name": codec,
                 "sink_port": str(sink_port or free_port())}
-        args = ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1",
+        # sipp 3.6 does not substitute keywords inside <exec rtp_stream=...>: fill the payload type in a copy.
+        text = (SCENARIOS / scenario).read_text()
+        copy = self.tmp / scenario
+        copy.write_text(text.replace('rtp_stream="caller.raw,-1,[codec_pt]"', f'rtp_stream="caller.raw,-1,{pt}"'))
+        args = ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
                 "-p", str(self.sipp_port), "-mi", "127.0.0.1", "-mp", str(self.media_port), "-s", service_user,
                 "-m", str(calls), "-l", str(calls), "-r", str(rate), "-nostdin", "-timeout", f"{SIPP_TIMEOUT_S}s",
                 "-timeout_error", "-trace_err", "-trace_msg", *extra]

@@ -79,3 +79,105 @@ def test_legit_call_is_transferred_to_agents_with_refer(tools: None, tmp_path: P
         assert record.end_reason == "transfer_ok"
         assert record.caller == CALLER_NUMBER
         _heard_matches_sent(loop, tmp_path, codec)
+
+
+def _played(sink: RtpSink, codec: str, names: tuple[PromptName, ...]) -> None:
+    """Every RTP packet callscreen sent carries the negotiated codec, and the prompts decode out of the stream."""
+    pt = CODECS[codec][0]
+    assert sink.packets, "sipp's side received no RTP from callscreen"
+    assert {p for p, _, _ in sink.packets} == {pt}
+    g711 = codec_for(pt)
+    heard = g711.decode(sink.payload())
+    library = PromptLibrary.load()
+    for name in names:
+        prompt = library.pcm16(name)
+        chunk = prompt[3200 : 3200 + 1600]  # 100 ms, frame-aligned, from 100 ms into the prompt
+        assert g711.decode(g711.encode(chunk)) in heard, f"prompt {name} not heard by the caller"
+
+
+@pytest.mark.parametrize("codec", ["PCMU", "PCMA"])
+def test_harasser_hears_analysis_queue_then_bye(tools: None, tmp_path: Path, sink: RtpSink, codec: str) -> None:
+    for loop in _loop(tmp_path, HARASS, codec, HARASS_TEXT):
+        result = loop.sipp("uac-harasser-expect-sit-bye.xml", codec=codec, sink_port=sink.port)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.ANALYSIS
+        assert record.label is Label.HARASSMENT
+        assert record.end_reason == "analysis_done"
+        assert record.transcript == HARASS_TEXT  # flagged calls keep the transcript
+        _played(sink, codec, (PromptName.GREETING, PromptName.ANALYSIS_NOTICE, PromptName.SIT,
+                              PromptName.ANALYSIS_DONE))
+        _heard_matches_sent(loop, tmp_path, codec)
+
+
+def test_allowlisted_caller_goes_straight_to_agents(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT):  # what they say does not matter: not screened
+        loop.add_entry(ListName.ALLOW)
+        result = loop.sipp("uac-legit-expect-refer.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS
+        assert record.end_reason == "transfer_ok"
+        assert loop.replay.streams == []  # no content screening
+
+
+def test_blocklisted_caller_gets_analysis_queue_without_content_screening(
+    tools: None, tmp_path: Path, sink: RtpSink
+) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT):  # even a polite text: the source is confirmed
+        loop.add_entry(ListName.BLOCK)
+        result = loop.sipp("uac-harasser-expect-sit-bye.xml", sink_port=sink.port)
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.ANALYSIS
+        assert loop.replay.streams == []
+        _played(sink, "PCMU", (PromptName.ANALYSIS_NOTICE, PromptName.SIT, PromptName.ANALYSIS_DONE))
+
+
+def test_call_to_analysis_extension_is_recorded_as_agent_confirmed(
+    tools: None, tmp_path: Path, sink: RtpSink
+) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT):
+        result = loop.sipp("uac-harasser-expect-sit-bye.xml", sink_port=sink.port, service_user="analysis")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.ANALYSIS
+        assert record.label is Label.HARASSMENT
+        assert record.confirmed_by is not None and record.confirmed_by.startswith("agent")
+        _played(sink, "PCMU", (PromptName.ANALYSIS_NOTICE, PromptName.SIT, PromptName.ANALYSIS_DONE))
+
+
+def test_cancel_before_answer_gets_487_and_is_recorded(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT, sip={"answer_delay_ms": 2000}):
+        result = loop.sipp("uac-cancel-expect-487.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.ABANDONED
+        assert record.end_reason == "cancel"
+        assert loop.replay.streams == []  # never answered
+
+
+def test_caller_hanging_up_mid_prompt_ends_cleanly_and_is_recorded(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, (), "PCMU", LEGIT_TEXT):
+        result = loop.sipp("uac-hangup-mid-prompt-expect-clean-end.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.ABANDONED
+        assert record.end_reason == "caller_bye"
+        assert loop.service.endpoint.active_calls() == []
+
+
+def test_no_rtp_ends_the_call_with_media_timeout(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT, rtp={"media_timeout_s": 2.0}):
+        result = loop.sipp("uac-silent-expect-media-timeout-bye.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.MEDIA_TIMEOUT
+        assert record.end_reason == "media_timeout"
+
+
+def test_options_answered_unknown_method_501_register_405(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, (), "PCMU", LEGIT_TEXT):
+        result = loop.sipp("uac-options-unknown-expect-200-501.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        assert loop.records(expected=0, wait_s=0) == []
