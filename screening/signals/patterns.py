@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import re
 
-FILLERS = frozenset("喂嗯哦噢呃额对好是哈嘿嘻呵谢")
+FILLERS = frozenset("喂嗯哦噢呃额对好是行哈嘿嘻呵谢拜再见快等没不")  # politeness, assent, hurry: not nonsense
 NUMERALS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 MIN_REPEATS_SINGLE = 4  # 啊啊啊啊
-MIN_REPEATS_PAIR = 3  # 阿巴阿巴阿巴
+MIN_REPEATS_UNIT = 3  # 阿巴阿巴阿巴, 叽里呱啦×3 (units of two to four characters)
 MIN_COUNTING_RUN = 6  # 一二三四五六
 _SINGLE_RE = re.compile(r"(.)\1{" + str(MIN_REPEATS_SINGLE - 1) + ",}")
-_PAIR_RE = re.compile(r"(..)\1{" + str(MIN_REPEATS_PAIR - 1) + ",}")
+_UNIT_RE = re.compile(r"(.{2,4}?)\1{" + str(MIN_REPEATS_UNIT - 1) + ",}")
+
+
+def _filler(ch: str) -> bool:
+    return ch in FILLERS or ch in NUMERALS or ch.isdigit()
 
 
 def _meaningful(unit: str) -> bool:
-    """A unit worth counting: no fillers or digits, and a pair that is not one character twice."""
-    return not any(ch in FILLERS or ch in NUMERALS or ch.isdigit() for ch in unit) and unit[:1] != unit[1:2]
+    """A unit worth counting: no fillers or digits, and not one character repeated (that is the single rule)."""
+    return not any(_filler(ch) for ch in unit) and len(set(unit)) > 1
 
 
 def repetitions(text: str) -> list[str]:
-    """Runs like 阿巴阿巴阿巴 or 啊啊啊啊 (the runs themselves, for evidence)."""
-    runs = [m.group(0) for m in _SINGLE_RE.finditer(text) if _meaningful(m.group(1))]
-    runs += [m.group(0) for m in _PAIR_RE.finditer(text) if _meaningful(m.group(1))]
+    """Runs like 阿巴阿巴阿巴, 叽里呱啦叽里呱啦叽里呱啦 or 啊啊啊啊 (the runs themselves, for evidence)."""
+    runs = [m.group(0) for m in _SINGLE_RE.finditer(text) if not _filler(m.group(1))]
+    runs += [m.group(0) for m in _UNIT_RE.finditer(text) if _meaningful(m.group(1))]
     return runs
 
 

@@ -91,16 +91,20 @@ def test_short_cut_off_call_is_not_off_topic(engine: ScreeningEngine) -> None:
     assert "content.offtopic" not in codes(verdict)
 
 
-@pytest.mark.parametrize("text", ["喂喂喂阿巴阿巴阿巴", "嘎嘎嘎嘎嘎嘎", "一二三四五六七八九十"])
+NONSENSE = ["喂喂喂阿巴阿巴阿巴", "嘎嘎嘎嘎嘎嘎", "叽里呱啦叽里呱啦叽里呱啦", "一二三四五六七八九十"]
+
+
+@pytest.mark.parametrize("text", NONSENSE)
 def test_nonsense_repetition_and_counting_are_pranks(engine: ScreeningEngine, text: str) -> None:
     verdict = screen(engine, text)
     assert "content.prank" in codes(verdict)
     assert verdict.label is not Label.ALLOW
 
 
-def test_bad_line_fillers_are_not_nonsense(engine: ScreeningEngine) -> None:
-    verdict = screen(engine, "喂喂喂喂听得见吗喂喂喂喂我查一下话费")
-    assert verdict.label is Label.ALLOW
+@pytest.mark.parametrize("text", ["喂喂喂喂听得见吗喂喂喂喂我查一下话费", "好的好的好的谢谢谢谢再见再见再见"])
+def test_fillers_and_politeness_are_not_nonsense(engine: ScreeningEngine, text: str) -> None:
+    verdict = screen(engine, text)
+    assert "content.prank" not in codes(verdict)
 
 
 def test_laughter_and_talking_to_the_room(engine: ScreeningEngine) -> None:
