@@ -81,6 +81,7 @@ class EngineStream:
         with self._lock:
             self._raise_if_unusable(allow_lagging=True)
             self._finishing = True
+            self._done.clear()
             self._wake()
         if not self._done.wait(timeout_s):
             raise AsrOverloadError(f"call {self.call_id}: ASR did not finish within {timeout_s} s")

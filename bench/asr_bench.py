@@ -105,7 +105,10 @@ def python_loop_rate(stop: threading.Event) -> float:
 def bench_gil(model: SharedModel, pcm: bytes) -> None:
     serial = decode(model, pcm)
     audio = seconds_of(pcm)
-    print(f"one stream, decoded flat out: {serial:.2f} s for {audio:.1f} s of audio -> RTF {serial / audio:.3f}")
+    print(f"one stream, decoded flat out: {serial:.2f} s for {audio:.1f} s of speech -> RTF {serial / audio:.3f}")
+    noise = (np.random.default_rng(1).normal(0, 3000, len(pcm) // 2)).astype("<i2").tobytes()
+    for name, other in (("digital silence", bytes(len(pcm))), ("white noise", noise)):
+        print(f"  same length of {name}: RTF {decode(model, other) / audio:.3f}")
 
     threads = [threading.Thread(target=decode, args=(model, pcm)) for _ in range(2)]
     started = time.perf_counter()
