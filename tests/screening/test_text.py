@@ -26,3 +26,9 @@ def test_pinyin_search_maps_back_to_character_positions() -> None:
     view = PinyinText.of("你个沙比听到没有")
     assert view.find_all(("sha", "bi"), fuzzy=False) == [2]
     assert view.find_all(("bi",), fuzzy=False) == [3]  # whole syllables only: no match inside "bian"
+
+
+def test_text_package_exports_exactly_its_public_names() -> None:
+    import screening.text
+
+    assert sorted(screening.text.__all__) == ["PinyinText", "fuzzy_syllable", "normalize_text", "to_pinyin"]
