@@ -105,14 +105,14 @@ class Headers:
     def get(self, name: str) -> str | None:
         wanted = canonical_name(name).lower()
         for key, value in self.items:
-            if key.lower() == wanted:
+            if canonical_name(key).lower() == wanted:
                 return value
         return None
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name`` in order; list headers are split at top-level commas."""
         canon = canonical_name(name)
-        values = [value for key, value in self.items if key.lower() == canon.lower()]
+        values = [value for key, value in self.items if canonical_name(key).lower() == canon.lower()]
         if canon in LIST_HEADERS:
             return [part for value in values for part in split_list(value)]
         return values
@@ -122,7 +122,7 @@ class Headers:
 
     def without(self, name: str) -> Headers:
         wanted = canonical_name(name).lower()
-        return Headers(tuple(item for item in self.items if item[0].lower() != wanted))
+        return Headers(tuple(item for item in self.items if canonical_name(item[0]).lower() != wanted))
 
     def with_added(self, name: str, value: str) -> Headers:
         return Headers((*self.items, (canonical_name(name), value)))
@@ -133,7 +133,7 @@ class Headers:
         out: list[tuple[str, str]] = []
         placed = False
         for key, old in self.items:
-            if key.lower() != wanted:
+            if canonical_name(key).lower() != wanted:
                 out.append((key, old))
             elif not placed:
                 out.append((key, value))
