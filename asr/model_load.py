@@ -8,14 +8,7 @@ from __future__ import annotations
 import time
 
 from asr.errors import ModelCorruptError
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from asr.model import rss_mb
 
 
 def measure_model_load(path: str) -> tuple[float, float]:
@@ -23,13 +16,13 @@ def measure_model_load(path: str) -> tuple[float, float]:
     import vosk
 
     vosk.SetLogLevel(-1)
-    before = _rss_mb()
+    before = rss_mb()
     started = time.perf_counter()
     try:
         model = vosk.Model(path)
     except Exception as exc:  # Vosk raises a bare Exception("Failed to create a model")
         raise ModelCorruptError(f"Vosk could not load the model at {path}: {exc}") from exc
     seconds = time.perf_counter() - started
-    grown = _rss_mb() - before
+    grown = rss_mb() - before
     del model
     return seconds, grown

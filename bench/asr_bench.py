@@ -102,6 +102,16 @@ def python_loop_rate(stop: threading.Event) -> float:
     return count / (time.perf_counter() - started)
 
 
+def run_together(workers: list[threading.Thread] | list[multiprocessing.process.BaseProcess]) -> float:
+    """Start all, wait for all; wall seconds."""
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return time.perf_counter() - started
+
+
 def bench_gil(model: SharedModel, pcm: bytes) -> None:
     serial = decode(model, pcm)
     audio = seconds_of(pcm)
@@ -110,22 +120,9 @@ def bench_gil(model: SharedModel, pcm: bytes) -> None:
     for name, other in (("digital silence", bytes(len(pcm))), ("white noise", noise)):
         print(f"  same length of {name}: RTF {decode(model, other) / audio:.3f}")
 
-    threads = [threading.Thread(target=decode, args=(model, pcm)) for _ in range(2)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    two_threads = time.perf_counter() - started
-
-    ctx = multiprocessing.get_context("fork")  # children share the loaded model's pages copy-on-write
-    procs = [ctx.Process(target=decode, args=(model, pcm)) for _ in range(2)]
-    started = time.perf_counter()
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    two_procs = time.perf_counter() - started
+    two_threads = run_together([threading.Thread(target=decode, args=(model, pcm)) for _ in range(2)])
+    fork = multiprocessing.get_context("fork")  # children share the loaded model's pages copy-on-write
+    two_procs = run_together([fork.Process(target=decode, args=(model, pcm)) for _ in range(2)])
     print(
         f"two streams at once: threads {two_threads:.2f} s, processes {two_procs:.2f} s "
         f"(serial would be {2 * serial:.2f} s): speed-up threads x{2 * serial / two_threads:.2f}, "
