@@ -54,7 +54,7 @@ class FlowPolicy:
     deterrent: Deterrent = Deterrent.ANALYSIS
     redirect_before_answer: bool = False  # allowlisted callers: 302 to the agents instead of answer + REFER
     limits: ListenLimits = field(default_factory=ListenLimits)
-    transfer_attempts: int = 2  # per target
+    transfer_attempts: int = 2  # per target, when the REFER went unanswered (a refusal moves to the next target)
     answer_delay_s: float = 0.0  # ringing before answering (the caller hears ringback; a CANCEL still lands)
 
 
@@ -182,6 +182,8 @@ class FlowRunner:
                 log.warning("call=%s transfer to %s failed (attempt %d): %s %s", call.call_id, target, attempt,
                             result.outcome.value, result.status or "")
                 st.end_reason = f"transfer_failed:{result.status or result.outcome.value}"
+                if result.outcome is not TransferOutcome.TIMEOUT:
+                    break  # refused: asking the same target again will not help; try the next one
         log.error("call=%s could not be transferred to any agents target; ending the call", call.call_id)
         call.hangup(st.end_reason)
         return FlowEvent.ROUTED

@@ -49,7 +49,8 @@ def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) 
     rtp_low = free_port()
     rtp_low -= rtp_low % 2
     sections: dict[str, dict[str, object]] = {
-        "sip": {"port": free_port(), "agents_uri": f"sip:agents@127.0.0.1:{sipp_port}", "answer_delay_ms": 100,
+        "sip": {"port": free_port(), "agents_uri": f"sip:agents@127.0.0.1:{sipp_port}",
+                "fallback_uri": f"sip:fallback@127.0.0.1:{sipp_port}", "answer_delay_ms": 100,
                 "transfer_notify_timeout_s": 5.0, "drain_timeout_s": 2.0},
         "rtp": {"port_min": rtp_low, "port_max": rtp_low + 200, "media_timeout_s": 3.0},
         "database": {"url": f"sqlite:///{tmp}/callscreen.db"},
@@ -111,8 +112,10 @@ class Loopback:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in self.tmp.glob("*_messages.log"))
 
 
-def start_loopback(tmp: Path, script: tuple[Utterance, ...], **overrides: dict[str, object]) -> Loopback:
-    replay = ReplayTranscriberFactory(script)
+def start_loopback(
+    tmp: Path, script: tuple[Utterance, ...], *, fail_at_s: float | None = None, **overrides: dict[str, object]
+) -> Loopback:
+    replay = ReplayTranscriberFactory(script, fail_at_s)
     sipp_port = free_port()
     service = build_service(make_settings(tmp, sipp_port=sipp_port, **overrides), transcribers=replay)
     loop = Loopback(tmp, service, replay, sipp_port=sipp_port)

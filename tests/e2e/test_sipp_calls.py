@@ -7,6 +7,8 @@ callscreen heard/played and the call record the records layer stored).
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,10 +50,10 @@ def sink() -> Iterator[RtpSink]:
     receiver.stop()
 
 
-def _loop(tmp_path: Path, script: tuple[Utterance, ...], codec: str, text: str, **overrides: dict[str, object]
-          ) -> Iterator[Loopback]:
+def _loop(tmp_path: Path, script: tuple[Utterance, ...], codec: str, text: str, *, fail_at_s: float | None = None,
+          **overrides: dict[str, object]) -> Iterator[Loopback]:
     make_caller_audio(tmp_path, text, codec)
-    loop = start_loopback(tmp_path, script, **overrides)
+    loop = start_loopback(tmp_path, script, fail_at_s=fail_at_s, **overrides)
     try:
         yield loop
     finally:
@@ -181,3 +183,37 @@ def test_options_answered_unknown_method_501_register_405(tools: None, tmp_path:
         result = loop.sipp("uac-options-unknown-expect-200-501.xml")
         assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
         assert loop.records(expected=0, wait_s=0) == []
+
+
+def test_refused_transfer_goes_to_the_fallback_uri(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT):
+        result = loop.sipp("uac-refer-refused-expect-fallback-refer.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS
+        assert record.end_reason == "transfer_fallback_ok"
+
+
+def test_recogniser_failure_fails_open_to_the_agents(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT, fail_at_s=0.5):  # fails before the insults arrive
+        result = loop.sipp("uac-legit-expect-refer.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.FAIL_OPEN
+        assert record.end_reason == "transfer_ok"
+        assert "system.fail_open" in record.reasons
+
+
+def test_shutdown_hands_a_call_being_screened_to_the_agents(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, (), "PCMU", LEGIT_TEXT, screening={"listen_timeout_s": 30.0}):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            running = pool.submit(loop.sipp, "uac-legit-expect-refer.xml")
+            deadline = time.monotonic() + 10
+            while not (loop.replay.streams and loop.replay.streams[0].audio_s > 1.0) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            loop.service.stop(drain_timeout_s=10.0)  # what SIGTERM does in `callscreen serve`
+            result = running.result(timeout=90)
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS
+        assert record.end_reason == "transfer_ok"

@@ -13,6 +13,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 
+from asr.errors import AsrOverloadError
 from asr.events import FRAME_BYTES, SAMPLE_RATE, AsrEvent, AsrFinal, SpeechStats
 
 
@@ -23,8 +24,9 @@ class Utterance:
 
 
 class ReplayStream:
-    def __init__(self, call_id: str, script: tuple[Utterance, ...]) -> None:
+    def __init__(self, call_id: str, script: tuple[Utterance, ...], fail_at_s: float | None = None) -> None:
         self.call_id = call_id
+        self._fail_at_s = fail_at_s
         self._pending = sorted(script, key=lambda u: u.at_s)
         self.audio = bytearray()
         self.closed = False
@@ -34,6 +36,8 @@ class ReplayStream:
         return len(self.audio) / 2 / SAMPLE_RATE
 
     def accept(self, pcm16: bytes) -> None:
+        if self._fail_at_s is not None and self.audio_s >= self._fail_at_s:
+            raise AsrOverloadError("fault injected by the test: recogniser fell behind")  # fault injection
         self.audio += pcm16
 
     def poll(self) -> list[AsrEvent]:
@@ -61,11 +65,12 @@ class ReplayStream:
 @dataclass
 class ReplayTranscriberFactory:
     script: tuple[Utterance, ...] = ()
+    fail_at_s: float | None = None  # fault injection: accept() raises once this much audio arrived
     streams: list[ReplayStream] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def open_stream(self, call_id: str) -> ReplayStream:
-        stream = ReplayStream(call_id, self.script)
+        stream = ReplayStream(call_id, self.script, self.fail_at_s)
         with self._lock:
             self.streams.append(stream)
         return stream
