@@ -70,14 +70,19 @@ def test_approve_proposed_block_and_see_chart(seeded: tuple[Database, str]) -> N
                 row.wait_for(state="detached")
                 assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is True
 
-            page.get_by_role("button", name="Reports").click()
+            with page.expect_response(lambda r: "/reports/summary" in r.url):
+                page.get_by_role("button", name="Reports").click()
             page.get_by_label("From").fill("2026-11-01")
             page.get_by_label("to").fill("2026-11-03")
-            page.get_by_role("button", name="Show").click()
-            bar = page.locator("#chart-hour svg rect.bar[data-value='2']")
-            bar.wait_for()
-            box = bar.bounding_box()
-            assert box is not None and box["height"] > 20
+            with page.expect_response(lambda r: "/reports/summary?since=" in r.url):
+                page.get_by_role("button", name="Show").click()
+            # One evaluation in the page, so a re-render cannot detach the bar between finding and measuring it.
+            page.wait_for_function(
+                """() => {
+                    const bar = document.querySelector("#chart-hour svg rect.bar[data-value='2']");
+                    return bar !== null && bar.getBoundingClientRect().height > 20;
+                }"""
+            )
             assert page.locator("#chart-weekday svg rect.bar").count() == 7
             assert "+8613900001111" in page.locator("#repeat").inner_text()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
