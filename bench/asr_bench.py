@@ -218,7 +218,7 @@ def bench_streams(model: SharedModel, audio: bytes, seconds: float, max_streams:
         ok = r["max"] < BOUND_S
         print(
             f"{n:4d}  {r['p50']:9.2f} {r['p95']:6.2f} {r['p99']:6.2f} {r['max']:6.2f}  {r['drain']:10.2f} s"
-            f"  {r['rss_per_stream']:8.1f} MB  {'yes' if ok else 'NO'}"
+            f"  {r['rss_per_stream']:8.1f} MB  {r['cpu_rtf']:12.3f}       {'yes' if ok else 'NO'}"
         )
         if not ok:
             break
