@@ -24,6 +24,7 @@ from telephony.sip.sdp import SdpChoice, SdpOffer, build_answer, choose, parse_o
 
 log = logging.getLogger(__name__)
 REFER_ANSWER_TIMEOUT_S = 8.0
+ACK_WAIT_S = 4.0
 
 
 class MediaFactory(Protocol):
@@ -84,6 +85,7 @@ class Call:
         self._notify_timeout = notify_timeout_s
         self._lock = threading.RLock()
         self.ended = threading.Event()
+        self.confirmed = threading.Event()  # the ACK for our 200 arrived
         self.end_reason = ""
         self.media: MediaSession | None = None
         self._port: int | None = None
@@ -154,6 +156,7 @@ class Call:
     def transfer(self, target: str, verdict: str | None) -> TransferResult:
         """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`)."""
         pending = PendingTransfer()
+        self.confirmed.wait(ACK_WAIT_S)  # a REFER before the ACK races the caller's own ACK (§13.3.1.4)
         with self._lock:
             if self.ended.is_set() or not self.answered:
                 pending.on_call_ended()
@@ -169,6 +172,7 @@ class Call:
     def on_ack(self) -> None:
         with self._lock:
             self.leg.transition("ACK")
+        self.confirmed.set()
 
     def on_cancel(self) -> bool:
         """True when the CANCEL took effect (487 sent); False once answered (it then has no effect, §9.2)."""
@@ -223,6 +227,7 @@ class Call:
             if self._transfer is not None:
                 self._transfer.on_call_ended()
             self.ended.set()
+            self.confirmed.set()  # nobody waits for an ACK of an ended call
         log.info("call=%s ended: %s", self.call_id, reason)
         self._signalling.call_ended(self)
 
