@@ -46,6 +46,7 @@ def test_workers_are_named_threads_that_stop_on_close(ko_model: SharedModel) -> 
         engine.open_stream("late")
 
 
+@pytest.mark.slow
 def test_streaming_20ms_frames_gives_partials_then_the_one_shot_result(clips: Clips, ko_model: SharedModel) -> None:
     pcm = read_wav_as_telephone_pcm(clips.ko_twice_8k)
     one_shot = transcribe_pcm(pcm, ko_model, endpoint_silence_ms=600)
@@ -92,8 +93,9 @@ def test_backpressure_marks_the_stream_lagging(clips: Clips, ko_model: SharedMod
         flooded.close()
 
 
+@pytest.mark.slow
 def test_streams_share_one_model(clips: Clips, ko_model: SharedModel) -> None:
-    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)[: 3 * 8000 * 2]  # 3 s of speech per stream is enough
     n = 4
     with AsrEngine(ko_model, workers=2, queue_frames=5000, endpoint_silence_ms=600) as engine:
         before = rss_mb()
