@@ -152,3 +152,16 @@ def test_a_failing_decoder_fails_its_stream_not_the_engine(
         healthy.close()
         with pytest.raises(AsrError, match="closed"):
             healthy.accept(pcm[:FRAME_BYTES])
+
+
+def test_finish_twice_and_silence_only_stream(ko_model: SharedModel) -> None:
+    with AsrEngine(ko_model, workers=1, queue_frames=50, endpoint_silence_ms=600) as engine:
+        stream = engine.open_stream("call-silent")
+        for _ in range(40):  # 0.8 s of silence in 20 ms frames, below the 1 s bound
+            stream.accept(bytes(FRAME_BYTES))
+        assert stream.finish(timeout_s=WAIT_S) == []
+        assert stream.finish(timeout_s=WAIT_S) == []
+        stats = stream.stats()
+        assert (stats.duration_s, stats.speech_s, stats.first_speech_s) == (0.8, 0.0, None)
+        assert not stream.lagging and stream.backlog_s == 0.0
+        stream.close()
