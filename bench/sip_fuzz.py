@@ -15,7 +15,6 @@ import contextlib
 import json
 import random
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,10 +25,10 @@ sys.path.insert(0, str(REPO))
 
 from tests.conftest import free_port  # noqa: E402
 from tests.harness import ServiceProcess  # noqa: E402
+from tests.robustness.calls import place_legit_calls  # noqa: E402
 from tests.robustness.proc import proc_status  # noqa: E402
 from tests.robustness.sipfuzz import base_message, fuzz_messages  # noqa: E402
 
-SCENARIO = REPO / "tests" / "e2e" / "scenarios" / "uac-legit-expect-refer.xml"
 SETTLE_S = 40.0  # 64·T1: every transaction the fuzz opened has ended by then
 
 
@@ -44,23 +43,6 @@ def options_ok(sock: socket.socket, port: int) -> bool:
             if data.startswith(b"SIP/2.0 200") and b"OPTIONS" in data:
                 return True
     return False
-
-
-def legit_call(tmp: Path, node: ServiceProcess, sipp_port: int) -> bool:
-    scenario = tmp / SCENARIO.name
-    # Without a model the node routes on caller ID and REFERs right after the ACK; sipp must already be waiting
-    # for the REFER then, so the audio-streaming step (not needed in that mode) is left out.
-    text = SCENARIO.read_text()
-    text = text[: text.index("  <nop>")] + text[text.index("</nop>") + len("</nop>") :]
-    scenario.write_text(text)
-    keys = {"caller_from": '"Caller" <sip:13812345678@carrier.example>', "hdr1": "X-Bench: fuzz",
-            "codec_pt": "0", "codec_name": "PCMU", "sink_port": str(free_port())}
-    args = ["sipp", f"127.0.0.1:{node.sip_port}", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(sipp_port),
-            "-mi", "127.0.0.1", "-mp", str(free_port()), "-s", "sales", "-m", "1", "-l", "1", "-nostdin",
-            "-timeout", "60s", "-timeout_error", "-trace_err"]
-    for key, value in keys.items():
-        args += ["-key", key, value]
-    return subprocess.run(args, cwd=tmp, capture_output=True, timeout=90, check=False).returncode == 0
 
 
 def main() -> int:
@@ -117,7 +99,9 @@ def main() -> int:
                 "rss_kb": [before["VmRSS"], right_after.get("VmRSS"), settled.get("VmRSS")],
                 "options_after": options_ok(sock, node.sip_port) if alive else False,
             })
-        result["legit_call_after"] = legit_call(tmp, node, sipp_port) if alive else False
+        result["legit_call_after"] = (
+            place_legit_calls(tmp, node.sip_port, sipp_port, 1).dropped == 0 if alive else False
+        )
     finally:
         node.stop()
     print(json.dumps(result, indent=2))

@@ -17,19 +17,22 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from asr.events import TranscriberFactory
+from callscreen.cli import _records
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
 from callscreen.settings import Settings, SipMode
 from prompts.library import PromptLibrary
 from prompts.names import PromptName
 from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
-from screening.interfaces import CallRecorder
 from screening.numberlist import InMemoryNumberLists
 from screening.records.database import Database
 from screening.records.errors import StorageError
+from screening.records.guarded_history import GuardedCallHistory
 from screening.records.history import SqlCallHistory
 from screening.records.listsync import ListSync
+from screening.records.periodic import PeriodicJob
 from screening.records.recorder import SqlCallRecorder
+from screening.records.retention import PeriodicPurge
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
 from telephony.listening import ListenLimits
@@ -41,6 +44,7 @@ from telephony.sip.transport import PeerAcl, UdpTransport
 
 log = logging.getLogger(__name__)
 SALT_FILE = "hash_salt"
+SPOOL_REPLAY_S = 30.0
 
 
 def _salt(settings: Settings) -> bytes:
@@ -81,6 +85,8 @@ class Service:
     list_sync: ListSync
     registration: Registration | None = None
     transcribers: TranscriberFactory | None = None
+    jobs: list[PeriodicJob | PeriodicPurge] = field(default_factory=list)
+    history: GuardedCallHistory | None = None
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -96,6 +102,8 @@ class Service:
             log.error("number lists could not be loaded (screening without lists): %s", exc)
         if self.registration is not None:
             self.registration.start()
+        for job in self.jobs:
+            job.start()
         if self._api is not None:
             thread = threading.Thread(target=self._api.run, name="admin-api", daemon=True)
             thread.start()
@@ -118,6 +126,10 @@ class Service:
             self.registration.stop()
         self.endpoint.stop()
         self.list_sync.stop()
+        for job in self.jobs:
+            job.stop()
+        if self.history is not None:
+            self.history.close()
         if self._api is not None:
             self._api.should_exit = True
         for thread in self._threads:
@@ -138,16 +150,23 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     except StorageError as exc:  # fail open: records spool to disk until the database is back
         log.error("database unavailable, call records will be spooled: %s", exc)
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
-    recorder: CallRecorder = SqlCallRecorder(db, spool_dir=settings.data_dir / "spool", salt=salt)
+    recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
+                               policy=_records.auto_entry_policy(settings))
+    # Records spooled while the database was away are replayed even when no call arrives to trigger it.
+    jobs: list[PeriodicJob | PeriodicPurge] = [
+        PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
+        PeriodicPurge(db, retention_days=settings.privacy.retention_days, interval_s=settings.privacy.purge_interval_s),
+    ]
     if transcribers is None:
         transcribers = _load_transcribers(settings, health)
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     lists = InMemoryNumberLists()
     config = ScreeningConfig.from_values(settings.screening.model_dump())
-    screener = ScreeningEngine(config, lists=lists, history=SqlCallHistory(db),
-                               content_available=transcribers is not None)
-    library = PromptLibrary.load()
+    # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
+    history = GuardedCallHistory(SqlCallHistory(db))
+    screener = ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
+    library = PromptLibrary.load(settings.prompts.override_dir)
     prompts = {name.value: library.pcm16(name) for name in PromptName}
     sip, rtp = settings.sip, settings.rtp
     policy = FlowPolicy(
@@ -172,17 +191,16 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    service = Service(settings, health, endpoint, runner, db, ListSync(db, lists), registration, transcribers)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
+    service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
+                      history=history)
     if settings.api.enabled:
         service._api = _api_server(settings, db, health, salt)
     return service
 
 
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes) -> uvicorn.Server:
-    from screening.api.app import create_app
-
-    app = create_app(db=db, health_router=health_router(health), max_upload_bytes=settings.api.max_upload_bytes,
-                     salt=salt, timezone=settings.screening.timezone)
+    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health))
     config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
                             lifespan="off")
     return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port, require_tool
 from tests.harness import ServiceProcess
+from tests.robustness.calls import place_legit_calls
 from tests.robustness.proc import proc_status
 from tests.robustness.sipfuzz import base_message, fuzz_messages
 
@@ -19,8 +21,14 @@ SHORT_RUN = 2000
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[ServiceProcess]:
-    service = ServiceProcess(tmp_path)
+def sipp_port() -> int:
+    require_tool("sipp")
+    return free_port()
+
+
+@pytest.fixture
+def node(tmp_path: Path, sipp_port: int) -> Iterator[ServiceProcess]:
+    service = ServiceProcess(tmp_path, env={"CALLSCREEN_SIP_AGENTS_URI": f"sip:agents@127.0.0.1:{sipp_port}"})
     try:
         yield service.start()
     finally:
@@ -43,9 +51,11 @@ def options_answered(port: int, sock: socket.socket) -> bool:
     return False
 
 
-def test_node_survives_fuzzing_and_still_answers(node: ServiceProcess) -> None:
+def test_node_survives_fuzzing_and_still_answers(node: ServiceProcess, sipp_port: int, tmp_path: Path) -> None:
     assert node.process is not None
     pid = node.process.pid
+    warm_up = place_legit_calls(tmp_path, node.sip_port, sipp_port, 1)  # worker pools exist before the baseline
+    assert warm_up.dropped == 0, warm_up.output
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         sock.settimeout(0.5)
@@ -80,3 +90,5 @@ def test_node_survives_fuzzing_and_still_answers(node: ServiceProcess) -> None:
     assert after["VmRSS"] < before["VmRSS"] + 30 * 1024, f"RSS {before['VmRSS']} -> {after['VmRSS']} kB"
     ready = node.readyz()
     assert ready is not None and ready["ready"]
+    after_call = place_legit_calls(tmp_path, node.sip_port, sipp_port, 1)
+    assert after_call.dropped == 0, after_call.output + node.log_tail()
