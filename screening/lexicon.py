@@ -1,10 +1,12 @@
 """Lexicons and signal weights: data files, validated when loaded.
 
 The packaged files live in ``screening/data/``: word lists (``abuse.txt``, ``talk.txt``, ``business.txt``; UTF-8,
-one ``term category weight [match]`` per line) and ``weights.txt`` (``name weight`` for the rule-based signals).
-A deployment directory overrides them: a file there with a packaged file's name replaces it, any other ``*.txt``
-word list there is added, and its ``weights.txt`` overrides only the names it lists. Every problem is a
-:class:`~screening.errors.LexiconError` naming file, line and value, so a bad edit fails at start-up, not on a call.
+one ``term category weight [match]`` per line), sentence constructions (``constructions.pat``, one
+``name category weight regex`` per line, see :mod:`screening.constructions`) and ``weights.txt`` (``name weight``
+for the rule-based signals). A deployment directory overrides them: a file there with a packaged file's name
+replaces it, any other ``*.txt`` word list or ``*.pat`` constructions file there is added, and its
+``weights.txt`` overrides only the names it lists. Every problem is a :class:`~screening.errors.LexiconError`
+naming file, line and value, so a bad edit fails at start-up, not on a call.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from screening.constructions import Construction, compile_pattern
 from screening.errors import LexiconError
 from screening.text.normalize import normalize_text
 from screening.text.pinyin import to_pinyin
 
 WEIGHTS_FILE = "weights.txt"
+PATTERN_SUFFIX = ".pat"
 MAX_WEIGHT = 1.0
 
 
@@ -52,7 +56,8 @@ class MatchLevel(enum.StrEnum):
 KNOWN_WEIGHTS = frozenset(
     {
         "insult_unknown_target", "insult_product_target", "complaint_context", "complaint_abuse_cap",
-        "business_floor", "no_business", "no_business_after_steering", "repetition", "counting",
+        "business_floor", "no_business", "no_business_after_steering", "no_business_with_intent", "repetition",
+        "counting",
         "silence", "open_line", "blocklisted", "allowlisted", "anonymous", "payphone", "switchboard",
         "repeat", "prefix_burst", "repetition_only", "agent_confirmed", "night", "noon",
     }
@@ -73,6 +78,7 @@ class Term:
 class Lexicon:
     terms: tuple[Term, ...]
     weights: dict[str, float] = field(default_factory=dict)
+    constructions: tuple[Construction, ...] = ()
 
     def weight(self, name: str) -> float:
         return self.weights[name]
@@ -107,6 +113,50 @@ def _parse_weight(raw: str, where: str) -> float:
     return value
 
 
+def _parse_category(raw: str, where: str) -> Category:
+    try:
+        return Category(raw)
+    except ValueError:
+        known = ", ".join(c.value for c in Category)
+        raise LexiconError(f"{where}: unknown category {raw!r} (known: {known})") from None
+
+
+def _signed_weight(raw: str, category: Category, where: str) -> float:
+    """A weight whose sign fits its category (business words lower suspicion, abuse raises it)."""
+    weight = _parse_weight(raw, where)
+    if category in NEGATIVE and weight > 0:
+        raise LexiconError(f"{where}: category {category} lowers suspicion; weight {weight} must be <= 0")
+    if category in ZERO and weight != 0:
+        raise LexiconError(f"{where}: category {category} carries no weight; use 0, not {weight}")
+    if category not in NEGATIVE and category not in ZERO and weight < 0:
+        raise LexiconError(f"{where}: category {category} raises suspicion; weight {weight} must be >= 0")
+    return weight
+
+
+def parse_constructions(text: str, source: str) -> list[Construction]:
+    """Parse one constructions file (``name category weight regex``); raise :class:`LexiconError` at a bad line."""
+    found: list[Construction] = []
+    names: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.strip()
+        if not body or body.startswith("#"):
+            continue  # no inline comments: '#' may be part of a pattern
+        where = f"{source}:{number}"
+        parts = body.split(None, 3)
+        if len(parts) != 4:
+            raise LexiconError(f"{where}: expected 'name category weight regex', got {body!r}")
+        name, raw_category, raw_weight, raw_pattern = parts
+        category = _parse_category(raw_category, where)
+        if category in ZERO:
+            raise LexiconError(f"{where}: category {category} cannot be a construction")
+        weight = _signed_weight(raw_weight, category, where)
+        if name in names:
+            raise LexiconError(f"{where}: construction {name!r} is already defined at {names[name]}")
+        names[name] = where
+        found.append(Construction(name, category.value, weight, compile_pattern(raw_pattern, where), where))
+    return found
+
+
 def parse_terms(text: str, source: str) -> list[Term]:
     """Parse one word-list file; raise :class:`LexiconError` at the first bad line."""
     terms: list[Term] = []
@@ -116,18 +166,8 @@ def parse_terms(text: str, source: str) -> list[Term]:
         term = normalize_text(raw_term)
         if not term:
             raise LexiconError(f"{where}: term {raw_term!r} is empty after normalisation")
-        try:
-            category = Category(raw_category)
-        except ValueError:
-            known = ", ".join(c.value for c in Category)
-            raise LexiconError(f"{where}: unknown category {raw_category!r} (known: {known})") from None
-        weight = _parse_weight(raw_weight, where)
-        if category in NEGATIVE and weight > 0:
-            raise LexiconError(f"{where}: category {category} lowers suspicion; weight {weight} must be <= 0")
-        if category in ZERO and weight != 0:
-            raise LexiconError(f"{where}: category {category} carries no weight; use 0, not {weight}")
-        if category not in NEGATIVE and category not in ZERO and weight < 0:
-            raise LexiconError(f"{where}: category {category} raises suspicion; weight {weight} must be >= 0")
+        category = _parse_category(raw_category, where)
+        weight = _signed_weight(raw_weight, category, where)
         try:
             match = MatchLevel(parts[3]) if len(parts) == 4 else _default_match(term, category)
         except ValueError:
@@ -159,7 +199,11 @@ def _read(path: Path) -> str:
 
 def _packaged() -> dict[str, str]:
     data = resources.files("screening") / "data"
-    return {item.name: item.read_text(encoding="utf-8") for item in data.iterdir() if item.name.endswith(".txt")}
+    return {
+        item.name: item.read_text(encoding="utf-8")
+        for item in data.iterdir()
+        if item.name.endswith((".txt", PATTERN_SUFFIX))
+    }
 
 
 def load_lexicon(override_dir: Path | None = None) -> Lexicon:
@@ -169,7 +213,7 @@ def load_lexicon(override_dir: Path | None = None) -> Lexicon:
     if override_dir is not None:
         if not override_dir.is_dir():
             raise LexiconError(f"lexicon directory {override_dir} does not exist or is not a directory")
-        for path in sorted(override_dir.glob("*.txt")):
+        for path in sorted([*override_dir.glob("*.txt"), *override_dir.glob("*" + PATTERN_SUFFIX)]):
             if path.name == WEIGHTS_FILE:
                 extra_weights = (str(path), _read(path))
             else:
@@ -182,7 +226,11 @@ def load_lexicon(override_dir: Path | None = None) -> Lexicon:
     if extra_weights is not None:
         weights.update(parse_weights(extra_weights[1], extra_weights[0]))
     terms: list[Term] = []
+    constructions: list[Construction] = []
     for name in sorted(files):
         source, text = files[name]
-        terms.extend(parse_terms(text, source))
-    return Lexicon(tuple(terms), weights)
+        if name.endswith(PATTERN_SUFFIX):
+            constructions.extend(parse_constructions(text, source))
+        else:
+            terms.extend(parse_terms(text, source))
+    return Lexicon(tuple(terms), weights, tuple(constructions))

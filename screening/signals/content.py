@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from screening.constructions import ConstructionHit, find_constructions
 from screening.lexicon import Category, Lexicon
 from screening.signals.patterns import counting_runs, repetitions
 from screening.signals.targeting import Target, target_of
@@ -19,6 +20,8 @@ from screening.verdict import Reason, SignalKind
 CATEGORY_CAP = 1.0  # one category never contributes more than this
 NONSENSE_SHARE = 0.5  # repeated syllables making up this share of the text are all the caller said
 ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THREAT})
+# talk that shows another purpose than the business; with no business at all it makes "no interest" clearer
+INTENT_CODES = ("content.sexual", "content.prank", "content.mocking", "content.room", "content.offtopic")
 CODES = {
     Category.SEXUAL: ("content.sexual", "sexual talk or advances"),
     Category.INSULT: ("content.insult", "insults aimed at the agent"),
@@ -50,6 +53,10 @@ def _evidence(hit: Hit, target: Target | None = None) -> str:
     return f"{shown}→{target.value}" if target is not None else shown
 
 
+def _shape_evidence(shape: ConstructionHit) -> str:
+    return f"{shape.matched} (pattern {shape.construction.name})"
+
+
 class ContentAnalyzer:
     def __init__(self, lexicon: Lexicon, *, no_business_min_chars: int = 8) -> None:
         self._lexicon = lexicon
@@ -63,6 +70,23 @@ class ContentAnalyzer:
         evidence: dict[str, list[str]] = defaultdict(list)
         details: dict[str, str] = {}
         business = [h for h in hits if h.term.category in (Category.BUSINESS, Category.COMPLAINT)]
+        business_evidence = [h.matched for h in business]
+        business_weight = sum(h.term.weight for h in business)
+        shapes = find_constructions(self._lexicon.constructions, text)
+        for shape in shapes:
+            category = Category(shape.construction.category)
+            if category in (Category.BUSINESS, Category.COMPLAINT):
+                business_evidence.append(_shape_evidence(shape))
+                business_weight += shape.construction.weight
+                continue
+            code, detail = CODES[category]
+            weights[code] += shape.construction.weight
+            evidence[code].append(_shape_evidence(shape))
+            details[code] = detail
+        if any(s.construction.category == Category.PRANK for s in shapes) and business_evidence:
+            # a prank dressed up as an order (买一辆坦克包邮吗): its business words are part of the joke
+            evidence["content.prank"].append("business words inside a prank: " + "|".join(business_evidence))
+            business, business_evidence, business_weight = [], [], 0.0
         for hit in hits:
             category = hit.term.category
             if category is Category.ADDRESS:
@@ -83,7 +107,7 @@ class ContentAnalyzer:
         self._patterns(text, weights, evidence, details)
         reasons = {code: max(-CATEGORY_CAP, min(CATEGORY_CAP, weight)) for code, weight in weights.items()
                    if code != "content.business"}  # fmt: skip
-        has_business = bool(business)
+        has_business = bool(business_evidence)
         abuse_codes = ("content.insult", "content.threat", "content.swearing")
         abuse = sum(reasons.get(code, 0.0) for code in abuse_codes)
         out: list[Reason] = []
@@ -97,21 +121,22 @@ class ContentAnalyzer:
                 Reason(
                     "content.complaint_context", SignalKind.CONTENT, w("complaint_context"),
                     "swearing inside a complaint about the business: not abuse of the agent",
-                    tuple(h.matched for h in business),
+                    tuple(business_evidence),
                 )
             )  # fmt: skip
         for code, weight in reasons.items():
             out.append(Reason(code, SignalKind.CONTENT, round(weight, 3), details[code], tuple(evidence[code])))
         if has_business:
-            total = max(w("business_floor"), sum(h.term.weight for h in business))
+            total = max(w("business_floor"), business_weight)
             out.append(
                 Reason(
                     "content.business", SignalKind.CONTENT, round(total, 3), "talks about the business",
-                    tuple(h.matched for h in business),
+                    tuple(business_evidence),
                 )
             )  # fmt: skip
         elif end_of_window and len(text) >= self._min_chars:
-            name = "no_business_after_steering" if steered else "no_business"
+            intent = any(reasons.get(code, 0.0) > 0 for code in INTENT_CODES)
+            name = "no_business_after_steering" if steered else "no_business_with_intent" if intent else "no_business"
             detail = "nothing about the business" + (", even after steering" if steered else "")
             out.append(
                 Reason("content.offtopic", SignalKind.CONTENT, w(name), detail + " over the listening window",
