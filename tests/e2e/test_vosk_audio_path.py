@@ -92,7 +92,7 @@ def test_vosk_hears_the_same_through_sip_rtp_g711(tmp_path: Path, korean_model_p
     direct = transcribe_pcm(sent, model).text
     direct_16bit = transcribe_pcm(pcm, model).text  # before G.711: for the failure message only
     assert direct, "the Korean model heard nothing in the direct reference"
-    engine = AsrEngine(model, workers=1, queue_frames=200, endpoint_silence_ms=600)
+    engine = AsrEngine(model, workers=1, queue_frames=1500, endpoint_silence_ms=600)  # never fail open here
     spy = SpyFactory(engine)
     loop = start_loopback(tmp_path, (), transcribers=spy, screening={"listen_timeout_s": seconds + 2.5},
                           rtp={"media_timeout_s": 30.0})
