@@ -7,15 +7,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 
 from screening.records import Database
+from tests.records.db_backends import schema_database
 
 STARTUP_TIMEOUT_S = 30
 
@@ -30,17 +29,8 @@ def database(url: str | None) -> Iterator[Database]:
             yield db
             db.dispose()
         return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(f"{url}?options=-csearch_path%3D{schema}")
-    try:
-        db.migrate()
+    with schema_database(url) as db:
         yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -24,6 +25,23 @@ def _pg_available() -> bool:
         return False
 
 
+@contextmanager
+def schema_database(url: str) -> Iterator[Database]:
+    """A migrated throwaway schema on the PostgreSQL at ``url``, dropped afterwards (tests and benches)."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    db = Database(f"{url}?options=-csearch_path%3D{schema}")
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 def make_database(backend: str, tmp_path: Path) -> Iterator[Database]:
     if backend == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'records.db'}")
@@ -32,17 +50,8 @@ def make_database(backend: str, tmp_path: Path) -> Iterator[Database]:
         db.dispose()
         return
     require(_pg_available(), "PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, db test)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    db = Database(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        db.migrate()
+    with schema_database(PG_URL) as db:
         yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
