@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import threading
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench._records_server import api_server, database
-from bench.import_bench import make_csv
-from screening.interfaces import ListName
-from screening.numbers import normalize
-from screening.records import Role
-from screening.records.base import utcnow
-from screening.records.keys import create_key
-from screening.records.list_csv import import_entries
-from screening.records.lookup import lookup_number
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # runnable as `python bench/<name>.py`
+
+from bench._records_server import api_server, database  # noqa: E402
+from bench.import_bench import make_csv  # noqa: E402
+from screening.interfaces import ListName  # noqa: E402
+from screening.numbers import normalize  # noqa: E402
+from screening.records import Role  # noqa: E402
+from screening.records.base import utcnow  # noqa: E402
+from screening.records.keys import create_key  # noqa: E402
+from screening.records.list_csv import import_entries  # noqa: E402
+from screening.records.lookup import lookup_number  # noqa: E402
 
 
 def client_loop(url: str, key: str, numbers: list[str], latencies: list[float], errors: list[int]) -> None:

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench._records_server import api_server, database
-from screening.interfaces import ListName
-from screening.numberlist import InMemoryNumberLists
-from screening.records import Database, ListSync, Role
-from screening.records.keys import create_key
-from screening.records.list_csv import export_entries, import_entries
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # runnable as `python bench/<name>.py`
+
+from bench._records_server import api_server, database  # noqa: E402
+from screening.interfaces import ListName  # noqa: E402
+from screening.numberlist import InMemoryNumberLists  # noqa: E402
+from screening.records import Database, ListSync, Role  # noqa: E402
+from screening.records.keys import create_key  # noqa: E402
+from screening.records.list_csv import export_entries, import_entries  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
