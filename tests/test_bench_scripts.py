@@ -17,4 +17,3 @@ def test_bench_script_starts(script: object) -> None:
     result = subprocess.run([sys.executable, str(script), "--help"], cwd=REPO, capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "usage" in result.stdout.lower()
