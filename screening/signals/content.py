@@ -20,8 +20,9 @@ from screening.verdict import Reason, SignalKind
 CATEGORY_CAP = 1.0  # one category never contributes more than this
 NONSENSE_SHARE = 0.5  # repeated syllables making up this share of the text are all the caller said
 ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THREAT})
-# talk that shows another purpose than the business; with no business at all it makes "no interest" clearer
-INTENT_CODES = ("content.sexual", "content.prank", "content.mocking", "content.room", "content.offtopic")
+# talk that shows another purpose than the business; with no business at all it makes "no interest" clearer.
+# Laughter is left out: angry customers laugh bitterly too (呵呵你们真行).
+INTENT_CODES = ("content.sexual", "content.prank", "content.room", "content.offtopic")
 CODES = {
     Category.SEXUAL: ("content.sexual", "sexual talk or advances"),
     Category.INSULT: ("content.insult", "insults aimed at the agent"),

@@ -33,6 +33,51 @@ def repetitions(text: str) -> list[str]:
     return runs
 
 
+DIGITS = "零一二三四五六七八九"
+MIN_COUNTED_NUMBERS = 4  # 一百九十九一百九十八一百九十七一百九十六
+MAX_NUMBER_CHARS = 5  # 九百九十九
+
+
+def spoken_number(n: int) -> str:
+    """How a number from 1 to 999 is said (一百零五, 十二, 三十): counting out loud uses exactly these forms."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    out = DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else DIGITS[tens]) + "十"
+    elif hundreds and units:
+        out += "零"
+    return out + (DIGITS[units] if units else "")
+
+
+_SPOKEN = {spoken_number(n): n for n in range(10, 1000)}  # from 十 up: the single digits are the rule above
+
+
+def counted_numbers(text: str) -> list[str]:
+    """Runs of numbers of two or more digits said one after another, up or down by one, at least four long."""
+    runs: list[str] = []
+    pos = 0
+    while pos < len(text):
+        best = pos
+        for size in range(1, MAX_NUMBER_CHARS + 1):
+            value = _SPOKEN.get(text[pos : pos + size])
+            if value is None:
+                continue
+            for step in (1, -1):
+                end, count, current = pos + size, 1, value
+                while 0 < current + step < 1000 and text.startswith(spoken_number(current + step), end):
+                    current += step
+                    end += len(spoken_number(current))
+                    count += 1
+                if count >= MIN_COUNTED_NUMBERS and end > best:
+                    best = end
+        if best > pos:
+            runs.append(text[pos:best])
+            pos = best
+        else:
+            pos += 1
+    return runs
+
+
 def counting_runs(text: str) -> list[str]:
     """Runs of numerals that go up or down one at a time (一二三四五六七), at least six long."""
     runs: list[str] = []
@@ -51,4 +96,4 @@ def counting_runs(text: str) -> list[str]:
             start = end
         else:
             start += 1
-    return runs
+    return runs + counted_numbers(text)

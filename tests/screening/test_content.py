@@ -111,3 +111,16 @@ def test_laughter_and_talking_to_the_room(engine: ScreeningEngine) -> None:
     verdict = screen(engine, "快快快你跟她说你跟她说哈哈哈")
     assert {"content.room", "content.mocking"} <= codes(verdict).keys()
     assert verdict.label is Label.HARASSMENT
+
+
+@pytest.mark.parametrize("text", ["九十七九十八九十九一百一百零一", "三百二十一三百二十二三百二十三三百二十四"])
+def test_counting_with_written_out_numbers_is_a_prank(engine: ScreeningEngine, text: str) -> None:
+    verdict = screen(engine, text)
+    prank = next(r for r in verdict.reasons if r.code == "content.prank")
+    assert any(e.startswith("counting:") for e in prank.evidence)
+    assert verdict.label is Label.HARASSMENT
+
+
+def test_numbers_that_do_not_count_are_not_counting(engine: ScreeningEngine) -> None:
+    verdict = screen(engine, "我等了二十三十分钟了我的订单号是一二八三九五")
+    assert "content.prank" not in codes(verdict)
