@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from screening.engine import ScreeningEngine
-from screening.verdict import Label
 from tests.conftest import REPO, SHARED
 
 SETS = [SHARED / "data" / "dev_utterances.tsv", *sorted((REPO / "tests" / "data" / "screening").glob("*.tsv"))]
