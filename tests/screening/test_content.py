@@ -124,3 +124,25 @@ def test_counting_with_written_out_numbers_is_a_prank(engine: ScreeningEngine, t
 def test_numbers_that_do_not_count_are_not_counting(engine: ScreeningEngine) -> None:
     verdict = screen(engine, "我等了二十三十分钟了我的订单号是一二八三九五")
     assert "content.prank" not in codes(verdict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你到底能不能帮我把这个事情说清楚",  # 到底能 sounds like 低能
+        "你是不是有什么误会我说的是上个月",  # 是有 sounds like 室友
+        "我想问下子那个事情",  # 下子 sounds like 瞎子
+        "我刚打过来一次又被挂断了",  # 刚打 sounds like 戆大
+        "我家孩子在学习你们能不能别打了",  # 学习 sounds like 血洗
+        "我四处打听都没人知道",  # 四处 sounds like 私处
+        "事实就是你们没有告诉我",  # 事实 sounds like 食屎
+        "你们都比别家贵一倍",  # 都比 sounds like 逗比
+        "我想把书架放到另一个房间",  # 书架/另一 sound like 暑假/灵异
+        "袋子破了东西都掉出来了你们怎么送包裹的",  # 袋子/送包 sound like 呆子/怂包
+        "等了一个月了还没退",  # 没退 sounds like 美腿
+    ],
+)
+def test_common_phrases_that_sound_like_abuse_are_not_abuse(engine: ScreeningEngine, text: str) -> None:
+    verdict = screen(engine, text)
+    assert not any(r.weight > 0 and "pinyin" in " ".join(r.evidence) for r in verdict.reasons), verdict
+    assert verdict.label is not Label.HARASSMENT
