@@ -30,6 +30,11 @@ class Construction:
     pattern: re.Pattern[str]
     source: str  # "file:line"
 
+    @property
+    def looks_ahead(self) -> bool:
+        """Does the pattern depend on what follows it (你这个死… but not 你这个死机)?"""
+        return "(?!" in self.pattern.pattern
+
 
 @dataclass(frozen=True, slots=True)
 class ConstructionHit:
@@ -53,11 +58,19 @@ def compile_pattern(raw: str, where: str) -> re.Pattern[str]:
         raise LexiconError(f"{where}: pattern {raw!r} is not a valid regular expression ({exc})") from None
 
 
-def find_constructions(constructions: tuple[Construction, ...], text: str) -> list[ConstructionHit]:
-    """The first match of every construction in ``text`` (each counts once, like a word)."""
+def find_constructions(
+    constructions: tuple[Construction, ...], text: str, *, open_end: bool = False
+) -> list[ConstructionHit]:
+    """The first match of every construction in ``text`` (each counts once, like a word).
+
+    ``open_end`` says the text ends in a partial ASR hypothesis that may still grow: a pattern that looks ahead
+    cannot be judged at the very end yet (a partial 你这个死 may become 你这个死机), so such a match waits.
+    """
     hits: list[ConstructionHit] = []
     for construction in constructions:
-        match = construction.pattern.search(text)
-        if match is not None and match.end() > match.start():
+        for match in construction.pattern.finditer(text):
+            if match.end() == match.start() or (open_end and match.end() == len(text) and construction.looks_ahead):
+                continue
             hits.append(ConstructionHit(construction, match.start(), match.end(), match.group(0)))
+            break
     return hits

@@ -62,7 +62,7 @@ class ScreeningSession:
         self._steered = True
 
     def provisional(self, at_s: float) -> Verdict:
-        facts = self._analyzer.analyse(self.transcript, end_of_window=False)
+        facts = self._analyzer.analyse(self.transcript, end_of_window=False, open_end=bool(self._partial))
         return fuse(self._base + facts.reasons, self._config, final=False, decided_at_s=at_s)
 
     def finish(self, elapsed_s: float) -> Verdict:
@@ -76,7 +76,7 @@ class ScreeningSession:
         return self._decided
 
     def _maybe_decide(self, at_s: float, *, is_final: bool) -> Verdict | None:
-        facts = self._analyzer.analyse(self.transcript, end_of_window=False)
+        facts = self._analyzer.analyse(self.transcript, end_of_window=False, open_end=bool(self._partial))
         verdict = fuse(self._base + facts.reasons, self._config, final=True, decided_at_s=at_s)
         strong = verdict.label is Label.HARASSMENT and verdict.score >= self._config.early_threshold
         if strong and (is_final or at_s >= self._config.min_listen_s):

@@ -2,7 +2,8 @@
 
 Pure: text in, reasons out. The text is the transcript so far (finals and the current partial), normalised.
 ``end_of_window`` says the listening window is over, which is when "nothing about the business" can be judged;
-``steered`` says the caller was asked to state the business and still did not.
+``steered`` says the caller was asked to state the business and still did not; ``open_end`` that the text ends in
+a partial hypothesis that may still change.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class ContentAnalyzer:
         self._matcher = TermMatcher(lexicon.terms)
         self._min_chars = no_business_min_chars
 
-    def analyse(self, text: str, *, end_of_window: bool, steered: bool = False) -> ContentFacts:
+    def analyse(self, text: str, *, end_of_window: bool, steered: bool = False, open_end: bool = False) -> ContentFacts:
         hits = self._matcher.find(text)
         w = self._lexicon.weight
         weights: dict[str, float] = defaultdict(float)
@@ -73,7 +74,7 @@ class ContentAnalyzer:
         business = [h for h in hits if h.term.category in (Category.BUSINESS, Category.COMPLAINT)]
         business_evidence = [h.matched for h in business]
         business_weight = sum(h.term.weight for h in business)
-        shapes = find_constructions(self._lexicon.constructions, text)
+        shapes = find_constructions(self._lexicon.constructions, text, open_end=open_end)
         for shape in shapes:
             category = Category(shape.construction.category)
             if category in (Category.BUSINESS, Category.COMPLAINT):

@@ -96,3 +96,15 @@ def test_steering_question_is_a_second_chance(engine: ScreeningEngine) -> None:
     offtopic = next(r for r in steered.reasons if r.code == "content.offtopic")
     assert "even after steering" in offtopic.detail
     assert steered.label is not Label.ALLOW
+
+
+def test_a_construction_that_looks_ahead_waits_for_the_partial_to_grow(engine: ScreeningEngine) -> None:
+    session = open_call(engine)
+    assert session.on_asr(AsrPartial("你这个死", 1.2)) is None
+    assert not any(r.code == "content.insult" for r in session.provisional(1.2).reasons)  # 死机 or 死丫头?
+    session.on_asr(AsrPartial("你这个死丫头片子", 1.6))
+    insult = next(r for r in session.provisional(1.6).reasons if r.code == "content.insult")
+    assert any("(pattern you_affixed_noun)" in e for e in insult.evidence)
+    other = open_call(engine, "13912345678")
+    other.on_asr(final("你这个死机的手机我要退货", 0.2, 2.4))
+    assert not any(r.code == "content.insult" for r in other.provisional(2.4).reasons)
