@@ -140,6 +140,12 @@ def test_numbers_that_do_not_count_are_not_counting(engine: ScreeningEngine) -> 
         "我想把书架放到另一个房间",  # 书架/另一 sound like 暑假/灵异
         "袋子破了东西都掉出来了你们怎么送包裹的",  # 袋子/送包 sound like 呆子/怂包
         "等了一个月了还没退",  # 没退 sounds like 美腿
+        "我看你也不太懂这个问题",  # 看你 sounds like 砍你
+        "你们营业厅周末几点开放",  # 开放 sounds like 开房
+        "我的出生日期填错了能改吗",  # 出生 sounds like 畜生
+        "东西坏成这样你们必须赔我",  # 赔我 sounds like 陪我
+        "主叫号码怎么显示不出来",  # 主叫 sounds like 猪叫
+        "我亲手签收的你说没收到",  # 亲手 sounds like 禽兽
     ],
 )
 def test_common_phrases_that_sound_like_abuse_are_not_abuse(engine: ScreeningEngine, text: str) -> None:
