@@ -24,6 +24,8 @@ ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THR
 # talk that shows another purpose than the business; with no business at all it makes "no interest" clearer.
 # Laughter is left out: angry customers laugh bitterly too (呵呵你们真行).
 INTENT_CODES = ("content.sexual", "content.prank", "content.room", "content.offtopic")
+INTENT_MIN = 0.25  # weak words (晚上, 一个人) alone are not another purpose
+BUSINESS_MIN = 0.1  # one vague word (车, 寄) is not yet talk about the business
 CODES = {
     Category.SEXUAL: ("content.sexual", "sexual talk or advances"),
     Category.INSULT: ("content.insult", "insults aimed at the agent"),
@@ -109,7 +111,7 @@ class ContentAnalyzer:
         self._patterns(text, weights, evidence, details)
         reasons = {code: max(-CATEGORY_CAP, min(CATEGORY_CAP, weight)) for code, weight in weights.items()
                    if code != "content.business"}  # fmt: skip
-        has_business = bool(business_evidence)
+        has_business = bool(business_evidence) and business_weight <= -BUSINESS_MIN
         abuse_codes = ("content.insult", "content.threat", "content.swearing")
         abuse = sum(reasons.get(code, 0.0) for code in abuse_codes)
         out: list[Reason] = []
@@ -137,7 +139,7 @@ class ContentAnalyzer:
                 )
             )  # fmt: skip
         elif end_of_window and len(text) >= self._min_chars:
-            intent = any(reasons.get(code, 0.0) > 0 for code in INTENT_CODES)
+            intent = sum(reasons.get(code, 0.0) for code in INTENT_CODES) >= INTENT_MIN
             name = "no_business_after_steering" if steered else "no_business_with_intent" if intent else "no_business"
             detail = "nothing about the business" + (", even after steering" if steered else "")
             out.append(
