@@ -16,23 +16,21 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from screening.numbers import normalize
-from tests.conftest import REPO, free_port, require, require_tool
+from tests.conftest import REPO, free_port, require_tool
 from tests.harness import ServiceProcess
+from tests.robustness.pg import connect, pg_database, pg_url  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.kamailio
 
 log = logging.getLogger(__name__)
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "connect_timeout": 3}
 SCENARIOS = Path(__file__).parent / "scenarios"
 LEGIT = "uac-legit-via-lb-expect-refer.xml"
 BLOCKED = "uac-blocked-via-lb-expect-analysis-bye.xml"
@@ -40,29 +38,6 @@ LIST_POLL_S = 1.0  # database.list_poll_s: a list change reaches every node with
 DS_PING_S = 1  # Kamailio's OPTIONS probe interval for the test (2 s in the shipped config)
 SIPP_TIMEOUT_S = 45
 SALT = "multinode-test-salt"  # every node of one database shares privacy.hash_salt (caller_hash must agree)
-
-
-def _pg(database: str, autocommit: bool = False) -> Any:
-    import psycopg
-
-    try:
-        return psycopg.connect(dbname=database, autocommit=autocommit, **PG)  # type: ignore[arg-type]
-    except psycopg.OperationalError as exc:
-        require(False, f"PostgreSQL at {PG['host']}:{PG['port']} unreachable: {exc}")
-        raise
-
-
-@pytest.fixture
-def shared_database() -> Iterator[str]:
-    """A fresh database for this test only, dropped afterwards (with any connection a killed node left)."""
-    name = f"cs_multinode_{uuid.uuid4().hex[:10]}"
-    with _pg("test", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with _pg("test", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)
@@ -77,7 +52,7 @@ class Row:
 
 
 def call_rows(database: str) -> list[Row]:
-    with _pg(database) as conn:
+    with connect(database) as conn:
         rows = conn.execute("SELECT id, call_id, node, caller, route, reasons FROM screened_calls "
                             "ORDER BY started_at, id").fetchall()
     return [Row(r[0], r[1], r[2], r[3], str(r[4]).lower(), tuple(x["code"] for x in json.loads(r[5])), r[5])
@@ -221,11 +196,12 @@ def _logged_reload_at(node: ServiceProcess, entries: int) -> datetime | None:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_nodes_behind_kamailio_share_postgres_lists_and_survive_a_node_kill(
-    tmp_path: Path, shared_database: str
+    tmp_path: Path, pg_database: str  # noqa: F811
 ) -> None:
+    shared_database = pg_database  # one fresh database for both nodes, dropped afterwards
     require_tool("sipp")
     require_tool("kamailio")
-    env = {"CALLSCREEN_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{shared_database}",
+    env = {"CALLSCREEN_DATABASE_URL": pg_url(shared_database),
            "CALLSCREEN_SIP_AGENTS_URI": f"sip:agents@127.0.0.1:{free_port()}",
            "CALLSCREEN_DATABASE_LIST_POLL_S": str(LIST_POLL_S), "CALLSCREEN_PRIVACY_HASH_SALT": SALT}
     a = ServiceProcess(tmp_path / "a", env=env, name="node-a")
