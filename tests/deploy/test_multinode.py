@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import signal
 import socket
@@ -78,12 +79,15 @@ class Balancer:
         node_list = tmp / "nodes.list"
         node_list.write_text("".join(f"1 sip:127.0.0.1:{port}\n" for port in node_ports))
         args = [require_tool("kamailio"), "-f", str(REPO / "deploy" / "kamailio" / "kamailio-lb.cfg"), "-DD", "-E",
-                "-w", str(tmp), "-A", f"LB_LISTEN=udp:127.0.0.1:{self.port}", "-A", f'DS_LIST="{node_list}"',
+                "-w", str(tmp), "-Y", str(tmp / "kamailio-run"),
+                "-A", f"LB_LISTEN=udp:127.0.0.1:{self.port}", "-A", f'DS_LIST="{node_list}"',
                 "-A", f"DS_PING_S={DS_PING_S}"]
         for define in defines:
             args += ["-A", define]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        (tmp / "kamailio-run").mkdir(exist_ok=True)
+        with self.log_path.open("wb") as log:  # own session: stop() can end the forked workers with their parent
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
 
     def wait_ready(self, timeout_s: float = 10) -> None:
         """Kamailio answers an OPTIONS addressed to itself once its workers run."""
@@ -119,7 +123,7 @@ class Balancer:
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
 
