@@ -43,7 +43,7 @@ def main() -> None:
     start = time.perf_counter()
     engine = ScreeningEngine.offline(ScreeningConfig(early_threshold=1.1, early_allow=False))  # never stop early
     print(f"engine start (lexicon load + compile): {(time.perf_counter() - start) * 1e3:.1f} ms,"
-          f" {len(engine.lexicon.terms)} terms")  # fmt: skip
+          f" {len(engine.lexicon.terms)} terms, {len(engine.lexicon.constructions)} constructions")  # fmt: skip
     updates: list[float] = []
     prescreens: list[float] = []
     finishes: list[float] = []
