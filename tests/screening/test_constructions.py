@@ -83,19 +83,20 @@ def test_a_prank_dressed_as_an_order_does_not_count_as_business(engine: Screenin
     assert not any(r.code == "content.business" for r in verdict.reasons)
 
 
-def test_constructions_file_is_validated() -> None:
-    with pytest.raises(LexiconError, match=r"c\.pat:2: pattern .* is not a valid regular expression"):
-        parse_constructions("# comment\nbad\tinsult\t0.5\t你(这个\n", "c.pat")
-    with pytest.raises(LexiconError, match=r"c\.pat:1: unknown category 'insulting'"):
-        parse_constructions("x\tinsulting\t0.5\t你\n", "c.pat")
-    with pytest.raises(LexiconError, match=r"c\.pat:1: category business lowers suspicion"):
-        parse_constructions("x\tbusiness\t0.5\t订单\n", "c.pat")
-    with pytest.raises(LexiconError, match=r"c\.pat:1: category address cannot be a construction"):
-        parse_constructions("x\taddress\t0\t客服\n", "c.pat")
-    with pytest.raises(LexiconError, match=r"c\.pat:2: construction 'x' is already defined at c\.pat:1"):
-        parse_constructions("x\tinsult\t0.5\t你\nx\tinsult\t0.5\t他\n", "c.pat")
-    with pytest.raises(LexiconError, match=r"expected 'name category weight regex'"):
-        parse_constructions("x\tinsult\t0.5\n", "c.pat")
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# comment\nbad\tinsult\t0.5\t你(这个\n", r"c\.pat:2: pattern .* is not a valid regular expression"),
+        ("x\tinsulting\t0.5\t你\n", r"c\.pat:1: unknown category 'insulting'"),
+        ("x\tbusiness\t0.5\t订单\n", r"c\.pat:1: category business lowers suspicion"),
+        ("x\taddress\t0\t客服\n", r"c\.pat:1: category address cannot be a construction"),
+        ("x\tinsult\t0.5\t你\nx\tinsult\t0.5\t他\n", r"c\.pat:2: construction 'x' is already defined at c\.pat:1"),
+        ("x\tinsult\t0.5\n", r"expected 'name category weight regex'"),
+    ],
+)
+def test_constructions_file_is_validated(text: str, message: str) -> None:
+    with pytest.raises(LexiconError, match=message):
+        parse_constructions(text, "c.pat")
 
 
 def test_deployment_can_add_constructions(tmp_path: Path) -> None:
