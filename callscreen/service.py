@@ -33,6 +33,7 @@ from screening.records.listsync import ListSync
 from screening.records.periodic import PeriodicJob
 from screening.records.recorder import SqlCallRecorder
 from screening.records.retention import PeriodicPurge
+from screening.records.secrets import HASH_SALT, shared_secret
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
 from telephony.listening import ListenLimits
@@ -47,15 +48,27 @@ SALT_FILE = "hash_salt"
 SPOOL_REPLAY_S = 30.0
 
 
-def _salt(settings: Settings) -> bytes:
+def _salt(settings: Settings, db: Database) -> bytes:
+    """The caller-hash salt: configured, else shared through the database so every node hashes alike.
+
+    A salt file in ``data_dir`` (single-node installs, or a database that was down at start) seeds the shared
+    value the first time; while the database is unreachable the node falls back to that file, loudly.
+    """
     if settings.privacy.hash_salt is not None:
         return settings.privacy.hash_salt.get_secret_value().encode()
     path = settings.data_dir / SALT_FILE
-    if not path.exists():
+    local = path.read_text().strip() if path.exists() else None
+    try:
+        return shared_secret(db, HASH_SALT, initial=local).encode()
+    except StorageError as exc:
+        log.error("hash salt not readable from the database (%s): using the local one; set privacy.hash_salt "
+                  "on every node so caller hashes agree", exc)
+    if local is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_hex(32).encode())
+        local = secrets.token_hex(32)
+        path.write_text(local)
         path.chmod(0o600)
-    return path.read_bytes().strip()
+    return local.encode()
 
 
 def _load_transcribers(settings: Settings, health: ServiceHealth) -> TranscriberFactory | None:
@@ -142,7 +155,6 @@ class Service:
 
 def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
     health = ServiceHealth(settings.node_name)
-    salt = _salt(settings)
     db = Database(settings.database.url, echo=settings.database.echo)
     try:
         db.migrate()
@@ -150,6 +162,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     except StorageError as exc:  # fail open: records spool to disk until the database is back
         log.error("database unavailable, call records will be spooled: %s", exc)
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
+    salt = _salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
                                policy=_records.auto_entry_policy(settings))
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.

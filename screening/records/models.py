@@ -112,6 +112,16 @@ class ListVersion(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ServiceSecret(Base):
+    """Secrets every node of one installation must share, generated once (e.g. the caller-hash salt)."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
 
