@@ -217,3 +217,14 @@ def test_shutdown_hands_a_call_being_screened_to_the_agents(tools: None, tmp_pat
         (record,) = loop.records()
         assert record.route is Route.AGENTS
         assert record.end_reason == "transfer_ok"
+
+
+def test_allowlisted_caller_redirected_with_302_before_answer(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT, sip={"redirect_allowlisted": True}):
+        loop.add_entry(ListName.ALLOW)
+        result = loop.sipp("uac-allowlisted-expect-302.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS
+        assert record.end_reason == "redirect"
+        assert loop.replay.streams == []
