@@ -9,30 +9,14 @@ and records written. (There is no clearing this fault inside one process: its st
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import free_port, require_tool
 from tests.harness import ServiceProcess
 from tests.robustness.calls import place_legit_calls
+from tests.robustness.full_disk import FullDiskNode
 
 CALLS = 20
-
-
-class FullDiskNode(ServiceProcess):
-    """A node whose log output goes to /dev/full."""
-
-    def start(self, wait_ready: bool = True) -> ServiceProcess:
-        (self.workdir / "var").mkdir(parents=True, exist_ok=True)
-        with open("/dev/full", "wb") as full:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "callscreen", "serve"], cwd=self.workdir, env=self.environment(),
-                stdout=full, stderr=full, stdin=subprocess.DEVNULL,
-            )
-        if wait_ready:
-            self.wait_ready()
-        return self
 
 
 def stored_calls(workdir: Path) -> int:
