@@ -3,7 +3,8 @@
 ``record()`` never raises into the call flow. When the database write fails, the record is appended to a JSON
 lines spool file; the next successful write (or an explicit ``flush_spool()``) replays it. Damaged spool lines
 are moved to ``spool.rejected`` rather than dropped, so nothing is lost silently. The automatic-entry policy
-runs in the same transaction as the call row it is based on.
+runs in the same transaction as the call row it is based on. A replay skips records already in the database: a
+crash (``kill -9``) between writing them and rewriting the spool leaves them in both.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import logging
 import threading
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from screening.interfaces import CallRecord
 from screening.numbers import mask
 from screening.records.base import utcnow
 from screening.records.database import Database
 from screening.records.errors import StorageError
+from screening.records.models import ScreenedCall
 from screening.records.policy import AutoEntryPolicy, apply_policy
 from screening.records.record_codec import record_from_json, record_to_json
 from screening.records.repository_calls import insert_call
@@ -25,6 +30,11 @@ log = logging.getLogger(__name__)
 
 SPOOL_NAME = "calls.spool.jsonl"
 REJECTED_NAME = "calls.spool.rejected"
+
+
+def _already_stored(session: Session, record: CallRecord) -> bool:
+    stmt = select(ScreenedCall.id).where(ScreenedCall.call_id == record.call_id, ScreenedCall.node == record.node)
+    return session.scalar(stmt.limit(1)) is not None
 
 
 class SqlCallRecorder:
@@ -40,8 +50,10 @@ class SqlCallRecorder:
     def spool_path(self) -> Path:
         return self._spool
 
-    def _write(self, record: CallRecord) -> None:
+    def _write(self, record: CallRecord, *, replay: bool = False) -> None:
         with self._db.session() as session:
+            if replay and _already_stored(session, record):
+                return  # written by a replay that was killed before it could rewrite the spool
             row = insert_call(session, record, salt=self._salt)
             apply_policy(session, self._policy, row.caller, now=utcnow(), confirmed_by=record.confirmed_by)
 
@@ -77,7 +89,7 @@ class SqlCallRecorder:
             written = 0
             for index, line in enumerate(lines):
                 try:
-                    self._write(record_from_json(line))
+                    self._write(record_from_json(line), replay=True)
                 except StorageError as exc:
                     log.warning("spool replay stopped (%d left): %s", len(lines) - index, exc)
                     self._spool.write_text("\n".join(lines[index:]) + "\n", encoding="utf-8")
