@@ -276,10 +276,16 @@ def make_response(
     body: bytes = b"",
     content_type: str | None = None,
 ) -> SipResponse:
-    """A response that copies Via (all, in order), From, To, Call-ID and CSeq; adds our To tag above 100."""
+    """A response that copies Via (all, in order), From, To, Call-ID and CSeq; adds our To tag above 100.
+
+    A response that establishes a dialog (101–299 to INVITE) also copies every Record-Route value in order
+    (RFC 3261 §12.1.1): without it the caller has no route set and its ACK, BYE and NOTIFY bypass — or are
+    refused by — the proxy that record-routed the call.
+    """
     items: list[tuple[str, str]] = []
+    dialog_forming = request.method == "INVITE" and 100 < status < 300
     for name, value in request.headers.items:
-        if name in COPIED_TO_RESPONSE:
+        if name in COPIED_TO_RESPONSE or (dialog_forming and name == "Record-Route"):
             if name == "To" and to_tag and status > 100 and ";tag=" not in value.replace(" ", "").lower():
                 value = f"{value};tag={to_tag}"
             items.append((name, value))
