@@ -5,17 +5,17 @@ from __future__ import annotations
 from telephony.sip.message import SipRequest, make_response, parse
 
 INVITE = (
-    "INVITE sip:callscreen@127.0.0.1:5062 SIP/2.0\r\n"
-    "Record-Route: <sip:127.0.0.1:5070;lr;ftag=abc>\r\n"
-    "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKlb1\r\n"
-    "Record-Route: <sip:10.0.0.1;lr>, <sip:10.0.0.2;lr>\r\n"
-    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKcaller;rport\r\n"
-    "From: <sip:13812345678@carrier.example>;tag=1\r\n"
-    "To: <sip:callscreen@127.0.0.1>\r\n"
-    "Call-ID: rr-1@127.0.0.1\r\n"
-    "CSeq: 1 INVITE\r\n"
-    "Content-Length: 0\r\n\r\n"
-).encode()
+    b"INVITE sip:callscreen@127.0.0.1:5062 SIP/2.0\r\n"
+    b"Record-Route: <sip:127.0.0.1:5070;lr;ftag=abc>\r\n"
+    b"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKlb1\r\n"
+    b"Record-Route: <sip:10.0.0.1;lr>, <sip:10.0.0.2;lr>\r\n"
+    b"Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKcaller;rport\r\n"
+    b"From: <sip:13812345678@carrier.example>;tag=1\r\n"
+    b"To: <sip:callscreen@127.0.0.1>\r\n"
+    b"Call-ID: rr-1@127.0.0.1\r\n"
+    b"CSeq: 1 INVITE\r\n"
+    b"Content-Length: 0\r\n\r\n"
+)
 
 
 def _request(data: bytes) -> SipRequest:
