@@ -143,34 +143,44 @@ class Headers:
         return Headers(tuple(out))
 
 
+class _Message:
+    """What requests and responses share: headers, body, the start line decides the rest."""
+
+    __slots__ = ()
+    headers: Headers
+    body: bytes
+
+    def start_line(self) -> str:
+        raise NotImplementedError
+
+    def format(self) -> bytes:
+        return _format(self.start_line(), self.headers, self.body)
+
+    @property
+    def call_id(self) -> str:
+        return self.headers.get("Call-ID") or ""
+
+
 @dataclass(frozen=True, slots=True)
-class SipRequest:
+class SipRequest(_Message):
     method: str
     uri: str
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
 
-    def format(self) -> bytes:
-        return _format(f"{self.method} {self.uri} {SIP_VERSION}", self.headers, self.body)
-
-    @property
-    def call_id(self) -> str:
-        return self.headers.get("Call-ID") or ""
+    def start_line(self) -> str:
+        return f"{self.method} {self.uri} {SIP_VERSION}"
 
 
 @dataclass(frozen=True, slots=True)
-class SipResponse:
+class SipResponse(_Message):
     status: int
     reason: str
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
 
-    def format(self) -> bytes:
-        return _format(f"{SIP_VERSION} {self.status} {self.reason}", self.headers, self.body)
-
-    @property
-    def call_id(self) -> str:
-        return self.headers.get("Call-ID") or ""
+    def start_line(self) -> str:
+        return f"{SIP_VERSION} {self.status} {self.reason}"
 
 
 SipMessage = SipRequest | SipResponse
