@@ -228,3 +228,13 @@ def test_allowlisted_caller_redirected_with_302_before_answer(tools: None, tmp_p
         assert record.route is Route.AGENTS
         assert record.end_reason == "redirect"
         assert loop.replay.streams == []
+
+
+def test_caller_without_a_clear_reason_is_steered_once_then_routed(tools: None, tmp_path: Path, sink: RtpSink) -> None:
+    # the greeting as rendered lasts 9.3 s; the steer comes once it has finished, inside a 12 s window
+    for loop in _loop(tmp_path, (), "PCMU", LEGIT_TEXT, screening={"listen_timeout_s": 12.0}):
+        result = loop.sipp("uac-legit-expect-refer.xml", sink_port=sink.port)
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route in (Route.AGENTS, Route.AGENTS_FLAGGED)  # no evidence of harassment: never deterred
+        _played(sink, "PCMU", (PromptName.GREETING, PromptName.STEER))
