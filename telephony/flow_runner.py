@@ -21,7 +21,7 @@ from asr.events import TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
 from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
 from telephony.actions import analysis_queue, line_fault, run_verbs
-from telephony.call import Call
+from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
 from telephony.listening import ListenLimits, listen
 from telephony.sip.refer import TransferOutcome
@@ -105,6 +105,11 @@ class FlowRunner:
             while flow.state is not FlowState.DONE:
                 try:
                     event = self._steps[flow.state](call, state)
+                except CallEndedError:  # the caller left while we acted (CANCEL before answer, BYE mid-verb)
+                    if not call.ended.is_set():
+                        log.exception("call=%s in %s: call control misused; failing open", call.call_id,
+                                      flow.state.value)
+                    event = FlowEvent.CALLER_GONE if call.ended.is_set() else FlowEvent.ERROR
                 except Exception:  # fail-open boundary: logged, recorded, caller goes to the agents
                     log.exception("call=%s failed in %s; failing open", call.call_id, flow.state.value)
                     event = FlowEvent.ERROR
