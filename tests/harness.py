@@ -6,6 +6,7 @@ killed with SIGKILL when a test wants a crash) and never outlives the test.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -78,8 +79,8 @@ class ServiceProcess:
                 return dict(json.loads(response.read()))
         except urllib.error.HTTPError as exc:
             return dict(json.loads(exc.read()))
-        except (urllib.error.URLError, OSError, ValueError):
-            return None
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+            return None  # not listening yet, or the server is still starting (e.g. BadStatusLine)
 
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
         deadline = time.monotonic() + timeout
