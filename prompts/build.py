@@ -21,7 +21,7 @@ from prompts.names import PromptName
 from prompts.sit import sit_tone
 
 VOICE = "cmn"
-WORDS_PER_MINUTE = 150
+WORDS_PER_MINUTE = 180  # espeak-ng cmn is slow; the greeting must leave the caller most of the listening window
 GENERATED = {PromptName.SIT.value: sit_tone}
 
 
