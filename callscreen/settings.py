@@ -100,7 +100,9 @@ class AsrSettings(_Section):
     model_base_url: str = "https://alphacephei.com/vosk/models"
     workers: int = Field(default=2, ge=1, le=64)
     endpoint_silence_ms: int = Field(default=600, ge=100, le=5000)
-    queue_frames: int = Field(default=50, ge=5, le=5000)  # ≈1 s of 20 ms frames per call
+    # Audio a call's decoder may trail by before the call fails open: 3 s of 20 ms frames. 1 s was too tight —
+    # a stream's first decode alone can take that long on a loaded 2-core node.
+    queue_frames: int = Field(default=150, ge=5, le=5000)
 
     @property
     def resolved_model_path(self) -> Path:
