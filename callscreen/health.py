@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 
 class Component(enum.StrEnum):
@@ -30,6 +31,7 @@ class Status(enum.StrEnum):
 # A DOWN component in this set makes the node unready; anything else only degrades it.
 REQUIRED_FOR_READY = frozenset({Component.SIP})
 CALLER_ID_MODE = "caller-ID/time only (no ASR model): content screening is OFF"
+PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,18 @@ class ServiceHealth:
         return ready, overall, problems
 
 
-def health_router(health: ServiceHealth) -> APIRouter:
-    """`/healthz` (the process answers) and `/readyz` (it can take calls; lists what is degraded)."""
+def health_router(health: ServiceHealth, metrics: Callable[[], bytes] | None = None) -> APIRouter:
+    """`/healthz` (the process answers), `/readyz` (it can take calls; lists what is degraded) and, given a
+    renderer, `/metrics` (Prometheus text format). Unauthenticated, like every scrape and probe endpoint: they
+    carry counts and states, never caller data."""
     router = APIRouter(tags=["health"])
+
+    if metrics is not None:
+        render = metrics
+
+        @router.get("/metrics", response_class=PlainTextResponse)
+        def prometheus() -> PlainTextResponse:
+            return PlainTextResponse(render(), media_type=PROMETHEUS_TYPE)
 
     @router.get("/healthz")
     def healthz() -> dict[str, str]:

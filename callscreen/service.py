@@ -8,6 +8,7 @@ a recogniser double at the ASR boundary; nothing else is replaceable from outsid
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 import threading
@@ -37,9 +38,11 @@ from screening.records.secrets import HASH_SALT, shared_secret
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
 from telephony.listening import ListenLimits
+from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
+from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
 from telephony.sip.transport import PeerAcl, UdpTransport
 
@@ -100,6 +103,7 @@ class Service:
     transcribers: TranscriberFactory | None = None
     jobs: list[PeriodicJob | PeriodicPurge] = field(default_factory=list)
     history: GuardedCallHistory | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -155,6 +159,7 @@ class Service:
 
 def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
     health = ServiceHealth(settings.node_name)
+    metrics = Metrics()
     db = Database(settings.database.url, echo=settings.database.echo)
     try:
         db.migrate()
@@ -164,7 +169,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
     salt = _salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
-                               policy=_records.auto_entry_policy(settings))
+                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
@@ -174,10 +179,11 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         transcribers = _load_transcribers(settings, health)
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
+    metrics.model_loaded.set(1 if transcribers is not None else 0)
     lists = InMemoryNumberLists()
     config = ScreeningConfig.from_values(settings.screening.model_dump())
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
-    history = GuardedCallHistory(SqlCallHistory(db))
+    history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
     library = PromptLibrary.load(settings.prompts.override_dir)
     prompts = {name.value: library.pcm16(name) for name in PromptName}
@@ -188,9 +194,9 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
         answer_delay_s=sip.answer_delay_ms / 1000,
     )
-    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name)
+    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name, observer=metrics)
     acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
-    transport = UdpTransport(sip.bind_host, sip.port, acl)
+    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings), observer=metrics)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
@@ -206,14 +212,29 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         )
     list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
-                      history=history)
+                      history=history, metrics=metrics)
     if settings.api.enabled:
-        service._api = _api_server(settings, db, health, salt)
+        service._api = _api_server(settings, db, health, salt, metrics)
     return service
 
 
-def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes) -> uvicorn.Server:
-    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health))
+def _flood_guard(settings: Settings) -> FloodGuard:
+    """Per-source limits; peers given as single addresses (the PBX, the balancer) are exempt."""
+    exempt = set()
+    for peer in [*settings.sip.peers, settings.sip.registrar or ""]:
+        host = peer.rsplit(":", 1)[0] if peer.count(":") == 1 else peer
+        try:
+            exempt.add(str(ipaddress.ip_address(host)))
+        except ValueError:
+            continue  # a network (CIDR) or a name: its members are limited like anyone else
+    sip = settings.sip
+    return FloodGuard(rate_per_s=sip.flood_rate_per_s, burst=sip.flood_burst, ban_s=sip.flood_ban_s,
+                      exempt=frozenset(exempt))
+
+
+def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
+                ) -> uvicorn.Server:
+    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
     config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
                             lifespan="off")
     return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`

@@ -73,6 +73,10 @@ class SipSettings(_Section):
     redirect_allowlisted: bool = False  # allowlisted callers: 302 to agents_uri before answering (no REFER)
     transfer_notify_timeout_s: float = Field(default=10.0, gt=0, le=120)  # wait for the REFER's final NOTIFY
     drain_timeout_s: float = Field(default=20.0, ge=0, le=600)  # SIGTERM: in-flight calls finish or go to agents
+    # Flood control per source address (peers listed as single addresses are exempt: their traffic is everyone's).
+    flood_rate_per_s: float = Field(default=200.0, gt=0)
+    flood_burst: float = Field(default=400.0, ge=1)
+    flood_ban_s: float = Field(default=60.0, ge=0)
 
 
 class RtpSettings(_Section):

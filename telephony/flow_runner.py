@@ -13,9 +13,11 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from asr.events import TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
@@ -38,6 +40,32 @@ _PRE_EVENTS = {
     PreDecision.SCREEN: FlowEvent.SCREEN,
     PreDecision.NO_CONTENT: FlowEvent.NO_CONTENT,
 }
+
+
+class CallObserver(Protocol):
+    """What the flow reports for monitoring (the Prometheus metrics implement it); never caller data."""
+
+    def call_started(self) -> None: ...
+
+    def call_finished(self, route: str, verdict: str) -> None: ...
+
+    def decision(self, stage: str, seconds: float) -> None: ...
+
+    def failed_open(self, reason: str) -> None: ...
+
+
+class _NoObserver:
+    def call_started(self) -> None:
+        pass
+
+    def call_finished(self, route: str, verdict: str) -> None:
+        pass
+
+    def decision(self, stage: str, seconds: float) -> None:
+        pass
+
+    def failed_open(self, reason: str) -> None:
+        pass
 
 
 class Deterrent(enum.StrEnum):
@@ -78,7 +106,9 @@ class FlowRunner:
         prompts: Mapping[str, bytes],
         policy: FlowPolicy,
         node: str,
+        observer: CallObserver | None = None,
     ) -> None:
+        self._observer: CallObserver = observer or _NoObserver()
         self._screener = screener
         self._transcribers = transcribers
         self._recorder = recorder
@@ -101,6 +131,7 @@ class FlowRunner:
                           f"{info.source[0]}:{info.source[1]}", info.referred_by)
         state = _CallState(ctx)
         flow = FlowMachine(call.call_id)
+        self._observer.call_started()
         try:
             while flow.state is not FlowState.DONE:
                 try:
@@ -112,6 +143,7 @@ class FlowRunner:
                     event = FlowEvent.CALLER_GONE if call.ended.is_set() else FlowEvent.ERROR
                 except Exception:  # fail-open boundary: logged, recorded, caller goes to the agents
                     log.exception("call=%s failed in %s; failing open", call.call_id, flow.state.value)
+                    self._observer.failed_open(flow.state.value)
                     event = FlowEvent.ERROR
                 if event is not FlowEvent.ERROR and call.ended.is_set() and flow.state is not FlowState.TO_AGENTS:
                     event = FlowEvent.CALLER_GONE if state.route is Route.ABANDONED else event
@@ -130,7 +162,9 @@ class FlowRunner:
             return FlowEvent.AGENT_CONFIRMED
         if self.shutdown.is_set():
             return FlowEvent.SHUTDOWN
+        started = time.monotonic()
         st.pre = self._screener.prescreen(st.ctx)
+        self._observer.decision("prescreen", time.monotonic() - started)
         st.verdict = st.pre.verdict
         event = _PRE_EVENTS[st.pre.decision]
         if self._policy.answer_delay_s > 0 and call.ended.wait(self._policy.answer_delay_s):
@@ -142,12 +176,15 @@ class FlowRunner:
     def _listen(self, call: Call, st: _CallState) -> FlowEvent:
         assert st.pre is not None and self._transcribers is not None
         call.answer()
+        answered = time.monotonic()
         stream = self._transcribers.open_stream(call.call_id)
         try:
             session = self._screener.open_session(st.ctx, st.pre)
             outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
         finally:
             stream.close()
+        if outcome.verdict is not None:
+            self._observer.decision("content", time.monotonic() - answered)
         st.transcript = outcome.transcript
         if outcome.verdict is not None:
             st.verdict = outcome.verdict
@@ -229,6 +266,7 @@ class FlowRunner:
                 "flow": ">".join(target.value for _, _, target in flow.history),
             },
         )
+        self._observer.call_finished(record.route.value, verdict.label.value)
         try:
             self._recorder.record(record)
         except Exception:  # the recorder must not raise; if it does, say so loudly and keep the call path alive

@@ -74,8 +74,21 @@ class Metrics:
     def sip_response(self, direction: str, code: int) -> None:
         self.sip_responses.labels(direction, str(code) if 100 <= code <= 699 else "invalid").inc()
 
+    def call_started(self) -> None:
+        self.active_calls.inc()
+
     def call_finished(self, route: str, verdict: str) -> None:
         self.calls.labels(route, verdict).inc()
+        self.active_calls.dec()
+
+    def decision(self, stage: str, seconds: float) -> None:
+        self.decision_latency.labels(stage).observe(seconds)
+
+    def failed_open(self, reason: str) -> None:
+        self.fail_open.labels(reason).inc()
+
+    def db_error(self, operation: str) -> None:
+        self.db_errors.labels(operation).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

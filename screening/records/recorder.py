@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,7 +39,11 @@ def _already_stored(session: Session, record: CallRecord) -> bool:
 
 
 class SqlCallRecorder:
-    def __init__(self, db: Database, *, spool_dir: Path, salt: bytes, policy: AutoEntryPolicy | None = None) -> None:
+    def __init__(
+        self, db: Database, *, spool_dir: Path, salt: bytes, policy: AutoEntryPolicy | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self._on_error = on_error
         self._db = db
         self._salt = salt
         self._policy = policy or AutoEntryPolicy()
@@ -62,6 +67,8 @@ class SqlCallRecorder:
             self._write(record)
         except StorageError as exc:  # expected when the database is away: no traceback (it would carry SQL)
             log.error("call %s not written to the database, spooled: %s", record.call_id, exc)
+            if self._on_error is not None:
+                self._on_error("record_call")
             self._append(record)
             return
         except Exception:

@@ -13,10 +13,13 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Protocol
 
 from telephony.sip.errors import SipParseError, TransportError
+from telephony.sip.flood import FloodGuard
 from telephony.sip.headers import Via
 from telephony.sip.message import SipMessage, SipRequest, make_response, parse
 
@@ -54,9 +57,22 @@ def stamp_via(request: SipRequest, source: Address) -> SipRequest:
     return request
 
 
+class SipObserver(Protocol):
+    """Counts messages by direction ("in"/"out") and method or status (the Prometheus metrics implement it)."""
+
+    def sip_request(self, direction: str, method: str) -> None: ...
+
+    def sip_response(self, direction: str, code: int) -> None: ...
+
+
 class UdpTransport:
-    def __init__(self, host: str, port: int, acl: PeerAcl | None = None) -> None:
+    def __init__(
+        self, host: str, port: int, acl: PeerAcl | None = None, *, guard: FloodGuard | None = None,
+        observer: SipObserver | None = None,
+    ) -> None:
         self._acl = acl or PeerAcl(None)
+        self._guard = guard
+        self._observer = observer
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             self._sock.bind((host, port))
@@ -75,6 +91,11 @@ class UdpTransport:
         self._thread.start()
 
     def send(self, data: bytes, address: Address) -> None:
+        if self._observer is not None:
+            if data.startswith(b"SIP/2.0 ") and data[8:11].isdigit():
+                self._observer.sip_response("out", int(data[8:11]))
+            else:
+                self._observer.sip_request("out", data.split(b" ", 1)[0].decode("ascii", "replace"))
         try:
             self._sock.sendto(data, address)
         except OSError as exc:  # unreachable peer: UDP has no delivery guarantee anyway
@@ -96,6 +117,8 @@ class UdpTransport:
                 if self._stop.is_set():
                     return
                 continue
+            if self._guard is not None and not self._guard.allow(source[0], time.monotonic()):
+                continue  # flooding source: dropped unparsed until its ban expires
             self._receive(data, (source[0], source[1]), handler)
 
     def _receive(self, data: bytes, source: Address, handler: Handler) -> None:
@@ -109,6 +132,11 @@ class UdpTransport:
             self.dropped += 1
             log.info("dropped malformed SIP datagram from %s:%s: %s", source[0], source[1], exc)
             return
+        if self._observer is not None:
+            if isinstance(message, SipRequest):
+                self._observer.sip_request("in", message.method)
+            else:
+                self._observer.sip_response("in", message.status)
         if isinstance(message, SipRequest) and not self._acl.allows(source[0]):
             self.denied += 1
             log.warning("%s from %s:%s refused: not a configured peer", message.method, source[0], source[1])
