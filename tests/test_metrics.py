@@ -21,6 +21,14 @@ FAMILIES = (
 )
 
 
+def _canonical(sample: str) -> str:
+    """``name{b="2",a="1"}`` → ``name{a="1",b="2"}``: label order is the library's business, not the test's."""
+    if "{" not in sample:
+        return sample
+    name, labels = sample[:-1].split("{", 1)
+    return name + "{" + ",".join(sorted(re.findall(r'\w+="[^"]*"', labels))) + "}"
+
+
 def scrape(node: ServiceProcess) -> dict[str, float]:
     with urllib.request.urlopen(f"{node.api}/metrics", timeout=5) as response:
         assert response.headers["Content-Type"].startswith("text/plain")
@@ -29,7 +37,7 @@ def scrape(node: ServiceProcess) -> dict[str, float]:
     for line in text.splitlines():
         if line and not line.startswith("#"):
             name, value = line.rsplit(" ", 1)
-            samples[name] = float(value)
+            samples[_canonical(name)] = float(value)
     for family in FAMILIES:
         assert re.search(rf"^# TYPE {family.removesuffix('_total')}", text, flags=re.M), family
     return samples
@@ -59,10 +67,10 @@ def test_metrics_move_when_calls_are_made(node: tuple[ServiceProcess, int], tmp_
         after = scrape(service)
     calls = {k: v for k, v in after.items() if k.startswith("callscreen_calls_total{")}
     assert sum(calls.values()) - sum(v for k, v in before.items() if k in calls) == 3
-    assert calls['callscreen_calls_total{route="agents",verdict="allow"}'] == 3
-    invites = 'callscreen_sip_requests_total{direction="in",method="INVITE"}'
+    assert calls[_canonical('callscreen_calls_total{route="agents",verdict="allow"}')] == 3
+    invites = _canonical('callscreen_sip_requests_total{direction="in",method="INVITE"}')
     assert after[invites] - before.get(invites, 0) == 3
-    assert after['callscreen_sip_requests_total{direction="out",method="REFER"}'] >= 3
-    assert after['callscreen_sip_responses_total{direction="out",code="200"}'] >= 3
-    assert after['callscreen_decision_latency_seconds_count{stage="prescreen"}'] >= 3
+    assert after[_canonical('callscreen_sip_requests_total{direction="out",method="REFER"}')] >= 3
+    assert after[_canonical('callscreen_sip_responses_total{direction="out",code="200"}')] >= 3
+    assert after[_canonical('callscreen_decision_latency_seconds_count{stage="prescreen"}')] >= 3
     assert after["callscreen_active_calls"] == 0
