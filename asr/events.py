@@ -73,8 +73,11 @@ class TranscriberStream(Protocol):
         """Events produced since the last call, oldest first."""
         ...
 
-    def finish(self) -> list[AsrEvent]:
-        """Flush: decode everything accepted, return the remaining events (ending with a final if any speech)."""
+    def finish(self, timeout_s: float | None = None) -> list[AsrEvent]:
+        """Flush: decode everything accepted, return the remaining events (ending with a final if any speech).
+
+        Raises :class:`asr.errors.AsrOverloadError` when that takes longer than ``timeout_s`` (None: no limit) —
+        a call must never wait on a decoder without a deadline."""
         ...
 
     def stats(self) -> SpeechStats: ...

@@ -31,6 +31,7 @@ class ListenLimits:
     listen_timeout_s: float = 8.0
     media_timeout_s: float = 10.0
     steer_at: float = 0.6  # fraction of the window after which the caller is steered once (0 disables)
+    finish_timeout_s: float = 2.0  # the decoder's flush at the end of the window; beyond it the call fails open
 
 
 @dataclass
@@ -77,7 +78,8 @@ def listen(
             outcome.event = FlowEvent.SHUTDOWN
             return outcome
         if elapsed >= limits.listen_timeout_s:
-            for event in stream.finish():
+            # A hung decoder raises AsrOverloadError here: the flow's fail-open boundary sends the caller on.
+            for event in stream.finish(timeout_s=limits.finish_timeout_s):
                 if isinstance(event, AsrFinal) and event.text:
                     outcome.transcript.append(event.text)
                 session.on_asr(event)

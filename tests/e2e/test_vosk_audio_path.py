@@ -46,8 +46,8 @@ class SpyStream:
     def poll(self) -> list[AsrEvent]:
         return self._keep(self.inner.poll())
 
-    def finish(self) -> list[AsrEvent]:
-        return self._keep(self.inner.finish())
+    def finish(self, timeout_s: float | None = None) -> list[AsrEvent]:
+        return self._keep(self.inner.finish(timeout_s))
 
     def stats(self) -> SpeechStats:
         return self.inner.stats()

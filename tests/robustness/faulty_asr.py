@@ -50,8 +50,8 @@ class _FaultyStream:
             raise AsrError("fault injected by the test: decoder failed")
         return self._inner.poll()
 
-    def finish(self) -> list[AsrEvent]:
-        return self._inner.finish()
+    def finish(self, timeout_s: float | None = None) -> list[AsrEvent]:
+        return self._inner.finish(timeout_s)
 
     def stats(self) -> SpeechStats:
         return self._inner.stats()

@@ -98,11 +98,6 @@ def hung_decoder_loop(tmp_path: Path) -> Iterator[tuple[Loopback, bytes]]:
         engine.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect in telephony/listening.py listen(): at the end of the window it calls stream.finish() with no "
-    "deadline, and asr.stream.EngineStream.finish(timeout_s=None) waits forever for a decoder that hung with less "
-    "than asr.queue_frames of backlog, so the call is never transferred and the caller is dropped"
-))
 def test_decoder_hanging_near_the_end_of_the_window_still_fails_open(
     hung_decoder_loop: tuple[Loopback, bytes], tmp_path: Path
 ) -> None:

@@ -45,7 +45,7 @@ class ReplayStream:
         self._pending = [u for u in self._pending if u.at_s > self.audio_s]
         return [AsrFinal(u.text, max(0.0, u.at_s - 1.0), u.at_s, (), 1.0) for u in ready]
 
-    def finish(self) -> list[AsrEvent]:
+    def finish(self, timeout_s: float | None = None) -> list[AsrEvent]:
         return self.poll()
 
     def stats(self) -> SpeechStats:
