@@ -5,7 +5,7 @@ it decodes to 8-bit PCM, encodes PCMA with the μ-law encoder, buffers the whole
 peer's timestamp (one forged packet allocates hundreds of MB), accepts packets from any address, polls with
 10 ms sleeps, drifts in its send timing and starts a second thread pair on a re-INVITE. Fixing all of that means
 rewriting every method, so media is our own (tests/telephony/rtp/test_pyvoip_defects.py shows each defect on plain
-pyVoIP next to ours). Signalling may still come from pyVoIP; it only hands over :class:`MediaParams`.
+pyVoIP next to ours). Signalling (``telephony.sip``, also our own) hands over :class:`MediaParams`.
 
 Threads: ``<name>-rtp-rx`` blocks in ``recvfrom`` with a timeout (no sleep-polling) and feeds a bounded frame
 queue whose overflow drops the oldest frame (counted); ``<name>-rtp-tx`` sends one frame per 20 ms on an absolute
