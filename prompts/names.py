@@ -12,3 +12,4 @@ class PromptName(enum.StrEnum):
     SIT = "sit"  # the special information tone between the two analysis prompts (ITU-T E.180)
     ANALYSIS_DONE = "analysis_done"  # "analysis complete, please hang up"
     LINE_FAULT = "line_fault"  # the polite "line fault, call again later" policy
+    TRANSFER_FAILED = "transfer_failed"  # every agents target refused the transfer: apologise before hanging up

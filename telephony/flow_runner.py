@@ -29,6 +29,7 @@ from telephony.listening import ListenLimits, listen
 from telephony.sip.refer import TransferOutcome
 
 log = logging.getLogger(__name__)
+BYTES_PER_SECOND = 16000  # 8 kHz, 16-bit mono prompts
 AGENT_CONFIRMED = Verdict(
     Label.HARASSMENT,
     1.0,
@@ -226,7 +227,11 @@ class FlowRunner:
                 st.end_reason = f"transfer_failed:{result.status or result.outcome.value}"
                 if result.outcome is not TransferOutcome.TIMEOUT:
                     break  # refused: asking the same target again will not help; try the next one
-        log.error("call=%s could not be transferred to any agents target; ending the call", call.call_id)
+        log.error("call=%s could not be transferred to any agents target; apologising and ending the call",
+                  call.call_id)
+        apology = self._prompts.get("transfer_failed")
+        if apology is not None and not call.ended.is_set():  # never a silent drop: the caller hears why
+            call.play(apology).wait(len(apology) / BYTES_PER_SECOND + 1.0)
         call.hangup(st.end_reason)
         return FlowEvent.ROUTED
 

@@ -194,6 +194,16 @@ def test_refused_transfer_goes_to_the_fallback_uri(tools: None, tmp_path: Path) 
         assert record.end_reason == "transfer_fallback_ok"
 
 
+def test_caller_hears_an_apology_when_every_transfer_is_refused(tools: None, tmp_path: Path, sink: RtpSink) -> None:
+    for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT):
+        result = loop.sipp("uac-refer-refused-twice-expect-apology-bye.xml", sink_port=sink.port)
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS
+        assert record.end_reason == "transfer_failed:403"
+        _played(sink, "PCMU", (PromptName.TRANSFER_FAILED,))
+
+
 def test_recogniser_failure_fails_open_to_the_agents(tools: None, tmp_path: Path) -> None:
     for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT, fail_at_s=0.5):  # fails before the insults arrive
         result = loop.sipp("uac-legit-expect-refer.xml")
