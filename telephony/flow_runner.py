@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from asr.errors import AsrOverloadError
 from asr.events import TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
 from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
@@ -54,6 +55,8 @@ class CallObserver(Protocol):
 
     def failed_open(self, reason: str) -> None: ...
 
+    def asr_lag(self, seconds: float) -> None: ...
+
 
 class _NoObserver:
     def call_started(self) -> None:
@@ -66,6 +69,9 @@ class _NoObserver:
         pass
 
     def failed_open(self, reason: str) -> None:
+        pass
+
+    def asr_lag(self, seconds: float) -> None:
         pass
 
 
@@ -142,9 +148,10 @@ class FlowRunner:
                         log.exception("call=%s in %s: call control misused; failing open", call.call_id,
                                       flow.state.value)
                     event = FlowEvent.CALLER_GONE if call.ended.is_set() else FlowEvent.ERROR
-                except Exception:  # fail-open boundary: logged, recorded, caller goes to the agents
+                except Exception as exc:  # fail-open boundary: logged, recorded, caller goes to the agents
                     log.exception("call=%s failed in %s; failing open", call.call_id, flow.state.value)
-                    self._observer.failed_open(flow.state.value)
+                    self._observer.failed_open("asr_overload" if isinstance(exc, AsrOverloadError)
+                                               else flow.state.value)
                     event = FlowEvent.ERROR
                 if event is not FlowEvent.ERROR and call.ended.is_set() and flow.state is not FlowState.TO_AGENTS:
                     event = FlowEvent.CALLER_GONE if state.route is Route.ABANDONED else event
@@ -183,6 +190,9 @@ class FlowRunner:
             session = self._screener.open_session(st.ctx, st.pre)
             outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
         finally:
+            backlog = getattr(stream, "backlog_s", None)  # how far decoding trailed the audio (engine streams)
+            if isinstance(backlog, float | int):
+                self._observer.asr_lag(float(backlog))
             stream.close()
         if outcome.verdict is not None:
             self._observer.decision("content", time.monotonic() - answered)

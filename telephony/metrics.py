@@ -48,7 +48,7 @@ class Metrics:
             buckets=DECISION_BUCKETS,
             registry=r,
         )
-        self.asr_lag = Histogram(
+        self.asr_lag_seconds = Histogram(
             "callscreen_asr_lag_seconds", "How far decoding trails the audio", buckets=LAG_BUCKETS, registry=r
         )
         self.asr_overloads = Counter(
@@ -86,6 +86,11 @@ class Metrics:
 
     def failed_open(self, reason: str) -> None:
         self.fail_open.labels(reason).inc()
+        if reason == "asr_overload":
+            self.asr_overloads.inc()
+
+    def asr_lag(self, seconds: float) -> None:
+        self.asr_lag_seconds.observe(seconds)
 
     def db_error(self, operation: str) -> None:
         self.db_errors.labels(operation).inc()

@@ -74,3 +74,16 @@ def test_metrics_move_when_calls_are_made(node: tuple[ServiceProcess, int], tmp_
     assert after[_canonical('callscreen_sip_responses_total{direction="out",code="200"}')] >= 3
     assert after[_canonical('callscreen_decision_latency_seconds_count{stage="prescreen"}')] >= 3
     assert after["callscreen_active_calls"] == 0
+
+
+def test_overload_and_lag_are_counted() -> None:
+    from telephony.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.failed_open("asr_overload")
+    metrics.failed_open("prescreen")
+    metrics.asr_lag(0.4)
+    text = metrics.render().decode()
+    assert "callscreen_asr_overloads_total 1.0" in text
+    assert 'callscreen_fail_open_total{reason="asr_overload"} 1.0' in text
+    assert "callscreen_asr_lag_seconds_count 1.0" in text
