@@ -101,6 +101,8 @@ def start_sipp(home: Path, sip_port: int, per_minute: float, calls: int, timeout
         "-rp",
         "60000",
         "-nostdin",
+        "-cid_str",  # no digit run the log masking would shorten: per-call log lines stay distinct
+        "c%ux%p@%s",
         "-timeout",
         f"{timeout_s}s",
         "-timeout_error",
@@ -166,6 +168,11 @@ def print_series(samples: list[tuple[float, float, float, int, float]], active_u
         f"{min(s[3] for s in steady)}–{max(s[3] for s in steady)}, slope "
         f"{slope_per_min([(s[0], float(s[3])) for s in steady]):+.2f}/min"
     )
+    late = steady[len(steady) // 2 :]
+    print(
+        f"second half of the steady phase (t ≥ {late[0][0]:.0f} s): RSS slope "
+        f"{slope_per_min([(s[0], s[2]) for s in late]):+.2f} MB/min"
+    )
     print(
         f"before the first call → end of calls → settled: RSS {samples[0][2]:.0f} → {steady[-1][2]:.0f} → "
         f"{samples[-1][2]:.0f} MB; threads {samples[0][3]} → {steady[-1][3]} → {samples[-1][3]}"
@@ -178,6 +185,7 @@ def call_timelines(log_text: str) -> dict[str, dict[str, datetime]]:
         "INVITE from": "invite",
         "flow PRESCREEN→LISTENING": "answer",
         "flow LISTENING→DECIDING": "verdict",
+        "flow LISTENING→FAIL_OPEN": "failed",
         "flow PRESCREEN→DETERRING": "deter",
         ": completed": "transferred",
         "done: route=": "done",
@@ -192,6 +200,10 @@ def call_timelines(log_text: str) -> dict[str, dict[str, datetime]]:
             if needle in match.group(3) and (name != "transferred" or "transfer to" in match.group(3)):
                 calls[match.group(2)].setdefault(name, at)
     return calls
+
+
+def _listened(call: dict[str, datetime]) -> bool:
+    return "answer" in call and ("verdict" in call or "failed" in call)
 
 
 def percentiles(label: str, values: list[float]) -> None:
@@ -210,14 +222,15 @@ def print_latencies(log_text: str, listen_s: float) -> None:
     labels = {
         ("invite", "verdict"): "INVITE → verdict",
         ("answer", "verdict"): "answer → verdict",
-        ("invite", "transferred"): "INVITE → REFER accepted (NOTIFY 200)",
+        ("invite", "transferred"): "INVITE → REFER accepted (NOTIFY 200), screened calls",
+        ("answer", "failed"): "answer → fail open in LISTENING (ASR overload)",
         ("invite", "deter"): "INVITE → deterrent (blocked caller)",
     }
     timelines = call_timelines(log_text)
     for call in timelines.values():
         for (a, b), label in labels.items():
             value = span(call, a, b)
-            if value is not None:
+            if value is not None and (b != "transferred" or "verdict" in call):
                 spans[label].append(value)
         value = span(call, "answer", "verdict")
         if value is not None:
@@ -225,16 +238,21 @@ def print_latencies(log_text: str, listen_s: float) -> None:
     print("\n## latency from the node's log (seconds)\n| span | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|")
     for label, values in spans.items():
         percentiles(label, values)
-    windows = [(c["answer"], c["verdict"]) for c in timelines.values() if "answer" in c and "verdict" in c]
+    windows = [(c["answer"], c.get("verdict") or c["failed"]) for c in timelines.values() if _listened(c)]
     if windows:
         edges = sorted([(a, 1) for a, _ in windows] + [(b, -1) for _, b in windows])
         peak = max(itertools.accumulate(d for _, d in edges))
         busy = sum((b - a).total_seconds() for a, b in windows)
         span_s = (max(b for _, b in windows) - min(a for a, _ in windows)).total_seconds()
         print(f"calls in the listening phase at once: mean {busy / max(span_s, 1e-9):.2f}, peak {peak}")
-    lag = log_text.count("behind real time")
-    errors = sum(1 for line in log_text.splitlines() if " ERROR " in line or "Traceback" in line)
-    print(f"ASR overload warnings (stream > asr.queue_frames behind): {lag}; ERROR lines / tracebacks: {errors}")
+        at_fail = [sum(a <= c["failed"] <= b for a, b in windows) for c in timelines.values() if "failed" in c]
+        if at_fail:
+            print(f"calls listening when a stream overloaded (itself included): {dict(collections.Counter(at_fail))}")
+    lag = log_text.count("stream marked lagging")
+    errors = collections.Counter(
+        line.split(": ", 1)[0].split()[-1] for line in log_text.splitlines() if " ERROR " in line
+    )
+    print(f"ASR overload warnings (stream > asr.queue_frames behind): {lag}; ERROR lines by logger: {dict(errors)}")
 
 
 def print_records(db_path: Path) -> None:
@@ -265,12 +283,24 @@ def sipp_summary(name: str, home: Path, proc: subprocess.Popen[str], calls: int)
             print(f"  {err.name} (last lines):\n    " + "\n    ".join(tail.splitlines()[-6:]))
 
 
+def _commit() -> str:
+    """The code under test: HEAD, marked when the working tree differs from it (others may be editing)."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    return head.stdout.strip() + ("+local changes" if dirty.stdout.strip() else "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long calls are placed")
     parser.add_argument("--rate", type=float, default=16.0, help="legitimate calls per minute (screened)")
     parser.add_argument("--harass-rate", type=float, default=2.0, help="blocklisted calls per minute (0: none)")
     parser.add_argument("--listen", type=float, default=8.0, help="screening.listen_timeout_s")
+    parser.add_argument("--asr-queue-frames", type=int, default=50, help="asr.queue_frames (50 = 1 s, the default)")
     parser.add_argument("--smoke", action="store_true", help="a 30 s run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (log, DB)")
     args = parser.parse_args()
@@ -281,7 +311,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="sustained-"))
     print(
         f"# sustained_load: {minutes:g} min, {args.rate:g} legit/min (one per {60 / args.rate:.2f} s) + "
-        f"{args.harass_rate:g} blocklisted/min, listen {args.listen:g} s, Korean Vosk model, cores "
+        f"{args.harass_rate:g} blocklisted/min, listen {args.listen:g} s, asr.queue_frames {args.asr_queue_frames}, "
+        f"Korean Vosk model, commit {_commit()}, cores "
         f"{os.cpu_count()}, load at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}, work dir {work}"
     )
     legit = caller(work, "legit", LEGIT_TEXT, "uac-legit-expect-refer.xml", "138", legit_n)
@@ -293,6 +324,7 @@ def main() -> int:
             "CALLSCREEN_LOG_LEVEL": "INFO",
             "CALLSCREEN_SIP_MAX_CALLS": "60",
             "CALLSCREEN_SCREENING_LISTEN_TIMEOUT_S": str(args.listen),
+            "CALLSCREEN_ASR_QUEUE_FRAMES": str(args.asr_queue_frames),
             "CALLSCREEN_SIP_AGENTS_URI": "sip:agents@127.0.0.1:5999",
         },
     )
