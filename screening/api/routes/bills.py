@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from screening.api.deps import ConfigDep, ManagerUser, SessionDep
 from screening.api.schemas.admin import BillPublic, CandidatePublic, MatchResult
@@ -24,7 +25,8 @@ router = APIRouter(prefix="/bills", tags=["bills"])
 async def upload_bill(config: ConfigDep, session: SessionDep, user: ManagerUser, file: UploadFile) -> BillPublic:
     """CSV with a time and a caller column (English or the carrier's Chinese headers), UTF-8 or GB18030."""
     text = await read_text(file, config.max_upload_bytes)
-    bill = import_bill(session, text, filename=file.filename or "bill.csv", zone=config.zone, actor=user.actor)
+    bill = await run_in_threadpool(import_bill, session, text, filename=file.filename or "bill.csv",
+                                   zone=config.zone, actor=user.actor)  # synchronous: off the event loop
     return BillPublic.model_validate(bill)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, UploadFile
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from screening.api.deps import AdminUser, ConfigDep, ManagerUser, SessionDep
 from screening.api.schemas.common import ImportProblem
@@ -32,7 +33,9 @@ async def import_csv(
 ) -> ImportSummary:
     """CSV with a ``value`` column (optional: kind, list, status, reason, expires_at). All rows or none."""
     text = await read_text(file, config.max_upload_bytes)
-    result = import_entries(session, text, default_list=list, zone=config.zone, actor=user.actor)
+    # The import is synchronous and may take many seconds: off the event loop, so /readyz and the rest answer.
+    result = await run_in_threadpool(import_entries, session, text, default_list=list, zone=config.zone,
+                                     actor=user.actor)
     return ImportSummary(rows=result.rows, created=result.created, skipped_existing=result.skipped_existing)
 
 
