@@ -300,7 +300,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=16.0, help="legitimate calls per minute (screened)")
     parser.add_argument("--harass-rate", type=float, default=2.0, help="blocklisted calls per minute (0: none)")
     parser.add_argument("--listen", type=float, default=8.0, help="screening.listen_timeout_s")
-    parser.add_argument("--asr-queue-frames", type=int, default=50, help="asr.queue_frames (50 = 1 s, the default)")
+    parser.add_argument("--asr-queue-frames", type=int, help="asr.queue_frames (default: the node's own)")
     parser.add_argument("--smoke", action="store_true", help="a 30 s run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (log, DB)")
     args = parser.parse_args()
@@ -311,8 +311,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="sustained-"))
     print(
         f"# sustained_load: {minutes:g} min, {args.rate:g} legit/min (one per {60 / args.rate:.2f} s) + "
-        f"{args.harass_rate:g} blocklisted/min, listen {args.listen:g} s, asr.queue_frames {args.asr_queue_frames}, "
-        f"Korean Vosk model, commit {_commit()}, cores "
+        f"{args.harass_rate:g} blocklisted/min, listen {args.listen:g} s, "
+        f"asr.queue_frames {args.asr_queue_frames or 'default'}, Korean Vosk model, commit {_commit()}, cores "
         f"{os.cpu_count()}, load at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}, work dir {work}"
     )
     legit = caller(work, "legit", LEGIT_TEXT, "uac-legit-expect-refer.xml", "138", legit_n)
@@ -324,10 +324,11 @@ def main() -> int:
             "CALLSCREEN_LOG_LEVEL": "INFO",
             "CALLSCREEN_SIP_MAX_CALLS": "60",
             "CALLSCREEN_SCREENING_LISTEN_TIMEOUT_S": str(args.listen),
-            "CALLSCREEN_ASR_QUEUE_FRAMES": str(args.asr_queue_frames),
             "CALLSCREEN_SIP_AGENTS_URI": "sip:agents@127.0.0.1:5999",
         },
     )
+    if args.asr_queue_frames is not None:
+        node.env["CALLSCREEN_ASR_QUEUE_FRAMES"] = str(args.asr_queue_frames)
     node.start()
     added = node.cli(
         "blocklist",
