@@ -7,6 +7,7 @@ test skips with the reason. Use :func:`require_tool` / :func:`require` for that,
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -61,6 +62,22 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     if "VOSK_MODEL_PATH" in os.environ and not os.environ.get("CALLSCREEN_TEST_KEEP_MODEL"):
         monkeypatch.setenv("CALLSCREEN_TEST_MANDARIN_MODEL", os.environ["VOSK_MODEL_PATH"])
         monkeypatch.delenv("VOSK_MODEL_PATH")
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logger() -> Iterator[None]:
+    """`callscreen.cli.main` installs a root handler on the test's captured stderr, which closes with the test;
+    put the root logger back so later log lines (background threads of other tests) never meet a closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
