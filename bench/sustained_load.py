@@ -27,6 +27,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -135,6 +136,7 @@ class Sampler(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        self.t0 = time.monotonic()
         while not self.stop.is_set():
             cpu, rss, threads = proc_sample(self.pid)
             self.samples.append((time.monotonic() - self.t0, cpu, rss, threads, os.getloadavg()[0]))
@@ -283,6 +285,10 @@ def sipp_summary(name: str, home: Path, proc: subprocess.Popen[str], calls: int)
             print(f"  {err.name} (last lines):\n    " + "\n    ".join(tail.splitlines()[-6:]))
 
 
+def _interrupted(signum: int, _frame: object) -> None:
+    raise SystemExit(f"interrupted by signal {signum}: stopping sipp and the node")
+
+
 def _commit() -> str:
     """The code under test: HEAD, marked when the working tree differs from it (others may be editing)."""
     head = subprocess.run(
@@ -304,6 +310,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a 30 s run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (log, DB)")
     args = parser.parse_args()
+    # SIGTERM/SIGINT (also when started in the background, where SIGINT is ignored) run the cleanup below.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _interrupted)
     minutes = 0.5 if args.smoke else args.minutes
     legit_n = math.ceil(minutes * args.rate)
     harass_n = math.ceil(minutes * args.harass_rate)
@@ -330,27 +339,20 @@ def main() -> int:
     if args.asr_queue_frames is not None:
         node.env["CALLSCREEN_ASR_QUEUE_FRAMES"] = str(args.asr_queue_frames)
     node.start()
-    added = node.cli(
-        "blocklist",
-        "add",
-        "--kind",
-        "range",
-        f"{BLOCKED_PREFIX}00000000-{BLOCKED_PREFIX}99999999",
-        "--reason",
-        "sustained-load harassers",
-    )
-    if added.returncode != 0:
-        raise SystemExit(f"blocklist add failed: {added.stderr[-1000:]}")
-    time.sleep(2.0)  # list_poll_s: the node picks the new entry up
+    procs: list[tuple[str, Path, subprocess.Popen[str], int]] = []
     assert node.process is not None
     sampler = Sampler(node.process.pid)
-    sampler.start()
-    procs = [("legit", legit, start_sipp(legit, node.sip_port, args.rate, legit_n, timeout_s), legit_n)]
-    if args.harass_rate > 0:
-        procs.append(
-            ("harass", harass, start_sipp(harass, node.sip_port, args.harass_rate, harass_n, timeout_s), harass_n)
-        )
     try:
+        block = f"{BLOCKED_PREFIX}00000000-{BLOCKED_PREFIX}99999999"
+        added = node.cli("blocklist", "add", "--kind", "range", block, "--reason", "sustained-load harassers")
+        if added.returncode != 0:
+            raise SystemExit(f"blocklist add failed: {added.stderr[-1000:]}")
+        time.sleep(2.0)  # list_poll_s: the node picks the new entry up
+        sampler.start()
+        procs.append(("legit", legit, start_sipp(legit, node.sip_port, args.rate, legit_n, timeout_s), legit_n))
+        if args.harass_rate > 0:
+            sipp = start_sipp(harass, node.sip_port, args.harass_rate, harass_n, timeout_s)
+            procs.append(("harass", harass, sipp, harass_n))
         deadline = time.monotonic() + timeout_s + 30
         while any(p.poll() is None for _, _, p, _ in procs) and time.monotonic() < deadline:
             time.sleep(1.0)
@@ -362,7 +364,8 @@ def main() -> int:
                 proc.kill()
             proc.wait(timeout=10)
         sampler.stop.set()
-        sampler.join(timeout=10)
+        if sampler.is_alive():
+            sampler.join(timeout=10)
         node.stop()
     print(
         f"load at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; calls active for {active_until:.0f} s; "
