@@ -15,14 +15,12 @@ Loopback only; bounded in count and time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sqlite3
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +36,7 @@ from tests.harness import ServiceProcess  # noqa: E402
 from tests.robustness.calls import CallRun  # noqa: E402
 from tests.robustness.faulty_asr import Fault, FaultyTranscribers, slow_engine  # noqa: E402
 from tests.robustness.full_disk import FullDiskNode  # noqa: E402
-from tests.robustness.pg import connect, count_rows, pg_url  # noqa: E402
+from tests.robustness.pg import count_rows, pg_url, temporary_database  # noqa: E402
 from tests.robustness.sipp_load import start_legit_calls  # noqa: E402
 from tests.robustness.tcp_proxy import Mode, TcpProxy  # noqa: E402
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance  # noqa: E402
@@ -77,18 +75,6 @@ def wait_count(count: Callable[[], int], expected: int, timeout_s: float = 60) -
     return value
 
 
-@contextlib.contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"cs_faultrun_{uuid.uuid4().hex[:10]}"
-    with connect() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with connect() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def sqlite_count(workdir: Path) -> int:
     with sqlite3.connect(f"file:{workdir / 'var' / 'callscreen.db'}?mode=ro", uri=True, timeout=10) as conn:
         return int(conn.execute("SELECT count(*) FROM screened_calls").fetchone()[0])
@@ -98,7 +84,7 @@ def run_db(tmp: Path, fault: Mode, n: int, rate: float) -> tuple[CallRun, CallRu
     sipp_port = free_port()
     proxy = TcpProxy(("127.0.0.1", 5432))
     try:
-        with pg_database() as database:
+        with temporary_database("cs_faultrun") as database:
             node = ServiceProcess(tmp, env={"CALLSCREEN_DATABASE_URL": pg_url(database, proxy.port),
                                             "CALLSCREEN_SIP_AGENTS_URI": f"sip:agents@127.0.0.1:{sipp_port}"})
             node.start()

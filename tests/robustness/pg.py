@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -28,9 +29,10 @@ def connect(dbname: str = "test") -> Any:
         raise
 
 
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"cs_crash_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def temporary_database(prefix: str = "cs_test") -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards (tests and benches)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with connect() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -38,6 +40,12 @@ def pg_database() -> Iterator[str]:
     finally:
         with connect() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    with temporary_database("cs_crash") as name:
+        yield name
 
 
 @pytest.fixture

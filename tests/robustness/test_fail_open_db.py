@@ -4,57 +4,23 @@ written once the database is back — against the real PostgreSQL, cut or stalle
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, require
+from tests.conftest import free_port, require_tool
 from tests.harness import ServiceProcess
 from tests.robustness.calls import place_legit_calls
+from tests.robustness.pg import count_rows, pg_database, pg_url, proxy
 from tests.robustness.tcp_proxy import Mode, TcpProxy
 
-PG = ("127.0.0.1", 5432)
+__all__ = ["pg_database", "proxy"]  # fixtures used below by name
+
 CALLS_PER_PHASE = 10
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
-    import psycopg
-
-    try:
-        return psycopg.connect(host=PG[0], port=PG[1], user="postgres", dbname="test", autocommit=True,
-                               connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        require(False, f"PostgreSQL at {PG[0]}:{PG[1]} unreachable: {exc}")
-        raise
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"cs_fault_{uuid.uuid4().hex[:10]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    p = TcpProxy(PG)
-    yield p
-    p.close()
-
-
 def _count_calls(database: str) -> int:
-    import psycopg
-
-    with psycopg.connect(host=PG[0], port=PG[1], user="postgres", dbname=database, connect_timeout=3) as conn:
-        row = conn.execute("SELECT count(*) FROM screened_calls").fetchone()
-        return int(row[0]) if row else 0
+    return count_rows(database, "screened_calls")
 
 
 def _wait_for_count(database: str, expected: int, timeout_s: float = 30) -> int:
@@ -70,11 +36,10 @@ def _wait_for_count(database: str, expected: int, timeout_s: float = 30) -> int:
 def test_legit_calls_reach_agents_while_the_database_is_down_and_no_record_is_lost(
     tmp_path: Path, pg_database: str, proxy: TcpProxy, fault: Mode
 ) -> None:
-    require_sipp = __import__("tests.conftest", fromlist=["require_tool"]).require_tool
-    require_sipp("sipp")
+    require_tool("sipp")
     sipp_port = free_port()
     node = ServiceProcess(tmp_path, env={
-        "CALLSCREEN_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/{pg_database}",
+        "CALLSCREEN_DATABASE_URL": pg_url(pg_database, proxy.port),
         "CALLSCREEN_SIP_AGENTS_URI": f"sip:agents@127.0.0.1:{sipp_port}",
     })
     node.start()
