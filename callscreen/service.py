@@ -113,8 +113,7 @@ class Service:
         mode = self.settings.sip.mode.value
         self.health.report(Component.SIP, Status.OK, f"{mode} mode on udp {sip.host}:{sip.port}")
         try:
-            self.list_sync.load()
-            self.list_sync.start()
+            self.list_sync.start()  # loads the lists once, then polls
         except StorageError as exc:  # fail open: screening runs with empty lists, loudly
             log.error("number lists could not be loaded (screening without lists): %s", exc)
         if self.registration is not None:

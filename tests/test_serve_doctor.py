@@ -34,6 +34,7 @@ def test_serve_without_model_runs_in_caller_id_mode_and_doctor_sees_it(node: Ser
 
     log = node.log_path.read_text()
     assert "caller-ID/time" in log  # said loudly at start-up too
+    assert log.count("number lists loaded") == 1  # one full load at start (with 10^6 entries it takes seconds)
 
 
 def test_sigterm_stops_the_service_cleanly(node: ServiceProcess) -> None:
