@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,21 +66,20 @@ def check_model(settings: Settings, load: bool) -> list[Row]:
     return rows
 
 
-def _load_model(path: object) -> Row:
-    from asr.model_load import measure_model_load  # imports vosk: only when actually loading
+def _load_model(path: Path) -> Row:
+    from asr.model import load_shared_model  # imports vosk: only when actually loading
 
     try:
-        seconds, rss_mb = measure_model_load(str(path))
+        model = load_shared_model(path)  # exactly what `serve` loads (shared, dither off), with its cost measured
     except ModelError as exc:
         return Row("model load", Level.FAIL, str(exc))
-    return Row("model load", Level.OK, f"loaded in {seconds:.2f} s, resident memory +{rss_mb:.0f} MB")
+    return Row("model load", Level.OK,
+               f"loaded in {model.load_seconds:.2f} s, resident memory +{model.rss_growth_mb:.0f} MB")
 
 
 def check_database(settings: Settings) -> Row:
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        from pathlib import Path
-
         db_file = Path(url.removeprefix("sqlite:///"))
         if not db_file.exists():
             return Row("database", Level.WARN, f"{db_file} does not exist yet (`callscreen serve` creates it)")
