@@ -1,4 +1,4 @@
-"""Helpers for the records benches: a throwaway database and ``python -m screening.api`` in its own process."""
+"""Helpers for the records benches: a throwaway database and ``python -m adminapi`` in its own process."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from screening.records import Database
+from records import Database
 from tests.records.db_backends import schema_database
 
 STARTUP_TIMEOUT_S = 30
@@ -47,7 +47,7 @@ def api_server(db: Database, *, max_upload_bytes: int = 50 * 1024 * 1024) -> Ite
     command = [
         sys.executable,
         "-m",
-        "screening.api",
+        "adminapi",
         "--database-url",
         db.url.render_as_string(hide_password=False),
         "--port",

@@ -3,7 +3,7 @@
     .venv/bin/python bench/api_bench.py [--entries 100000] [--requests 3000] [--clients 4]
                                         [--database-url postgresql://postgres@127.0.0.1/test]
 
-The server is ``python -m screening.api`` (one uvicorn worker) in its own process; clients are threads with
+The server is ``python -m adminapi`` (one uvicorn worker) in its own process; clients are threads with
 keep-alive connections. Prints requests/s and latency percentiles, plus the in-process service time of one
 lookup (no HTTP) for comparison. Bounded in count: a run takes well under a minute by default.
 """
@@ -25,13 +25,13 @@ sys.path.insert(0, str(REPO))  # runnable as `python bench/<name>.py`
 
 from bench._records_server import api_server, database  # noqa: E402
 from bench.import_bench import make_csv  # noqa: E402
+from numbering import normalize  # noqa: E402
+from records import Role  # noqa: E402
+from records.base import utcnow  # noqa: E402
+from records.keys import create_key  # noqa: E402
+from records.list_csv import import_entries  # noqa: E402
+from records.lookup import lookup_number  # noqa: E402
 from screening.interfaces import ListName  # noqa: E402
-from screening.numbers import normalize  # noqa: E402
-from screening.records import Role  # noqa: E402
-from screening.records.base import utcnow  # noqa: E402
-from screening.records.keys import create_key  # noqa: E402
-from screening.records.list_csv import import_entries  # noqa: E402
-from screening.records.lookup import lookup_number  # noqa: E402
 
 
 def client_loop(url: str, key: str, numbers: list[str], latencies: list[float], errors: list[int]) -> None:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from screening.records.models import ScreenedCall  # noqa: E402
+from records.models import ScreenedCall  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.e2e.harness import LEGIT_TEXT, Loopback, make_caller_audio, start_loopback  # noqa: E402
 from tests.harness import ServiceProcess  # noqa: E402

@@ -21,11 +21,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # runnable as `python bench/<name>.py`
 
 from bench._records_server import api_server, database  # noqa: E402
+from records import Database, ListSync, Role  # noqa: E402
+from records.keys import create_key  # noqa: E402
+from records.list_csv import export_entries, import_entries  # noqa: E402
 from screening.interfaces import ListName  # noqa: E402
 from screening.numberlist import InMemoryNumberLists  # noqa: E402
-from screening.records import Database, ListSync, Role  # noqa: E402
-from screening.records.keys import create_key  # noqa: E402
-from screening.records.list_csv import export_entries, import_entries  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -21,9 +21,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screening.interfaces import ListEntry, ListName, MatchKind
-from screening.numberlist import InMemoryNumberLists
-from screening.numbers import normalize
+from numbering import normalize
+from screening.numberlist import InMemoryNumberLists, ListEntry, ListName, MatchKind
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 LOOKUPS = 20_000

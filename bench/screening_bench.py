@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from asr.events import AsrFinal, AsrPartial  # noqa: E402
+from numbering import normalize  # noqa: E402
 from screening.config import ScreeningConfig  # noqa: E402
 from screening.engine import ScreeningEngine  # noqa: E402
 from screening.interfaces import CallContext  # noqa: E402
-from screening.numbers import normalize  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
 AT = datetime(2026, 11, 23, 12, 5, tzinfo=ZoneInfo("Asia/Shanghai"))

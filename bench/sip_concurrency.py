@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from screening.records.database import Database  # noqa: E402
-from screening.records.repository_calls import CallFilter, query_calls  # noqa: E402
+from records.database import Database  # noqa: E402
+from records.repository_calls import CallFilter, query_calls  # noqa: E402
 
 SCENARIO = REPO / "tests" / "e2e" / "scenarios" / "uac-legit-expect-refer.xml"
 TEXT = "你好，我想查一下我的订单，快递三天了还没到，能帮我看看吗"

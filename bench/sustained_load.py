@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.sip_concurrency import proc_sample  # noqa: E402
-from screening.records.database import Database  # noqa: E402
-from screening.records.repository_calls import CallFilter, query_calls  # noqa: E402
+from records.database import Database  # noqa: E402
+from records.repository_calls import CallFilter, query_calls  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.e2e.harness import HARASS_TEXT, LEGIT_TEXT, SCENARIOS, make_caller_audio  # noqa: E402
 from tests.harness import ServiceProcess  # noqa: E402

@@ -1,6 +1,6 @@
 """Structured logging: one line per event, plain or JSON, caller numbers masked by default.
 
-Call sites mask numbers themselves (``screening.numbers.mask``); the filter here is the safety net that masks
+Call sites mask numbers themselves (``numbering.mask``); the filter here is the safety net that masks
 any run of 7+ digits that still reaches a handler, so a forgotten call site cannot leak a number at INFO.
 Transcripts are logged only at DEBUG by the modules that have them.
 """
@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from screening.numbers import mask
+from numbering import mask
 
 _NUMBER_RE = re.compile(r"(?<![\w.])\+?\d[\d\- ]{5,}\d(?![\w.])")
 _STD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}

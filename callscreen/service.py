@@ -23,18 +23,18 @@ from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, 
 from callscreen.settings import Settings, SipMode
 from prompts.library import PromptLibrary
 from prompts.names import PromptName
+from records.database import Database
+from records.errors import StorageError
+from records.guarded_history import GuardedCallHistory
+from records.history import SqlCallHistory
+from records.listsync import ListSync
+from records.periodic import PeriodicJob
+from records.recorder import SqlCallRecorder
+from records.retention import PeriodicPurge
+from records.secrets import HASH_SALT, shared_secret
 from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.numberlist import InMemoryNumberLists
-from screening.records.database import Database
-from screening.records.errors import StorageError
-from screening.records.guarded_history import GuardedCallHistory
-from screening.records.history import SqlCallHistory
-from screening.records.listsync import ListSync
-from screening.records.periodic import PeriodicJob
-from screening.records.recorder import SqlCallRecorder
-from screening.records.retention import PeriodicPurge
-from screening.records.secrets import HASH_SALT, shared_secret
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
 from telephony.listening import ListenLimits

@@ -11,12 +11,12 @@ import logging
 from datetime import UTC, datetime
 
 from asr.events import SpeechStats
+from numbering import CallerNumber, mask
 from screening.config import ScreeningConfig, ScreenMode
 from screening.history import InMemoryCallHistory
-from screening.interfaces import CallContext, CallHistory, NumberLists, PreDecision, PreScreen
+from screening.interfaces import CallContext, CallHistory, PreDecision, PreScreen
 from screening.lexicon import Lexicon, load_lexicon
-from screening.numberlist import InMemoryNumberLists
-from screening.numbers import CallerNumber, mask
+from screening.numberlist import InMemoryNumberLists, NumberLists
 from screening.scoring import fuse
 from screening.session import ScreeningSession
 from screening.signals.caller_id import CallerFacts, caller_facts

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from asr.events import AsrEvent, SpeechStats
-from screening.numbers import CallerNumber
+from numbering import CallerNumber
 from screening.verdict import Verdict
 
 
@@ -103,68 +103,6 @@ class CallRecorder(Protocol):
     """Durable sink for call records. Must not raise into the call flow: it spools on failure."""
 
     def record(self, record: CallRecord) -> None: ...
-
-
-class ListName(enum.StrEnum):
-    BLOCK = "block"
-    ALLOW = "allow"
-    PAYPHONE = "payphone"  # known public (pay) phone ranges — raise suspicion
-    SWITCHBOARD = "switchboard"  # organisations' duty / switchboard ranges — raise suspicion
-
-
-class MatchKind(enum.StrEnum):
-    EXACT = "exact"  # value: a normalised number ("+8613812345678", "10086")
-    PREFIX = "prefix"  # value: leading part of normalised numbers ("+86755123")
-    RANGE = "range"  # value: "FIRST-LAST", inclusive, normalised numbers of equal length
-    PATTERN = "pattern"  # value: a regular expression that must fullmatch the normalised number
-
-
-class EntryStatus(enum.StrEnum):
-    PROPOSED = "proposed"  # automatic entries start here; not enforced until a manager approves
-    ACTIVE = "active"
-    LIFTED = "lifted"
-
-
-class EntrySource(enum.StrEnum):
-    AUTO = "auto"
-    AGENT = "agent"
-    MANAGER = "manager"
-    IMPORT = "import"
-
-
-@dataclass(frozen=True, slots=True)
-class ListEntry:
-    """One number-list entry as the matching engine sees it (the records layer owns persistence)."""
-
-    list: ListName
-    kind: MatchKind
-    value: str
-    id: int | None = None
-    status: EntryStatus = EntryStatus.ACTIVE
-    source: EntrySource = EntrySource.MANAGER
-    reason: str = ""
-    expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ListMatch:
-    entry: ListEntry
-    specificity: int  # exact > range > prefix (by length) > pattern; the most specific match wins
-
-
-class NumberLists(Protocol):
-    """The in-memory matching engine the records layer feeds (reload without restarting calls)."""
-
-    def replace(self, entries: list[ListEntry], version: int) -> None:
-        """Swap in a complete new set of entries atomically; ``version`` increases with every change."""
-        ...
-
-    @property
-    def version(self) -> int: ...
-
-    def lookup(self, caller: CallerNumber, now: datetime) -> list[ListMatch]:
-        """Active, unexpired entries matching ``caller``, most specific first."""
-        ...
 
 
 class CallHistory(Protocol):

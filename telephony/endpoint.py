@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from screening.numbers import mask
+from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
 from telephony.sip.dialog import CallLeg, LocalParty
 from telephony.sip.errors import SdpError, SipParseError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screening.numbers import NumberKind, caller_hash, mask, normalize
+from numbering import NumberKind, caller_hash, mask, normalize
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
+from adminapi import create_app
 from callscreen.settings import Settings
-from screening.api import create_app
-from screening.records import AutoEntryPolicy, Database
+from records import AutoEntryPolicy, Database
 
 
 def open_database(settings: Settings) -> Database:

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 from callscreen.cli._records import cli_actor, records_session
 from callscreen.settings import Settings
-from screening.interfaces import EntryStatus, ListName, MatchKind
-from screening.records import ConflictError, CsvImportError, InvalidInputError, NotFoundError
-from screening.records.base import utcnow
-from screening.records.csv_input import decode
-from screening.records.entry_values import normalize_value
-from screening.records.list_csv import export_entries, import_entries
-from screening.records.lists import EntryDraft, EntryFilter, create_entry, delete_entry, find_entry, query_entries
+from records import ConflictError, CsvImportError, InvalidInputError, NotFoundError
+from records.base import utcnow
+from records.csv_input import decode
+from records.entry_values import normalize_value
+from records.list_csv import export_entries, import_entries
+from records.lists import EntryDraft, EntryFilter, create_entry, delete_entry, find_entry, query_entries
+from screening.numberlist import EntryStatus, ListName, MatchKind
 
 EXIT_FAILED = 1
 MAX_SHOWN_ERRORS = 20

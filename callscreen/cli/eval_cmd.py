@@ -21,10 +21,10 @@ from typing import Any
 from tqdm import tqdm
 
 from callscreen.settings import Settings
+from numbering import normalize
 from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
-from screening.numbers import normalize
 from screening.verdict import Label, Verdict
 
 EXIT_BAD_INPUT = 2

@@ -10,10 +10,10 @@ import sys
 
 from callscreen.cli._records import cli_actor, records_session
 from callscreen.settings import Settings
-from screening.records import NotFoundError, Role
-from screening.records.errors import ConflictError
-from screening.records.keys import create_key, list_keys, revoke_key
-from screening.records.models import ApiKey
+from records import NotFoundError, Role
+from records.errors import ConflictError
+from records.keys import create_key, list_keys, revoke_key
+from records.models import ApiKey
 
 EXIT_NOT_FOUND = 1
 

@@ -11,8 +11,8 @@ import sys
 
 from callscreen.cli._records import records_session
 from callscreen.settings import Settings
-from screening.records.base import utcnow
-from screening.records.retention import purge
+from records.base import utcnow
+from records.retention import purge
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from callscreen.cli._records import records_session
 from callscreen.settings import Settings
-from screening.records.base import utcnow
-from screening.records.reports import build_report, report_csv
+from records.base import utcnow
+from records.reports import build_report, report_csv
 
 DEFAULT_DAYS = 30
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from asr.errors import AsrError, ModelError
 from asr.offline import transcribe_file
 from callscreen.settings import Settings
+from numbering import normalize
 from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
-from screening.numbers import normalize
 from screening.verdict import Verdict
 
 EXIT_FAILED = 1

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from numbering import CallerNumber, NumberKind, mask
 from screening.config import ScreeningConfig
-from screening.interfaces import CallHistory, ListMatch, ListName, NumberLists
+from screening.interfaces import CallHistory
 from screening.lexicon import Lexicon
-from screening.numbers import CallerNumber, NumberKind, mask
+from screening.numberlist import ListMatch, ListName, NumberLists
 from screening.verdict import Reason, SignalKind
 
 

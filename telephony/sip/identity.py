@@ -5,7 +5,7 @@ only meaningful from a trusted peer, which is what trunk mode's ACL guarantees. 
 (``Privacy: id``/``header``/``user``, RPID ``privacy=full``) and the network still asserted a number, the number is
 used for screening but flagged ``withheld`` so records and the agent view can hide it. With no asserted number,
 an anonymous From (``anonymous``, ``anonymous.invalid``, ``withheld`` …) or requested privacy makes the caller
-anonymous. Normalisation is :func:`screening.numbers.normalize`'s job; this module only picks the right header.
+anonymous. Normalisation is :func:`numbering.normalize`'s job; this module only picks the right header.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from screening.numbers import CallerNumber, NumberKind, normalize
+from numbering import CallerNumber, NumberKind, normalize
 from telephony.sip.errors import SipParseError
 from telephony.sip.headers import NameAddr
 from telephony.sip.message import Headers

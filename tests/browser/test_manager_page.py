@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from screening.api import create_app
-from screening.records import Database, Role, SqlCallRecorder
-from screening.records.keys import create_key
+from adminapi import create_app
+from records import Database, Role, SqlCallRecorder
+from records.keys import create_key
 from screening.verdict import Label
-from tests.api.live_server import serve
+from tests.adminapi.live_server import serve
 from tests.conftest import REPO, require
 from tests.records.factories import SALT, call
 

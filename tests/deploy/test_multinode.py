@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from screening.numbers import normalize
+from numbering import normalize
 from tests.conftest import REPO, free_port, require_tool
 from tests.harness import ServiceProcess
 from tests.robustness.pg import connect, pg_database, pg_url  # noqa: F401 (fixture)

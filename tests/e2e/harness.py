@@ -19,10 +19,10 @@ from pathlib import Path
 from asr.events import TranscriberFactory
 from callscreen.service import Service, build_service
 from callscreen.settings import Settings
-from screening.interfaces import EntrySource, ListName, MatchKind
-from screening.records.lists import EntryDraft, create_entry
-from screening.records.models import ScreenedCall
-from screening.records.repository_calls import CallFilter, query_calls
+from records.lists import EntryDraft, create_entry
+from records.models import ScreenedCall
+from records.repository_calls import CallFilter, query_calls
+from screening.numberlist import EntrySource, ListName, MatchKind
 from tests.conftest import free_port
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
 

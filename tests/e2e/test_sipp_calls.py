@@ -16,7 +16,8 @@ import pytest
 
 from prompts.library import PromptLibrary
 from prompts.names import PromptName
-from screening.interfaces import ListName, Route
+from screening.interfaces import Route
+from screening.numberlist import ListName
 from screening.verdict import Label
 from telephony.rtp.codecs import codec_for
 from tests.conftest import require_tool

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from screening.records.database import Database
+from records.database import Database
 from tests.conftest import require
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"

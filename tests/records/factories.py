@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from numbering import normalize
 from screening.interfaces import CallRecord, Route
-from screening.numbers import normalize
 from screening.verdict import Label, Reason, SignalKind, Verdict
 
 SALT = b"test-salt"

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from screening.records import CsvImportError, Database, InvalidInputError
-from screening.records.bills import import_bill, match_incidents
-from screening.records.csv_input import decode
-from screening.records.incidents import log_incident
+from records import CsvImportError, Database, InvalidInputError
+from records.bills import import_bill, match_incidents
+from records.csv_input import decode
+from records.incidents import log_incident
 
 ZONE = ZoneInfo("Asia/Shanghai")
 HARASSER = "075587654321"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from callscreen.cli import main
-from screening.records import Database, SqlCallRecorder
-from screening.records.keys import authenticate
+from records import Database, SqlCallRecorder
+from records.keys import authenticate
 from tests.records.factories import SALT, call
 
 

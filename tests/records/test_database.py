@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from screening.records import Database, StorageError
-from screening.records.models import Incident
+from records import Database, StorageError
+from records.models import Incident
 
 
 def test_migrate_creates_every_table_and_is_idempotent(database: Database) -> None:
@@ -54,7 +54,7 @@ def test_migrations_match_the_models(database: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from screening.records.base import Base
+    from records.base import Base
 
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+from records.errors import StorageError
+from records.guarded_history import GuardedCallHistory
 from screening.history import InMemoryCallHistory
-from screening.records.errors import StorageError
-from screening.records.guarded_history import GuardedCallHistory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

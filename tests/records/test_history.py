@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from screening.records import Database, SqlCallHistory, SqlCallRecorder
+from records import Database, SqlCallHistory, SqlCallRecorder
 from screening.verdict import Label
 from tests.records.factories import BASE, SALT, call
 

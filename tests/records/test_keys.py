@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from screening.records import ConflictError, Database, Role
-from screening.records.keys import authenticate, create_key, list_keys, revoke_key
-from screening.records.models import ApiKey, AuditEntry
+from records import ConflictError, Database, Role
+from records.keys import authenticate, create_key, list_keys, revoke_key
+from records.models import ApiKey, AuditEntry
 
 
 def test_keys_are_stored_hashed_and_revocable(database: Database) -> None:
@@ -30,6 +30,6 @@ def test_keys_are_stored_hashed_and_revocable(database: Database) -> None:
 
 
 def test_public_names() -> None:
-    import screening.records as records
+    import records as records
 
     assert sorted(records.__all__) == sorted(n for n in dir(records) if not n.startswith("_") and n[0].isupper())

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from screening.interfaces import EntrySource, ListName
-from screening.records import CsvImportError, Database, InvalidInputError
-from screening.records.list_csv import export_entries, import_entries
-from screening.records.models import NumberEntry
+from records import CsvImportError, Database, InvalidInputError
+from records.list_csv import export_entries, import_entries
+from records.models import NumberEntry
+from screening.numberlist import EntrySource, ListName
 
 ZONE = ZoneInfo("Asia/Shanghai")
 GOOD = "value,kind,list,reason,expires_at\n13812345678,,,abuse,\n0755123,prefix,,switchboard burst,2099-01-01\n"

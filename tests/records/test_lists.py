@@ -6,11 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from screening.interfaces import EntrySource, EntryStatus, ListName, MatchKind
-from screening.records import ConflictError, Database, InvalidInputError, NotFoundError
-from screening.records.base import utcnow
-from screening.records.entry_values import normalize_value, value_matches
-from screening.records.lists import (
+from records import ConflictError, Database, InvalidInputError, NotFoundError
+from records.base import utcnow
+from records.entry_values import normalize_value, value_matches
+from records.lists import (
     EntryDraft,
     EntryFilter,
     active_entries,
@@ -21,7 +20,8 @@ from screening.records.lists import (
     set_status,
     update_entry,
 )
-from screening.records.models import AuditEntry
+from records.models import AuditEntry
+from screening.numberlist import EntrySource, EntryStatus, ListName, MatchKind
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import time
 
-from screening.interfaces import EntryStatus, ListName, MatchKind
-from screening.numberlist import InMemoryNumberLists
-from screening.numbers import normalize
-from screening.records import Database, ListSync
-from screening.records.base import utcnow
-from screening.records.lists import EntryDraft, create_entry, current_version, set_status
+from numbering import normalize
+from records import Database, ListSync
+from records.base import utcnow
+from records.lists import EntryDraft, create_entry, current_version, set_status
+from screening.numberlist import EntryStatus, InMemoryNumberLists, ListName, MatchKind
 
 CALLER = normalize("13812345678")
 

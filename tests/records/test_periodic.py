@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from screening.records import Database, PeriodicPurge, SqlCallRecorder, StorageError
-from screening.records.base import utcnow
-from screening.records.evidence import collect
-from screening.records.periodic import PeriodicJob
+from records import Database, PeriodicPurge, SqlCallRecorder, StorageError
+from records.base import utcnow
+from records.evidence import collect
+from records.periodic import PeriodicJob
 from tests.records.factories import SALT, call
 
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.interfaces import EntrySource, EntryStatus
-from screening.records import AutoEntryPolicy, Database, SqlCallRecorder, StorageError
-from screening.records.models import NumberEntry, ScreenedCall
-from screening.records.recorder import REJECTED_NAME
+from records import AutoEntryPolicy, Database, SqlCallRecorder, StorageError
+from records.models import NumberEntry, ScreenedCall
+from records.recorder import REJECTED_NAME
+from screening.numberlist import EntrySource, EntryStatus
 from screening.verdict import Label
 from tests.records.factories import SALT, call
 
@@ -99,7 +99,7 @@ def test_failed_write_is_spooled_and_replayed(tmp_path: Path, caplog: pytest.Log
 
 
 def test_spooled_record_round_trips_every_field(tmp_path: Path) -> None:
-    from screening.records.record_codec import record_from_json, record_to_json
+    from records.record_codec import record_from_json, record_to_json
 
     original = call("075512345678", Label.SUSPECT, confirmed_by="agent:7")
     assert record_from_json(record_to_json(original)) == original

@@ -4,14 +4,15 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from screening.interfaces import ListName, MatchKind, Route
-from screening.records import Database, SqlCallRecorder
-from screening.records.base import utcnow
-from screening.records.evidence import calls_csv, collect
-from screening.records.incidents import log_incident
-from screening.records.lists import EntryDraft, create_entry
-from screening.records.reports import build_report, report_csv
-from screening.records.retention import purge
+from records import Database, SqlCallRecorder
+from records.base import utcnow
+from records.evidence import calls_csv, collect
+from records.incidents import log_incident
+from records.lists import EntryDraft, create_entry
+from records.reports import build_report, report_csv
+from records.retention import purge
+from screening.interfaces import Route
+from screening.numberlist import ListName, MatchKind
 from screening.verdict import Label
 from tests.records.factories import BASE, SALT, call
 

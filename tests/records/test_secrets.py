@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from screening.records.database import Database
-from screening.records.models import ServiceSecret
-from screening.records.secrets import HASH_SALT, shared_secret
+from records.database import Database
+from records.models import ServiceSecret
+from records.secrets import HASH_SALT, shared_secret
 
 
 def test_first_use_generates_and_later_uses_read_it(database: Database) -> None:

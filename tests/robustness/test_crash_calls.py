@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from callscreen.cli._records import spool_dir
-from screening.records.recorder import SPOOL_NAME
+from records.recorder import SPOOL_NAME
 from tests.conftest import free_port, require_tool
 from tests.harness import ServiceProcess
 from tests.robustness.calls import place_legit_calls

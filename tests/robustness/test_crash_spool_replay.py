@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from screening.records import Database, SqlCallRecorder
-from screening.records.record_codec import record_to_json
-from screening.records.recorder import SPOOL_NAME
+from records import Database, SqlCallRecorder
+from records.record_codec import record_to_json
+from records.recorder import SPOOL_NAME
 from tests.conftest import REPO
 from tests.records.factories import SALT, call
 
@@ -23,7 +23,7 @@ RECORDS = 400
 CHILD = """
 import sys
 from pathlib import Path
-from screening.records import Database, SqlCallRecorder
+from records import Database, SqlCallRecorder
 db = Database(sys.argv[1])
 SqlCallRecorder(db, spool_dir=Path(sys.argv[2]), salt=b"test-salt").flush_spool()
 """

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from records.models import ScreenedCall
 from screening.interfaces import Route
-from screening.records.models import ScreenedCall
 from tests.conftest import require_tool
 from tests.e2e.harness import LEGIT_TEXT, Loopback, make_caller_audio, start_loopback
 from tests.robustness.calls import place_legit_calls

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from numbering import normalize
 from screening.config import ScreeningConfig, ScreenMode
 from screening.engine import ScreeningEngine
 from screening.history import InMemoryCallHistory
-from screening.interfaces import CallContext, ListEntry, ListName, MatchKind, PreDecision
+from screening.interfaces import CallContext, PreDecision
 from screening.lexicon import Lexicon
-from screening.numberlist import InMemoryNumberLists
-from screening.numbers import normalize
+from screening.numberlist import InMemoryNumberLists, ListEntry, ListName, MatchKind
 from screening.verdict import Label
 from tests.screening.conftest import DAYTIME, NIGHT, NOON
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from numbering import normalize
 from screening.engine import ScreeningEngine
-from screening.numbers import normalize
 from screening.verdict import Label, SignalKind
 from tests.conftest import REPO, SHARED
 from tests.screening.conftest import NIGHT

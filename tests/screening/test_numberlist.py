@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from numbering import normalize
 from screening.errors import NumberListError
 from screening.history import InMemoryCallHistory
-from screening.interfaces import EntryStatus, ListEntry, ListName, MatchKind
-from screening.numberlist import InMemoryNumberLists, compile_entry
-from screening.numbers import normalize
+from screening.numberlist import EntryStatus, InMemoryNumberLists, ListEntry, ListName, MatchKind, compile_entry
 from tests.screening.conftest import DAYTIME
 
 CALLER = normalize("075583211234")  # +8675583211234

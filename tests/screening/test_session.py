@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from asr.events import AsrFinal, AsrPartial, SpeechStats
+from numbering import normalize
 from screening.engine import ScreeningEngine
 from screening.interfaces import CallContext, PreDecision
-from screening.numbers import normalize
 from screening.session import ScreeningSession
 from screening.verdict import Label
 from tests.screening.conftest import DAYTIME

@@ -1,10 +1,10 @@
-"""Caller identity: PAI > RPID > From, privacy and anonymous callers, normalised by screening.numbers."""
+"""Caller identity: PAI > RPID > From, privacy and anonymous callers, normalised by numbering."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from screening.numbers import NumberKind
+from numbering import NumberKind
 from telephony.sip.identity import IdentitySource, caller_identity
 from telephony.sip.message import Headers, parse
 

@@ -1,0 +1,72 @@
+"""The admin API and manager page: ``create_app`` builds the FastAPI application from plain values.
+
+``callscreen serve`` mounts it next to the SIP service (passing its health router); it also runs alone::
+
+    python -m adminapi --database-url sqlite:///var/callscreen.db --port 8080
+
+Everything is under ``/api/v1`` except the page (``/manager/``) and the health probes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from adminapi.config import ApiConfig
+from adminapi.docs import install_docs
+from adminapi.errors import install_error_handlers
+from adminapi.routes import ROUTERS
+from adminapi.uploads import ContentLengthLimit
+from records.database import Database
+from records.policy import AutoEntryPolicy
+from records.reports import DEFAULT_AGENT_SECONDS
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+VERSION = "1"
+
+
+def create_app(
+    *,
+    db: Database,
+    health_router: APIRouter | None = None,
+    max_upload_bytes: int,
+    salt: bytes,
+    timezone: str = "Asia/Shanghai",
+    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
+    policy: AutoEntryPolicy | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title="callscreen admin API",
+        version=VERSION,
+        description="Number lists, review queue, calls and evidence, incidents, carrier-bill matching, reports, "
+        "keys and audit. Authenticate with an API key in the X-API-Key header.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.config = ApiConfig(
+        db=db,
+        max_upload_bytes=max_upload_bytes,
+        salt=salt,
+        zone=ZoneInfo(timezone),
+        agent_seconds_per_call=agent_seconds_per_call,
+        policy=policy or AutoEntryPolicy(),
+    )
+    install_error_handlers(app)
+    app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    if health_router is not None:
+        app.include_router(health_router)
+    install_docs(app)
+    app.mount("/manager", StaticFiles(directory=STATIC_DIR, html=True), name="manager")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/manager/")
+
+    return app

@@ -1,0 +1,66 @@
+"""``/calls``: screened calls, one call's evidence, and agent confirmation (numbers masked for agents)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from adminapi.deps import AgentUser, ConfigDep, SessionDep, shown
+from adminapi.schemas.calls import CallDetail, CallList, CallPublic, ReasonPublic
+from adminapi.schemas.common import EntityId, Limit, Moment, Offset, Text
+from numbering import normalize
+from records.base import utcnow
+from records.evidence import reason_codes
+from records.keys import Principal
+from records.models import Role, ScreenedCall
+from records.policy import apply_policy
+from records.repository_calls import CallFilter, confirm_call, get_call, query_calls
+from screening.interfaces import Route
+from screening.verdict import Label
+
+router = APIRouter(prefix="/calls", tags=["calls"])
+
+
+def public(call: ScreenedCall, user: Principal) -> CallPublic:
+    return CallPublic.model_validate(call).model_copy(update={"caller": shown(call.caller, user)})
+
+
+def detail(call: ScreenedCall, user: Principal) -> CallDetail:
+    return CallDetail(
+        **public(call, user).model_dump(),
+        reasons=[ReasonPublic.model_validate(r) for r in reason_codes(call)],
+        transcript=call.transcript if user.allows(Role.MANAGER) else None,
+    )
+
+
+@router.get("", response_model=CallList)
+def list_calls(
+    session: SessionDep,
+    user: AgentUser,
+    label: Label | None = None,
+    route: Route | None = None,
+    caller: Annotated[Text | None, Query(max_length=64)] = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    confirmed: bool | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> CallList:
+    number = normalize(caller).normalized if caller else None
+    flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed)
+    rows, count = query_calls(session, flt, limit=limit, offset=offset)
+    return CallList(data=[public(r, user) for r in rows], count=count)
+
+
+@router.get("/{call_pk}", response_model=CallDetail)
+def get_one(session: SessionDep, user: AgentUser, call_pk: EntityId) -> CallDetail:
+    return detail(get_call(session, call_pk), user)
+
+
+@router.post("/{call_pk}/confirm", response_model=CallDetail)
+def confirm(config: ConfigDep, session: SessionDep, user: AgentUser, call_pk: EntityId) -> CallDetail:
+    """An agent confirms the call as harassment; the number is proposed for blocking (policy)."""
+    call = confirm_call(session, call_pk, agent=user.actor)
+    apply_policy(session, config.policy, call.caller, now=utcnow(), confirmed_by=call.confirmed_by)
+    return detail(call, user)

@@ -1,0 +1,34 @@
+"""``/keys``: API keys (admin). The secret is returned once, at creation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from adminapi.deps import AdminUser, AgentUser, SessionDep
+from adminapi.schemas.admin import KeyCreate, KeyCreated, KeyPublic, Me
+from adminapi.schemas.common import EntityId
+from records import keys
+
+router = APIRouter(tags=["keys"])
+
+
+@router.get("/me", response_model=Me)
+def me(user: AgentUser) -> Me:
+    """Who this key is: the manager page uses it to log in and to show what the role may do."""
+    return Me(key_id=user.key_id, role=user.role, label=user.label)
+
+
+@router.get("/keys", response_model=list[KeyPublic])
+def list_keys(session: SessionDep, _user: AdminUser) -> list[KeyPublic]:
+    return [KeyPublic.model_validate(k) for k in keys.list_keys(session)]
+
+
+@router.post("/keys", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
+def create_key(session: SessionDep, user: AdminUser, body: KeyCreate) -> KeyCreated:
+    row, secret = keys.create_key(session, body.role, label=body.label, actor=user.actor)
+    return KeyCreated(**KeyPublic.model_validate(row).model_dump(), key=secret)
+
+
+@router.delete("/keys/{key_id}", response_model=KeyPublic)
+def revoke_key(session: SessionDep, user: AdminUser, key_id: EntityId) -> KeyPublic:
+    return KeyPublic.model_validate(keys.revoke_key(session, key_id, actor=user.actor))

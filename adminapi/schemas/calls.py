@@ -1,0 +1,91 @@
+"""Calls, their evidence, the PBX lookup, and incidents — the schemas agents can reach (numbers masked)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from adminapi.schemas.common import Moment, Schema, Text
+from screening.interfaces import Route
+from screening.numberlist import EntryStatus, ListName, MatchKind
+from screening.verdict import Label
+
+
+class ReasonPublic(Schema):
+    code: str
+    kind: str
+    weight: float
+    detail: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class CallPublic(Schema):
+    id: int
+    call_id: str
+    node: str
+    started_at: datetime
+    ended_at: datetime | None
+    caller: str | None  # masked for the agent role
+    caller_kind: str
+    route: Route
+    label: Label
+    score: float
+    confirmed_by: str | None
+    end_reason: str
+
+
+class CallDetail(CallPublic):
+    reasons: list[ReasonPublic]
+    transcript: str | None  # managers only, and only while retained
+
+
+class CallList(Schema):
+    data: list[CallPublic]
+    count: int
+
+
+class LookupMatch(Schema):
+    id: int
+    list: ListName
+    kind: MatchKind
+    value: str
+    status: EntryStatus
+    reason: str
+    expires_at: datetime | None
+
+
+class LookupResult(Schema):
+    """What the PBX needs to route a call: is the number blocked or allowed, and how has it behaved."""
+
+    number: str | None
+    normalized_kind: str
+    blocked: bool
+    allowed: bool
+    payphone: bool
+    switchboard: bool
+    pending_proposal: bool
+    matches: list[LookupMatch]
+    calls_24h: int
+    flagged_calls_30d: int
+    agent_confirmations_30d: int
+
+
+class IncidentCreate(Schema):
+    occurred_at: Moment
+    note: Text = Field(default="", max_length=2000)
+    call_id: Text | None = Field(default=None, max_length=200)
+
+
+class IncidentPublic(Schema):
+    id: int
+    occurred_at: datetime
+    agent: str
+    note: str
+    call_id: str | None
+    created_at: datetime
+
+
+class IncidentList(Schema):
+    data: list[IncidentPublic]
+    count: int

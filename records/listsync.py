@@ -1,0 +1,72 @@
+"""Keeps the in-memory matching engine equal to the active entries in the database, on every node.
+
+Every list change bumps one version counter in the same transaction (``lists.bump_version``); ``poll()`` reads
+that counter — one indexed single-row query — and reloads the whole active set only when it moved. The
+background thread polls every ``interval_s`` (≤ 1 s by default), so a manager's approval reaches every node
+within about a second. A failed poll keeps the previous lists (fail open: the calls carry on) and is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from records.base import utcnow
+from records.database import Database
+from records.lists import active_entries, current_version
+from records.periodic import PeriodicJob
+from screening.numberlist import NumberLists
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 1.0
+
+
+class ListSync:
+    def __init__(
+        self,
+        db: Database,
+        lists: NumberLists,
+        *,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self._lists = lists
+        self._clock = clock
+        self._loaded: int | None = None
+        self._poller = PeriodicJob("list-sync", self.poll, interval_s=interval_s)
+
+    @property
+    def loaded_version(self) -> int | None:
+        return self._loaded
+
+    def load(self) -> int:
+        """Load the full active set now; returns the list version it reflects."""
+        with self._db.session() as session:
+            version = current_version(session)
+            entries = active_entries(session, self._clock())
+        self._lists.replace(entries, version)
+        self._loaded = version
+        log.info("number lists loaded: %d active entries, version %d", len(entries), version)
+        return version
+
+    def poll(self) -> bool:
+        """Reload if the lists changed since the last load; True when it reloaded."""
+        with self._db.session() as session:
+            version = current_version(session)
+        if version == self._loaded:
+            return False
+        self.load()
+        return True
+
+    def start(self) -> None:
+        """Load once (errors propagate: the caller decides to start without lists) and keep polling."""
+        if self._poller.running:
+            return
+        self.load()
+        self._poller.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._poller.stop(timeout_s)

@@ -1,0 +1,100 @@
+"""Screened calls: writing a :class:`CallRecord`, querying calls, and agent confirmation of a call.
+
+Transcripts are kept only for flagged calls (suspect, harassment, or agent-confirmed) — everything else is stored
+without one — and are purged after the retention period (``retention.purge``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from numbering import caller_hash
+from records.errors import ConflictError, NotFoundError
+from records.models import ScreenedCall
+from screening.interfaces import CallRecord, Route
+from screening.verdict import Label, Verdict
+
+AGENT_PREFIX = "agent:"
+FLAGGED = frozenset({Label.SUSPECT, Label.HARASSMENT})
+MAX_TRANSCRIPT_CHARS = 2000
+
+
+def reasons_json(verdict: Verdict) -> str:
+    return json.dumps([asdict(r) for r in verdict.reasons], ensure_ascii=False)
+
+
+def insert_call(session: Session, record: CallRecord, *, salt: bytes) -> ScreenedCall:
+    flagged = record.verdict.label in FLAGGED or record.confirmed_by is not None
+    row = ScreenedCall(
+        call_id=record.call_id,
+        node=record.node,
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        caller=record.caller.normalized,
+        caller_hash=caller_hash(record.caller.normalized, salt),
+        caller_kind=record.caller.kind.value,
+        route=record.route,
+        label=record.verdict.label,
+        score=record.verdict.score,
+        reasons=reasons_json(record.verdict),
+        transcript=record.transcript[:MAX_TRANSCRIPT_CHARS] if flagged and record.transcript else None,
+        confirmed_by=record.confirmed_by,
+        end_reason=record.end_reason,
+        called_user=record.called_user,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    label: Label | None = None
+    route: Route | None = None
+    caller: str | None = None  # normalised
+    since: datetime | None = None
+    until: datetime | None = None
+    confirmed: bool | None = None
+
+
+def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 0) -> tuple[list[ScreenedCall], int]:
+    stmt = select(ScreenedCall)
+    if flt.label is not None:
+        stmt = stmt.where(ScreenedCall.label == flt.label)
+    if flt.route is not None:
+        stmt = stmt.where(ScreenedCall.route == flt.route)
+    if flt.caller is not None:
+        stmt = stmt.where(ScreenedCall.caller == flt.caller)
+    if flt.since is not None:
+        stmt = stmt.where(ScreenedCall.started_at >= flt.since)
+    if flt.until is not None:
+        stmt = stmt.where(ScreenedCall.started_at < flt.until)
+    if flt.confirmed is not None:
+        confirmed = ScreenedCall.confirmed_by.is_not(None)
+        stmt = stmt.where(confirmed if flt.confirmed else ~confirmed)
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(ScreenedCall.started_at.desc(), ScreenedCall.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), count
+
+
+def get_call(session: Session, call_pk: int) -> ScreenedCall:
+    row = session.get(ScreenedCall, call_pk)
+    if row is None:
+        raise NotFoundError(f"call {call_pk} does not exist")
+    return row
+
+
+def confirm_call(session: Session, call_pk: int, *, agent: str) -> ScreenedCall:
+    """An agent confirms a recorded call as harassment (the strongest evidence)."""
+    row = get_call(session, call_pk)
+    if row.confirmed_by is not None:
+        raise ConflictError(f"call {call_pk} was already confirmed by {row.confirmed_by}")
+    row.confirmed_by = f"{AGENT_PREFIX}{agent}"
+    return row

@@ -1,5 +1,0 @@
-"""The admin API and manager page (FastAPI). ``create_app`` is the only public name."""
-
-from screening.api.app import create_app
-
-__all__ = ["create_app"]
