@@ -98,8 +98,10 @@ def _incident(i: Incident) -> tuple[str, dict[str, Any]]:
 
 
 def _bill_line(b: BillLine) -> tuple[str, dict[str, Any]]:
-    return f"bill line {b.id}", {"id": b.id, "import_id": b.import_id, "called_at": _iso(b.called_at),
-                                 "caller": b.caller, "caller_raw": b.caller_raw, "duration_s": b.duration_s}  # fmt: skip
+    return f"bill line {b.id}", {
+        "id": b.id, "import_id": b.import_id, "called_at": _iso(b.called_at), "caller": b.caller,
+        "caller_raw": b.caller_raw, "duration_s": b.duration_s,
+    }  # fmt: skip
 
 
 def _entry(e: NumberEntry) -> tuple[str, dict[str, Any]]:
@@ -144,13 +146,11 @@ def collect_records(session: Session, subject: PackSubject) -> Iterator[tuple[st
     entries = list(session.scalars(select(NumberEntry).where(NumberEntry.value.in_(callers)).order_by(NumberEntry.id)))
     targets = [f"entry:{e.id}" for e in entries] + [f"evidence:{n}" for n in callers]
     audits = list(session.scalars(select(AuditEntry).where(AuditEntry.target.in_(targets)).order_by(AuditEntry.id)))
-    for kind, rows, describe in (
-        ("call", calls, _call), ("incident", incidents, _incident), ("bill_line", bills, _bill_line),
-        ("list_entry", entries, _entry), ("audit", audits, _audit),
-    ):  # fmt: skip
-        for row in rows:
-            ref, data = describe(row)  # type: ignore[operator]
-            yield kind, ref, data
+    yield from (("call", *_call(c)) for c in calls)
+    yield from (("incident", *_incident(i)) for i in incidents)
+    yield from (("bill_line", *_bill_line(b)) for b in bills)
+    yield from (("list_entry", *_entry(e)) for e in entries)
+    yield from (("audit", *_audit(a)) for a in audits)
 
 
 @dataclass
