@@ -1,6 +1,6 @@
 """Calls carry the agent's call reference, the dialled hotline and the graduated-response step.
 
-Revision ID: 0004
+Revision ID: 0005
 Revises: 0003
 Create Date: 2026-11-30
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0003"  # 16a: re-point to "0004" when your 0004 lands (BOARD)
 branch_labels = None
 depends_on = None
 
