@@ -153,8 +153,12 @@ class Call:
         self._signalling.send_in_dialog(self.leg, bye, self._on_bye_answered)
         self._end(reason)
 
-    def transfer(self, target: str, verdict: str | None) -> TransferResult:
-        """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`)."""
+    def transfer(
+        self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
+    ) -> TransferResult:
+        """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`).
+
+        ``embedded`` are headers for the agent's INVITE, carried in the Refer-To URI (RFC 3261 §19.1.1)."""
         pending = PendingTransfer()
         self.confirmed.wait(ACK_WAIT_S)  # a REFER before the ACK races the caller's own ACK (§13.3.1.4)
         with self._lock:
@@ -162,7 +166,8 @@ class Call:
                 pending.on_call_ended()
                 return pending.wait(0, 0)
             self._transfer = pending
-            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict))
+            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict,
+                                                                embedded))
         self._signalling.send_in_dialog(self.leg, refer, pending.on_refer_response)
         result = pending.wait(REFER_ANSWER_TIMEOUT_S, self._notify_timeout)
         log.info("call=%s transfer to %s: %s %s", self.call_id, target, result.outcome.value, result.status or "")
