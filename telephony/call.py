@@ -17,6 +17,7 @@ from typing import Protocol
 
 from telephony.media import MediaParams, MediaSession, Playback
 from telephony.sip.dialog import CallLeg, LegState, LocalParty
+from telephony.sip.dtmf_info import info_digit
 from telephony.sip.identity import CallerIdentity
 from telephony.sip.message import SipRequest, SipResponse, make_response
 from telephony.sip.refer import SIPFRAG_TYPE, PendingTransfer, TransferResult, refer_headers
@@ -91,6 +92,7 @@ class Call:
         self._port: int | None = None
         self._answer_sdp = b""
         self._transfer: PendingTransfer | None = None
+        self._info_digits = ""  # keys from SIP INFO, merged with RFC 4733 digits by dtmf()
 
     @property
     def call_id(self) -> str:
@@ -173,7 +175,21 @@ class Call:
         log.info("call=%s transfer to %s: %s %s", self.call_id, target, result.outcome.value, result.status or "")
         return result
 
+    def dtmf(self) -> str:
+        """Keys the caller pressed since the last call, whichever way they came (RFC 4733 RTP or SIP INFO)."""
+        with self._lock:
+            digits, self._info_digits = self._info_digits, ""
+            media = self.media
+        return digits + (media.dtmf() if media is not None else "")
+
     # --- driven by the peer (sip-rx thread) -------------------------------------------------------------
+    def on_info(self, request: SipRequest) -> None:
+        digit = info_digit(request)
+        if digit is not None:
+            with self._lock:
+                self._info_digits += digit
+            log.debug("call=%s DTMF by SIP INFO", self.call_id)  # the key itself may be a PIN: not logged
+
     def on_ack(self) -> None:
         with self._lock:
             self.leg.transition("ACK")
