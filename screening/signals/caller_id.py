@@ -12,7 +12,7 @@ from numbering import CallerNumber, NumberKind, mask
 from screening.config import ScreeningConfig
 from screening.interfaces import CallHistory
 from screening.lexicon import Lexicon
-from screening.numberlist import ListMatch, ListName, NumberLists
+from screening.numberlist import ListMatch, ListName, NumberLists, decisive, match_key
 from screening.verdict import Reason, SignalKind
 
 
@@ -45,6 +45,11 @@ def _list_reason(match: ListMatch, lexicon: Lexicon) -> Reason:
     return Reason(f"caller.{name}", SignalKind.CALLER_ID, lexicon.weight(name), detail, evidence)
 
 
+def decisive_match(matches: list[ListMatch]) -> ListMatch | None:
+    """The allow/block entry that decides the call (:mod:`screening.numberlist.precedence`), if any matched."""
+    return decisive(matches, match_key)
+
+
 def caller_facts(
     caller: CallerNumber | None,
     now: datetime,
@@ -62,7 +67,7 @@ def caller_facts(
         return CallerFacts((reason,), False, False)
     reasons: list[Reason] = []
     matches = lists.lookup(caller, now)
-    decisive = next((m for m in matches if m.entry.list in (ListName.ALLOW, ListName.BLOCK)), None)
+    decisive = decisive_match(matches)
     allow = decisive is not None and decisive.entry.list is ListName.ALLOW
     block = decisive is not None and decisive.entry.list is ListName.BLOCK
     if decisive is not None:
