@@ -22,7 +22,7 @@ from typing import Protocol
 from asr.errors import AsrOverloadError
 from asr.events import TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
-from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
+from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.actions import analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
@@ -34,7 +34,11 @@ BYTES_PER_SECOND = 16000  # 8 kHz, 16-bit mono prompts
 AGENT_CONFIRMED = Verdict(
     Label.HARASSMENT,
     1.0,
-    (Reason("agent.confirmed", SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"),),
+    (
+        Reason(
+            ReasonCode.AGENT_CONFIRMED, SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"
+        ),
+    ),
 )
 _PRE_EVENTS = {
     PreDecision.TO_AGENTS: FlowEvent.ALLOWLISTED,
