@@ -65,4 +65,7 @@ def record_from_json(line: str) -> CallRecord:
         end_reason=data.get("end_reason", ""),
         called_user=data.get("called_user"),
         extra=dict(data.get("extra", {})),
+        ref=data.get("ref"),
+        hotline=data.get("hotline"),
+        ladder_step=data.get("ladder_step"),
     )

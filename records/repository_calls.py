@@ -46,6 +46,9 @@ def insert_call(session: Session, record: CallRecord, *, salt: bytes) -> Screene
         confirmed_by=record.confirmed_by,
         end_reason=record.end_reason,
         called_user=record.called_user,
+        ref=record.ref,
+        hotline=record.hotline,
+        ladder_step=record.ladder_step,
     )
     session.add(row)
     session.flush()
@@ -88,6 +91,21 @@ def get_call(session: Session, call_pk: int) -> ScreenedCall:
     row = session.get(ScreenedCall, call_pk)
     if row is None:
         raise NotFoundError(f"call {call_pk} does not exist")
+    return row
+
+
+def find_call(session: Session, *, ref: str | None = None, sip_call_id: str | None = None) -> ScreenedCall:
+    """The call an agent knows by its callscreen reference or by the SIP Call-ID of the screened leg."""
+    stmt = select(ScreenedCall)
+    if ref is not None:
+        stmt = stmt.where(ScreenedCall.ref == ref)
+    elif sip_call_id is not None:
+        stmt = stmt.where(ScreenedCall.call_id == sip_call_id)
+    else:
+        raise ValueError("find_call needs ref or sip_call_id")
+    row = session.scalars(stmt.order_by(ScreenedCall.id.desc()).limit(1)).first()
+    if row is None:
+        raise NotFoundError(f"no call with {'reference ' + ref if ref is not None else 'Call-ID ' + str(sip_call_id)}")
     return row
 
 

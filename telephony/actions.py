@@ -32,7 +32,9 @@ class CallControl(Protocol):
 
     def play(self, pcm16: bytes) -> Playback: ...
 
-    def transfer(self, target: str, verdict: str | None) -> TransferResult: ...
+    def transfer(
+        self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
+    ) -> TransferResult: ...
 
     def hangup(self, reason: str) -> None: ...
 
@@ -103,14 +105,15 @@ class Pause(_Cancellable):
 
 
 class Transfer(_Cancellable):
-    def __init__(self, target: str, verdict: str | None) -> None:
+    def __init__(self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
         self.target = target
         self.verdict = verdict
+        self.embedded = embedded  # headers for the agent's INVITE (verdict, score, call reference)
         self.result: TransferResult | None = None
 
     def run(self, call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-        self.result = call.transfer(self.target, self.verdict)
+        self.result = call.transfer(self.target, self.verdict, self.embedded)
         return self.result.succeeded
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from telephony.actions import analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
 from telephony.listening import ListenLimits, listen
-from telephony.sip.refer import TransferOutcome
+from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 
 log = logging.getLogger(__name__)
 BYTES_PER_SECOND = 16000  # 8 kHz, 16-bit mono prompts
@@ -97,6 +98,11 @@ class FlowPolicy:
     answer_delay_s: float = 0.0  # ringing before answering (the caller hears ringback; a CANCEL still lands)
 
 
+def new_call_ref() -> str:
+    """A short, unguessable call reference an agent can quote (10 lowercase hex digits)."""
+    return secrets.token_hex(5)
+
+
 @dataclass
 class _CallState:
     ctx: CallContext
@@ -106,6 +112,12 @@ class _CallState:
     end_reason: str = ""
     transcript: list[str] = field(default_factory=list)
     confirmed_by: str | None = None
+    ref: str = field(default_factory=new_call_ref)
+
+
+def agent_headers(verdict: Verdict, ref: str) -> tuple[tuple[str, str], ...]:
+    """What the agent's phone receives in the transferred INVITE: verdict, score and the call reference."""
+    return ((VERDICT_HEADER, verdict.label.value), (SCORE_HEADER, f"{verdict.score:.2f}"), (REF_HEADER, ref))
 
 
 class FlowRunner:
@@ -228,7 +240,7 @@ class FlowRunner:
             call.answer()
         for target in targets:
             for attempt in range(1, self._policy.transfer_attempts + 1):
-                result = call.transfer(target, st.verdict.summary())
+                result = call.transfer(target, st.verdict.summary(), agent_headers(st.verdict, st.ref))
                 if result.succeeded:
                     st.end_reason = "transfer_ok" if target == targets[0] else "transfer_fallback_ok"
                     call.hangup(st.end_reason)
@@ -279,6 +291,7 @@ class FlowRunner:
             confirmed_by=st.confirmed_by,
             end_reason=st.end_reason or call.end_reason,
             called_user=call.info.called_user,
+            ref=st.ref,
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),

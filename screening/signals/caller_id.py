@@ -12,7 +12,7 @@ from numbering import CallerNumber, NumberKind, mask
 from screening.config import ScreeningConfig
 from screening.interfaces import CallHistory
 from screening.lexicon import Lexicon
-from screening.numberlist import ListMatch, ListName, NumberLists
+from screening.numberlist import ListMatch, ListName, NumberLists, decisive, match_key
 from screening.signal import Observation
 from screening.verdict import Reason, ReasonCode, SignalKind
 
@@ -42,10 +42,16 @@ def _list_reason(match: ListMatch, lexicon: Lexicon) -> Reason:
     return Reason(code, SignalKind.CALLER_ID, lexicon.list_weight(knob), detail, evidence)
 
 
+def decisive_match(matches: list[ListMatch]) -> ListMatch | None:
+    """The allow/block entry that decides the call (:mod:`screening.numberlist.precedence`), if any matched."""
+    return decisive(matches, match_key)
+
+
 class CallerIdSignal:
     """Caller-ID reasons for ``obs.caller`` at ``obs.at``: the lists, then the call history.
 
-    An allow or block reason is given only for the decisive (most specific) allow/block match, so the engine can
+    An allow or block reason is given only for the decisive allow/block match
+    (:mod:`screening.numberlist.precedence`), so the engine can
     read "allowlisted"/"blocklisted" off the reasons. Silent without a caller or a time.
     """
 
@@ -67,9 +73,9 @@ class CallerIdSignal:
                            "caller ID withheld or anonymous", (caller.raw or "no caller ID",)),)  # fmt: skip
         reasons: list[Reason] = []
         matches = self._lists.lookup(caller, now)
-        decisive = next((m for m in matches if m.entry.list in (ListName.ALLOW, ListName.BLOCK)), None)
-        if decisive is not None:
-            reasons.append(_list_reason(decisive, lexicon))
+        deciding = decisive_match(matches)
+        if deciding is not None:
+            reasons.append(_list_reason(deciding, lexicon))
         seen_lists = {ListName.ALLOW, ListName.BLOCK}
         for match in matches:
             if match.entry.list not in seen_lists:
