@@ -22,7 +22,7 @@ from typing import Protocol
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
-from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
+from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.actions import Deterrent, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 AGENT_CONFIRMED = Verdict(
     Label.HARASSMENT,
     1.0,
-    (Reason("agent.confirmed", SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"),),
+    (
+        Reason(
+            ReasonCode.AGENT_CONFIRMED, SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"
+        ),
+    ),
 )
 _PRE_EVENTS = {
     PreDecision.TO_AGENTS: FlowEvent.ALLOWLISTED,
