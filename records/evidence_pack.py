@@ -124,8 +124,8 @@ def _flagged() -> Any:
 def collect_records(session: Session, subject: PackSubject) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(kind, ref, data) for every record of the pack, in pack order."""
     calls_stmt = select(ScreenedCall)
-    calls_stmt = calls_stmt.where(ScreenedCall.caller == subject.number) if subject.number else calls_stmt.where(
-        _flagged()
+    calls_stmt = (
+        calls_stmt.where(ScreenedCall.caller == subject.number) if subject.number else calls_stmt.where(_flagged())
     )
     if subject.since is not None:
         calls_stmt = calls_stmt.where(ScreenedCall.started_at >= subject.since)
@@ -155,7 +155,9 @@ def collect_records(session: Session, subject: PackSubject) -> Iterator[tuple[st
 
 @dataclass
 class PackSummary:
-    pack_id: str
+    """Filled in while the pack is written: what the audit entry and the caller report."""
+
+    pack_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     records: int = 0
     head: str = ""
     counts: dict[str, int] = field(default_factory=dict)
@@ -171,7 +173,7 @@ def write_pack(
     summary: PackSummary | None = None,
 ) -> Iterator[str]:
     """The pack's lines (each ending in a newline): chained records, then the signed manifest."""
-    summary = summary or PackSummary(pack_id=uuid.uuid4().hex)
+    summary = summary if summary is not None else PackSummary()
     genesis = prev = _genesis(summary.pack_id)
     for seq, (kind, ref, data) in enumerate(records, start=1):
         record: dict[str, Any] = {"seq": seq, "kind": kind, "ref": ref, "prev": prev, "data": data}
