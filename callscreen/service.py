@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
@@ -60,8 +61,23 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
+    _check_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+
+
+def _check_language(path: Path, health: ServiceHealth) -> None:
+    """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
+    from asr.language import check_language
+
+    language = check_language(path)
+    message = language.message(path)
+    if language.mandarin:
+        log.info("ASR model language: %s", message)
+        health.report(Component.LANGUAGE, Status.OK, message)
+    else:
+        log.warning("!!! %s !!!", message)
+        health.report(Component.LANGUAGE, Status.DEGRADED, message)
 
 
 @dataclass
