@@ -2,10 +2,24 @@
 
 from fastapi import APIRouter
 
-from adminapi.routes import audit, bills, calls, entries, incidents, keys, list_files, lookup, reports, review
+from adminapi.routes import (
+    audit,
+    auth,
+    bills,
+    calls,
+    entries,
+    incidents,
+    keys,
+    list_files,
+    lookup,
+    reports,
+    review,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, keys, audit)
+    m.router
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, keys, users, audit)
 )
 
 __all__ = ["ROUTERS"]
