@@ -43,6 +43,8 @@ def create_app(
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     policy: AutoEntryPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
+    evidence_key: Path | None = None,
+    node: str = "node1",
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -61,6 +63,8 @@ def create_app(
         agent_seconds_per_call=agent_seconds_per_call,
         policy=policy or AutoEntryPolicy(),
         clock=clock,
+        evidence_key=evidence_key,
+        node=node,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adminapi.throttle import LoginThrottle, ThrottlePolicy
@@ -24,6 +25,8 @@ class ApiConfig:
     policy: AutoEntryPolicy = field(default_factory=AutoEntryPolicy)
     clock: Callable[[], datetime] = utcnow  # injected in tests (session expiry, throttling)
     throttle_policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    evidence_key: Path | None = None  # the node's Ed25519 key file (records.signing); created on first use
+    node: str = "node1"  # names the signer in evidence-pack manifests
     throttle: LoginThrottle = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,6 +8,7 @@ from adminapi.routes import (
     bills,
     calls,
     entries,
+    evidence,
     incidents,
     keys,
     list_files,
@@ -19,7 +20,8 @@ from adminapi.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
-    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, keys, users, audit)
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
+              audit)
 )
 
 __all__ = ["ROUTERS"]
