@@ -234,3 +234,25 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ShadowInput(Base):
+    """What screening saw on one call — transcript, caller, time, the caller's recent history — for shadow replay.
+
+    Kept ``privacy.shadow_days`` (default 7) and purged like transcripts: a candidate model, lexicon, threshold or
+    list file is replayed over these rows (``records.shadow``) before it goes live. No audio is kept.
+    """
+
+    __tablename__ = "shadow_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(200))
+    node: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # arrival time (what the screener saw)
+    caller_raw: Mapped[str | None] = mapped_column(String(200))  # as received; re-normalised on replay
+    listened: Mapped[bool] = mapped_column(Boolean, default=False)  # content was screened (the transcript counts)
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    history: Mapped[str] = mapped_column(Text, default="{}")  # JSON: earlier arrivals of the caller and its range
+    label: Mapped[Label] = mapped_column(_enum(Label))  # the live verdict, for reference
+    score: Mapped[float] = mapped_column(Float)
+    route: Mapped[Route] = mapped_column(_enum(Route))
