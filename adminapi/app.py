@@ -20,6 +20,7 @@ from adminapi.config import ApiConfig
 from adminapi.docs import install_docs
 from adminapi.errors import install_error_handlers
 from adminapi.routes import ROUTERS
+from adminapi.routes.model import ModelControl
 from adminapi.uploads import ContentLengthLimit
 from records.database import Database
 from records.policy import AutoEntryPolicy
@@ -41,6 +42,7 @@ def create_app(
     policy: AutoEntryPolicy | None = None,
     evidence_key: Path | None = None,
     node: str = "node1",
+    model_control: ModelControl | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -59,6 +61,7 @@ def create_app(
         policy=policy or AutoEntryPolicy(),
         evidence_key=evidence_key,
         node=node,
+        model_control=model_control,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from records.database import Database
 from records.policy import AutoEntryPolicy
 from records.reports import DEFAULT_AGENT_SECONDS
+
+if TYPE_CHECKING:  # the route module imports this one
+    from adminapi.routes.model import ModelControl
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +25,4 @@ class ApiConfig:
     policy: AutoEntryPolicy = field(default_factory=AutoEntryPolicy)
     evidence_key: Path | None = None  # the node's Ed25519 key file (records.signing); created on first use
     node: str = "node1"  # names the signer in evidence-pack manifests
+    model_control: ModelControl | None = None  # a screening node's learned-model control; None: /admin/model is 404

@@ -12,12 +12,14 @@ from adminapi.routes import (
     keys,
     list_files,
     lookup,
+    model,
     reports,
     review,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, audit)
+    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, audit,
+                        model)
 )
 
 __all__ = ["ROUTERS"]
