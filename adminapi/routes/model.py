@@ -69,7 +69,7 @@ def reload_model(config: ConfigDep, session: SessionDep, user: AdminUser) -> Mod
         state = control.state.as_dict()
         return JSONResponse(
             {"detail": f"model directory refused, still screening with {state['model_id']}: {exc}", "model": state},
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=422,  # the directory (what the settings name) is unprocessable
         )
     record_change(session, actor=user.actor, action="model.reload", target=TARGET,
                   before={"model_id": before["model_id"]}, after={"model_id": after["model_id"]})  # fmt: skip

@@ -36,6 +36,8 @@ NEEDS = {
     "/api/v1/keys": Role.ADMIN,
     "/api/v1/keys/{key_id}": Role.ADMIN,
     "/api/v1/audit": Role.ADMIN,
+    "/api/v1/admin/model": Role.ADMIN,
+    "/api/v1/admin/model/reload": Role.ADMIN,
 }
 
 
