@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from adminapi.routes import (
     audit,
+    auth,
     bills,
     calls,
     entries,
@@ -15,11 +16,13 @@ from adminapi.routes import (
     model,
     reports,
     review,
+    users,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, audit,
-                        model)
+    m.router
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
+              audit, model)
 )
 
 __all__ = ["ROUTERS"]
