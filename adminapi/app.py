@@ -22,6 +22,7 @@ from adminapi.config import ApiConfig
 from adminapi.docs import install_docs
 from adminapi.errors import install_error_handlers
 from adminapi.routes import ROUTERS
+from adminapi.routes.model import ModelControl
 from adminapi.uploads import ContentLengthLimit
 from records.base import utcnow
 from records.database import Database
@@ -45,6 +46,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     evidence_key: Path | None = None,
     node: str = "node1",
+    model_control: ModelControl | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -65,6 +67,7 @@ def create_app(
         clock=clock,
         evidence_key=evidence_key,
         node=node,
+        model_control=model_control,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

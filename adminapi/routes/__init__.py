@@ -13,6 +13,7 @@ from adminapi.routes import (
     keys,
     list_files,
     lookup,
+    model,
     reports,
     review,
     users,
@@ -21,7 +22,7 @@ from adminapi.routes import (
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
     for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
-              audit)
+              audit, model)
 )
 
 __all__ = ["ROUTERS"]

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
 from adminapi import create_app
+from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
 from records.retention import PrivacyRules
@@ -97,7 +98,14 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: APIRouter | None = None) -> FastAPI:
+def admin_app(
+    settings: Settings,
+    db: Database,
+    *,
+    salt: bytes,
+    health_router: APIRouter | None = None,
+    model_control: ModelControl | None = None,
+) -> FastAPI:
     """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this)."""
     return create_app(
         db=db,
@@ -109,4 +117,5 @@ def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: A
         policy=auto_entry_policy(settings),
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,
+        model_control=model_control,
     )
