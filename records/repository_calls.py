@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from numbering import caller_hash
+from records.audit import record_change
 from records.errors import ConflictError, NotFoundError
 from records.models import ScreenedCall
 from screening.interfaces import CallRecord, Route
@@ -119,3 +120,18 @@ def confirm_call(session: Session, call_pk: int, *, agent: str) -> ScreenedCall:
         raise ConflictError(f"call {call_pk} was already confirmed by {row.confirmed_by}")
     row.confirmed_by = f"{AGENT_PREFIX}{agent}"
     return row
+
+
+def read_transcript(call: ScreenedCall, *, actor: str) -> str | None:
+    """A call's transcript for a person to read; the read is written to the audit log (PIPL: who saw what).
+
+    The one place the API's call view, evidence view and any future page read a transcript through, so no read
+    goes untraced. Nothing is logged when there is no transcript (never stored, or purged).
+    """
+    if call.transcript is None:
+        return None
+    session = object_session(call)
+    if session is None:
+        raise ValueError("read_transcript needs a call loaded in a session (the audit entry goes into it)")
+    record_change(session, actor=actor, action="transcript.read", target=f"call:{call.id}")
+    return call.transcript

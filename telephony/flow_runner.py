@@ -10,7 +10,6 @@ URI; before answer (allowlisted with ``redirect_before_answer``, or failing open
 
 from __future__ import annotations
 
-import enum
 import logging
 import secrets
 import threading
@@ -21,21 +20,24 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from asr.errors import AsrOverloadError
-from asr.events import TranscriberFactory
+from asr.events import BYTES_PER_SECOND, TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
-from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
-from telephony.actions import analysis_queue, line_fault, run_verbs
+from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
+from telephony.actions import Deterrent, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
 from telephony.listening import ListenLimits, listen
 from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 
 log = logging.getLogger(__name__)
-BYTES_PER_SECOND = 16000  # 8 kHz, 16-bit mono prompts
 AGENT_CONFIRMED = Verdict(
     Label.HARASSMENT,
     1.0,
-    (Reason("agent.confirmed", SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"),),
+    (
+        Reason(
+            ReasonCode.AGENT_CONFIRMED, SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"
+        ),
+    ),
 )
 _PRE_EVENTS = {
     PreDecision.TO_AGENTS: FlowEvent.ALLOWLISTED,
@@ -74,12 +76,6 @@ class _NoObserver:
 
     def asr_lag(self, seconds: float) -> None:
         pass
-
-
-class Deterrent(enum.StrEnum):
-    ANALYSIS = "analysis"
-    LINE_FAULT = "line_fault"
-    REJECT = "reject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +198,7 @@ class FlowRunner:
             session = self._screener.open_session(st.ctx, st.pre)
             outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
         finally:
-            backlog = getattr(stream, "backlog_s", None)  # how far decoding trailed the audio (engine streams)
-            if isinstance(backlog, float | int):
-                self._observer.asr_lag(float(backlog))
+            self._observer.asr_lag(stream.backlog_s)  # how far decoding trailed the audio
             stream.close()
         if outcome.verdict is not None:
             self._observer.decision("content", time.monotonic() - answered)

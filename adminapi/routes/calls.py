@@ -15,7 +15,7 @@ from records.evidence import reason_codes
 from records.keys import Principal
 from records.models import Role, ScreenedCall
 from records.policy import apply_policy
-from records.repository_calls import CallFilter, confirm_call, find_call, get_call, query_calls
+from records.repository_calls import CallFilter, confirm_call, find_call, get_call, query_calls, read_transcript
 from screening.interfaces import Route
 from screening.verdict import Label
 
@@ -30,7 +30,7 @@ def detail(call: ScreenedCall, user: Principal) -> CallDetail:
     return CallDetail(
         **public(call, user).model_dump(),
         reasons=[ReasonPublic.model_validate(r) for r in reason_codes(call)],
-        transcript=call.transcript if user.allows(Role.MANAGER) else None,
+        transcript=read_transcript(call, actor=user.actor) if user.allows(Role.MANAGER) else None,
     )
 
 
