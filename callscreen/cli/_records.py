@@ -21,9 +21,9 @@ from adminapi import create_app
 from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
-from records.policy import LadderStep
 from records.signing import key_path
 
 log = logging.getLogger(__name__)
