@@ -46,11 +46,14 @@ class PeerAcl:
 
 
 def stamp_via(request: SipRequest, source: Address) -> SipRequest:
-    """Record where the request really came from in its top Via."""
+    """Record where the request really came from in its top Via (an unreadable Via is left for the 400)."""
     for index, (name, value) in enumerate(request.headers.items):
         if name == "Via":
             first, _, rest = value.partition(",")
-            stamped = str(Via.parse(first).stamped(source)) + ("," + rest if rest else "")
+            try:
+                stamped = str(Via.parse(first).stamped(source)) + ("," + rest if rest else "")
+            except SipParseError:
+                return request
             items = list(request.headers.items)
             items[index] = (name, stamped)
             return replace(request, headers=replace(request.headers, items=tuple(items)))
@@ -107,6 +110,18 @@ class UdpTransport:
             self._thread.join(timeout=2)
         self._sock.close()
 
+    def _answer_malformed(self, partial: SipRequest, reason: str, source: Address) -> None:
+        """400 to a request whose Request-Line or framing is broken but whose headers say where to answer."""
+        if partial.method == "ACK" or not all(h in partial.headers for h in ("Via", "CSeq", "Call-ID")):
+            return
+        request = stamp_via(partial, source)
+        try:
+            address = Via.parse(request.headers.get_all("Via")[0]).response_address()
+        except SipParseError:
+            address = source
+        text = reason.replace('"', "'").replace("\\", "")[:120]
+        self.send(make_response(request, 400, extra=(("Warning", f'399 callscreen "{text}"'),)).format(), address)
+
     def _run(self, handler: Handler) -> None:
         while not self._stop.is_set():
             try:
@@ -130,6 +145,8 @@ class UdpTransport:
                 message = stamp_via(message, source)
         except SipParseError as exc:
             self.dropped += 1
+            if isinstance(exc.partial, SipRequest) and self._acl.allows(source[0]):
+                self._answer_malformed(exc.partial, exc.reason, source)
             log.info("dropped malformed SIP datagram from %s:%s: %s", source[0], source[1], exc)
             return
         if self._observer is not None:

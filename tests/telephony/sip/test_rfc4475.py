@@ -248,7 +248,7 @@ def test_every_rfc4475_message_is_answered_as_the_rfc_says(node: Node, caplog: p
     finally:
         client.close()
     handled = len(TABLE) - len(failures)
-    print(f"RFC 4475: {handled} of {len(TABLE)} handled as the RFC says")
+    logging.getLogger(__name__).warning("RFC 4475: %d of %d handled as the RFC says", handled, len(TABLE))
     assert [r.status for r in alive] == [200], "the node stopped answering"
     tracebacks = [r.getMessage() for r in caplog.records if r.exc_info is not None]
     assert not tracebacks, tracebacks
