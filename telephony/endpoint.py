@@ -192,6 +192,7 @@ class SipEndpoint:
         method = request.method
         if method == "BYE":
             self.reply(request, make_response(request, 200))
+            self._tx.abandon(call.call_id)
             call.on_bye()
         elif method == "INVITE":
             try:

@@ -82,6 +82,7 @@ class ClientTransaction:
     on_result: Callable[[SipResponse | None], None]
     retransmit: _Retransmit
     provisional: list[int] = field(default_factory=list)
+    call_id: str = ""
 
 
 ServerKey = tuple[str, ...]
@@ -181,9 +182,22 @@ class TransactionLayer:
         retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
         with self._lock:
             self._client[(_top_branch(request), request.method)] = ClientTransaction(
-                _top_branch(request), request.method, on_result, retransmit
+                _top_branch(request), request.method, on_result, retransmit, call_id=request.call_id
             )
         return out
+
+    def abandon(self, call_id: str) -> int:
+        """Stop every client transaction of a dialog the far end has ended (its BYE): nobody will answer them.
+
+        Without this a REFER or NOTIFY in flight when the caller hung up was retransmitted to the caller's
+        Contact for 64·T1 (≈ 32 s). The owners hear ``None``, as at a timeout. Returns how many were stopped.
+        """
+        with self._lock:
+            keys = [key for key, txn in self._client.items() if txn.call_id == call_id and txn.method != "BYE"]
+            dropped = [self._client.pop(key) for key in keys]
+        for txn in dropped:
+            txn.on_result(None)
+        return len(dropped)
 
     def on_response(self, response: SipResponse) -> bool:
         """Match a response to our request; True when it belonged to a client transaction."""

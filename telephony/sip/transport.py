@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from telephony.sip.errors import SipParseError, TransportError
-from telephony.sip.flood import FloodGuard
+from telephony.sip.flood import FloodGuard, RefusalReason, RefusalSummary
 from telephony.sip.headers import Via
 from telephony.sip.message import SipMessage, SipRequest, make_response, parse
 
@@ -60,20 +60,77 @@ def stamp_via(request: SipRequest, source: Address) -> SipRequest:
     return request
 
 
+class HostCache:
+    """Name → address, looked up once and kept ``ttl_s`` (failures ``negative_ttl_s``): no DNS per datagram.
+
+    Replies go to Via hosts and in-dialog requests to Contact hosts, which may be names; resolving them on every
+    send (every retransmission included) put a blocking DNS query on the ``sip-rx`` and timer threads. Address
+    literals pass straight through. ``lookup`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, lookup: Callable[[str], str] | None = None, clock: Callable[[], float] = time.monotonic,
+                 *, ttl_s: float = 300.0, negative_ttl_s: float = 30.0, max_entries: int = 1024) -> None:
+        self._lookup = lookup or _getaddrinfo
+        self._clock = clock
+        self._ttl = ttl_s
+        self._negative_ttl = negative_ttl_s
+        self._max = max_entries
+        self._entries: dict[str, tuple[str | None, float]] = {}
+        self._lock = threading.Lock()
+        self.lookups = 0
+
+    def resolve(self, host: str) -> str | None:
+        try:
+            ipaddress.ip_address(host)
+            return host
+        except ValueError:
+            pass
+        now = self._clock()
+        with self._lock:
+            cached = self._entries.get(host.lower())
+            if cached is not None and now < cached[1]:
+                return cached[0]
+        self.lookups += 1
+        try:
+            address: str | None = self._lookup(host)
+        except OSError as exc:
+            log.warning("cannot resolve SIP host %s: %s (retrying in %.0f s)", host, exc, self._negative_ttl)
+            address = None
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[host.lower()] = (address, now + (self._ttl if address else self._negative_ttl))
+        return address
+
+
+def _getaddrinfo(host: str) -> str:
+    return str(socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_DGRAM)[0][4][0])
+
+
 class SipObserver(Protocol):
-    """Counts messages by direction ("in"/"out") and method or status (the Prometheus metrics implement it)."""
+    """Counts messages by direction ("in"/"out") and method or status, refusals and bans (Prometheus implements it)."""
 
     def sip_request(self, direction: str, method: str) -> None: ...
 
     def sip_response(self, direction: str, code: int) -> None: ...
 
+    def sip_refused(self, reason: RefusalReason) -> None: ...
+
+    def sip_banned(self) -> None: ...
+
 
 class UdpTransport:
     def __init__(
         self, host: str, port: int, acl: PeerAcl | None = None, *, guard: FloodGuard | None = None,
-        observer: SipObserver | None = None,
+        observer: SipObserver | None = None, hosts: HostCache | None = None, invite_acl: PeerAcl | None = None,
+        refusal_interval_s: float = 60.0,
     ) -> None:
         self._acl = acl or PeerAcl(None)
+        self._invite_acl = invite_acl or PeerAcl(None)  # register mode: INVITEs only from the registrar or peers
+        self.refusals = RefusalSummary(log, time.monotonic, interval_s=refusal_interval_s)
+        if guard is not None and guard.on_ban is None:
+            guard.on_ban = self._banned
+        self.hosts = hosts or HostCache()
         self._guard = guard
         self._observer = observer
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -99,8 +156,11 @@ class UdpTransport:
                 self._observer.sip_response("out", int(data[8:11]))
             else:
                 self._observer.sip_request("out", data.split(b" ", 1)[0].decode("ascii", "replace"))
+        host = self.hosts.resolve(address[0])
+        if host is None:
+            return  # logged by the cache, once per negative TTL
         try:
-            self._sock.sendto(data, address)
+            self._sock.sendto(data, (host, address[1]))
         except OSError as exc:  # unreachable peer: UDP has no delivery guarantee anyway
             log.warning("SIP send to %s:%s failed: %s", address[0], address[1], exc)
 
@@ -109,6 +169,18 @@ class UdpTransport:
         if self._thread is not None:
             self._thread.join(timeout=2)
         self._sock.close()
+        self.refusals.close()
+
+    def _refuse(self, source: str, reason: RefusalReason, detail: str = "") -> None:
+        self.refusals.refused(source, reason.value, detail)
+        if self._observer is not None:
+            self._observer.sip_refused(reason)
+
+    def _banned(self, source: str, ban_s: float) -> None:
+        """Once per ban, when it starts: the datagrams dropped during it are only counted."""
+        log.warning("SIP source %s banned for %.0f s: over its request rate", source, ban_s)
+        if self._observer is not None:
+            self._observer.sip_banned()
 
     def _answer_malformed(self, partial: SipRequest, reason: str, source: Address) -> None:
         """400 to a request whose Request-Line or framing is broken but whose headers say where to answer."""
@@ -133,6 +205,7 @@ class UdpTransport:
                     return
                 continue
             if self._guard is not None and not self._guard.allow(source[0], time.monotonic()):
+                self._refuse(source[0], RefusalReason.BANNED)
                 continue  # flooding source: dropped unparsed until its ban expires
             self._receive(data, (source[0], source[1]), handler)
 
@@ -147,16 +220,18 @@ class UdpTransport:
             self.dropped += 1
             if isinstance(exc.partial, SipRequest) and self._acl.allows(source[0]):
                 self._answer_malformed(exc.partial, exc.reason, source)
-            log.info("dropped malformed SIP datagram from %s:%s: %s", source[0], source[1], exc)
+            self._refuse(source[0], RefusalReason.MALFORMED, str(exc)[:80])
             return
         if self._observer is not None:
             if isinstance(message, SipRequest):
                 self._observer.sip_request("in", message.method)
             else:
                 self._observer.sip_response("in", message.status)
-        if isinstance(message, SipRequest) and not self._acl.allows(source[0]):
+        if isinstance(message, SipRequest) and (
+            not self._acl.allows(source[0]) or (message.method == "INVITE" and not self._invite_acl.allows(source[0]))
+        ):
             self.denied += 1
-            log.warning("%s from %s:%s refused: not a configured peer", message.method, source[0], source[1])
+            self._refuse(source[0], RefusalReason.NOT_A_PEER, message.method[:20])
             if message.method != "ACK":
                 self.send(make_response(message, 403).format(), source)
             return

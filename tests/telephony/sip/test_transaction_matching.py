@@ -69,3 +69,39 @@ def test_refusals_name_their_reason_and_mandatory_headers() -> None:
     assert ("Unsupported", "100rel, timer") in refusal.headers()
     assert any(name == "Warning" for name, _ in refusal.headers())
     assert check(request("OPTIONS", "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx")) is None
+
+
+def test_the_callers_bye_stops_our_requests_in_its_dialog() -> None:
+    clock = FakeClock()
+    layer = TransactionLayer(clock)
+    results: list[object] = []
+    refer = request("REFER", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKrefer", call_id="dlg")
+    other = request("NOTIFY", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKother", call_id="another")
+    layer.request(refer, SOURCE, results.append)
+    layer.request(other, SOURCE, results.append)
+    assert layer.abandon("dlg") == 1 and results == [None]
+    clock.now += 1.0
+    sent = layer.tick()
+    assert [out.data.split(b" ", 1)[0] for out in sent] == [b"NOTIFY"]  # the REFER is no longer retransmitted
+
+
+def test_host_names_are_resolved_once_per_ttl() -> None:
+    from telephony.sip.transport import HostCache
+
+    now = [0.0]
+    asked: list[str] = []
+
+    def lookup(host: str) -> str:
+        asked.append(host)
+        if host == "missing.invalid":
+            raise OSError("no such host")
+        return "127.0.0.1"
+
+    cache = HostCache(lookup, lambda: now[0], ttl_s=60.0, negative_ttl_s=5.0)
+    assert [cache.resolve("pbx.example.com") for _ in range(100)] == ["127.0.0.1"] * 100
+    assert cache.resolve("192.0.2.1") == "192.0.2.1" and cache.resolve("::1") == "::1"
+    assert cache.resolve("missing.invalid") is None and cache.resolve("missing.invalid") is None
+    assert asked == ["pbx.example.com", "missing.invalid"]
+    now[0] = 61.0
+    cache.resolve("pbx.example.com")
+    assert asked[-1] == "pbx.example.com" and len(asked) == 3
