@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from records.base import Base, UtcDateTime, utcnow
@@ -69,6 +69,9 @@ class ScreenedCall(Base):
     end_reason: Mapped[str] = mapped_column(String(120), default="")
     called_user: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ref: Mapped[str | None] = mapped_column(String(32), index=True)  # the reference the agent was given
+    hotline: Mapped[str | None] = mapped_column(String(64), index=True)  # dialled service number (profile)
+    ladder_step: Mapped[int | None] = mapped_column(Integer)  # graduated-response step (records.ladder)
 
 
 class CallArrival(Base):
@@ -183,3 +186,25 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(120))
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class ShadowInput(Base):
+    """What screening saw on one call — transcript, caller, time, the caller's recent history — for shadow replay.
+
+    Kept ``privacy.shadow_days`` (default 7) and purged like transcripts: a candidate model, lexicon, threshold or
+    list file is replayed over these rows (``records.shadow``) before it goes live. No audio is kept.
+    """
+
+    __tablename__ = "shadow_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(200))
+    node: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # arrival time (what the screener saw)
+    caller_raw: Mapped[str | None] = mapped_column(String(200))  # as received; re-normalised on replay
+    listened: Mapped[bool] = mapped_column(Boolean, default=False)  # content was screened (the transcript counts)
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    history: Mapped[str] = mapped_column(Text, default="{}")  # JSON: earlier arrivals of the caller and its range
+    label: Mapped[Label] = mapped_column(_enum(Label))  # the live verdict, for reference
+    score: Mapped[float] = mapped_column(Float)
+    route: Mapped[Route] = mapped_column(_enum(Route))
