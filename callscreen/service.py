@@ -8,6 +8,7 @@ a recogniser double at the ASR boundary; nothing else is replaceable from outsid
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import threading
@@ -20,6 +21,7 @@ import uvicorn
 from asr.events import TranscriberFactory
 from callscreen.cli import _records
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
+from callscreen.model_reload import ModelReloader
 from callscreen.settings import Settings, SipMode
 from prompts.library import PromptLibrary
 from prompts.names import PromptName
@@ -32,6 +34,7 @@ from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
+from screening.errors import ModelRefusedError
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -93,6 +96,7 @@ class Service:
     jobs: list[PeriodicJob | PeriodicPurge] = field(default_factory=list)
     history: GuardedCallHistory | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    model_reloader: ModelReloader | None = None
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -115,6 +119,14 @@ class Service:
             self._threads.append(thread)
             self.health.report(Component.API, Status.OK, f"{self.settings.api.host}:{self.settings.api.port}")
         log.info("callscreen serving: SIP udp %s:%s, agents %s", sip.host, sip.port, self.settings.sip.agents_uri)
+
+    def reload_model(self, trigger: str) -> None:
+        """SIGHUP: reload the learned content model; a refused directory is logged and the running model stays."""
+        if self.model_reloader is None:
+            log.warning("%s: no learned content model to reload on this node", trigger)
+            return
+        with contextlib.suppress(ModelRefusedError):  # logged and reported in /readyz by the reloader
+            self.model_reloader.reload(trigger=trigger)
 
     def stop(self, drain_timeout_s: float | None = None) -> None:
         """Stop taking calls (503), hand calls still being screened to the agents, let the rest finish."""

@@ -18,8 +18,10 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
 from adminapi import create_app
+from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
 from records.signing import key_path
@@ -49,7 +51,8 @@ def records_session(settings: Settings) -> Iterator[Session]:
 def auto_entry_policy(settings: Settings) -> AutoEntryPolicy:
     section = settings.database
     return AutoEntryPolicy(
-        repeat_harassment=section.auto_block_after,
+        ladder=tuple(LadderStep(s.notice, s.block_days, s.carrier_report) for s in settings.ladder.steps),
+        auto_approve=settings.ladder.auto_approve,
         window=timedelta(days=section.auto_block_window_days),
         auto_activate_at=section.auto_activate_at,
         expires_after=timedelta(days=section.auto_block_expires_days) if section.auto_block_expires_days else None,
@@ -97,7 +100,14 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: APIRouter | None = None) -> FastAPI:
+def admin_app(
+    settings: Settings,
+    db: Database,
+    *,
+    salt: bytes,
+    health_router: APIRouter | None = None,
+    model_control: ModelControl | None = None,
+) -> FastAPI:
     """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this)."""
     return create_app(
         db=db,
@@ -109,4 +119,5 @@ def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: A
         policy=auto_entry_policy(settings),
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,
+        model_control=model_control,
     )
