@@ -21,6 +21,7 @@ from adminapi import create_app
 from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
 from records.signing import key_path
@@ -50,7 +51,8 @@ def records_session(settings: Settings) -> Iterator[Session]:
 def auto_entry_policy(settings: Settings) -> AutoEntryPolicy:
     section = settings.database
     return AutoEntryPolicy(
-        repeat_harassment=section.auto_block_after,
+        ladder=tuple(LadderStep(s.notice, s.block_days, s.carrier_report) for s in settings.ladder.steps),
+        auto_approve=settings.ladder.auto_approve,
         window=timedelta(days=section.auto_block_window_days),
         auto_activate_at=section.auto_activate_at,
         expires_after=timedelta(days=section.auto_block_expires_days) if section.auto_block_expires_days else None,

@@ -33,6 +33,7 @@ NEEDS: dict[str, Role | dict[str, Role] | None] = {
     "/api/v1/reports/summary": Role.MANAGER,
     "/api/v1/reports/export.csv": Role.MANAGER,
     "/api/v1/reports/evidence": Role.MANAGER,
+    "/api/v1/reports/carrier": Role.MANAGER,
     "/api/v1/keys": Role.ADMIN,
     "/api/v1/keys/{key_id}": Role.ADMIN,
     "/api/v1/audit": Role.ADMIN,
