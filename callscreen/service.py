@@ -35,6 +35,7 @@ from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
+from screening.interfaces import CallRecord, CallRecorder
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -156,6 +157,21 @@ class Service:
         self.db.engine.dispose()
 
 
+class ReasonCountingRecorder:
+    """Counts each recorded verdict's reason codes in the metrics (prefix bursts alert from it), then records."""
+
+    def __init__(self, inner: CallRecorder, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    def record(self, record: CallRecord) -> None:
+        try:
+            self._metrics.reasons(reason.code for reason in record.verdict.reasons)
+        except Exception:  # counting must never cost the record
+            log.exception("call=%s: reason metrics failed", record.call_id)
+        self._inner.record(record)
+
+
 def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
@@ -194,7 +210,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
         answer_delay_s=sip.answer_delay_ms / 1000,
     )
-    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name, observer=metrics)
+    runner = FlowRunner(screener, transcribers, ReasonCountingRecorder(recorder, metrics), prompts, policy,
+                        settings.node_name, observer=metrics)
     peers = _peer_acl(settings)
     acl = peers if sip.mode is SipMode.TRUNK else None
     invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
