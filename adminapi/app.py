@@ -9,6 +9,8 @@ Everything is under ``/api/v1`` except the page (``/manager/``) and the health p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,9 @@ from adminapi.config import ApiConfig
 from adminapi.docs import install_docs
 from adminapi.errors import install_error_handlers
 from adminapi.routes import ROUTERS
+from adminapi.routes.model import ModelControl
 from adminapi.uploads import ContentLengthLimit
+from records.base import utcnow
 from records.database import Database
 from records.policy import AutoEntryPolicy
 from records.reports import DEFAULT_AGENT_SECONDS
@@ -39,14 +43,17 @@ def create_app(
     timezone: str = "Asia/Shanghai",
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     policy: AutoEntryPolicy | None = None,
+    clock: Callable[[], datetime] = utcnow,
     evidence_key: Path | None = None,
     node: str = "node1",
+    model_control: ModelControl | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
         version=VERSION,
         description="Number lists, review queue, calls and evidence, incidents, carrier-bill matching, reports, "
-        "keys and audit. Authenticate with an API key in the X-API-Key header.",
+        "users, keys and audit. Machines authenticate with an API key in the X-API-Key header; people log in "
+        "(POST /auth/login) and send the session cookie plus its CSRF token in X-CSRF-Token.",
         docs_url=None,
         redoc_url=None,
     )
@@ -57,8 +64,10 @@ def create_app(
         zone=ZoneInfo(timezone),
         agent_seconds_per_call=agent_seconds_per_call,
         policy=policy or AutoEntryPolicy(),
+        clock=clock,
         evidence_key=evidence_key,
         node=node,
+        model_control=model_control,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -8,18 +8,20 @@ a recogniser double at the ASR boundary; nothing else is replaceable from outsid
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
 from asr.events import TranscriberFactory
 from callscreen.cli import _records
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
+from callscreen.model_reload import ModelReloader
 from callscreen.settings import Settings, SipMode
 from prompts.library import PromptLibrary
 from prompts.names import PromptName
@@ -31,8 +33,9 @@ from records.listsync import ListSync
 from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
-from records.secrets import HASH_SALT, shared_secret
 from screening.engine import ScreeningEngine
+from screening.errors import ModelRefusedError
+from screening.interfaces import CallRecord, CallRecorder
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -47,31 +50,7 @@ from telephony.sip.transport import PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
 
 log = logging.getLogger(__name__)
-SALT_FILE = "hash_salt"
 SPOOL_REPLAY_S = 30.0
-
-
-def _salt(settings: Settings, db: Database) -> bytes:
-    """The caller-hash salt: configured, else shared through the database so every node hashes alike.
-
-    A salt file in ``data_dir`` (single-node installs, or a database that was down at start) seeds the shared
-    value the first time; while the database is unreachable the node falls back to that file, loudly.
-    """
-    if settings.privacy.hash_salt is not None:
-        return settings.privacy.hash_salt.get_secret_value().encode()
-    path = settings.data_dir / SALT_FILE
-    local = path.read_text().strip() if path.exists() else None
-    try:
-        return shared_secret(db, HASH_SALT, initial=local).encode()
-    except StorageError as exc:
-        log.error("hash salt not readable from the database (%s): using the local one; set privacy.hash_salt "
-                  "on every node so caller hashes agree", exc)
-    if local is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        local = secrets.token_hex(32)
-        path.write_text(local)
-        path.chmod(0o600)
-    return local.encode()
 
 
 def _load_transcribers(settings: Settings, health: ServiceHealth) -> TranscriberFactory | None:
@@ -87,8 +66,23 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
+    _check_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+
+
+def _check_language(path: Path, health: ServiceHealth) -> None:
+    """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
+    from asr.language import check_language
+
+    language = check_language(path)
+    message = language.message(path)
+    if language.mandarin:
+        log.info("ASR model language: %s", message)
+        health.report(Component.LANGUAGE, Status.OK, message)
+    else:
+        log.warning("!!! %s !!!", message)
+        health.report(Component.LANGUAGE, Status.DEGRADED, message)
 
 
 @dataclass
@@ -104,6 +98,7 @@ class Service:
     jobs: list[PeriodicJob | PeriodicPurge] = field(default_factory=list)
     history: GuardedCallHistory | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    model_reloader: ModelReloader | None = None
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -126,6 +121,14 @@ class Service:
             self._threads.append(thread)
             self.health.report(Component.API, Status.OK, f"{self.settings.api.host}:{self.settings.api.port}")
         log.info("callscreen serving: SIP udp %s:%s, agents %s", sip.host, sip.port, self.settings.sip.agents_uri)
+
+    def reload_model(self, trigger: str) -> None:
+        """SIGHUP: reload the learned content model; a refused directory is logged and the running model stays."""
+        if self.model_reloader is None:
+            log.warning("%s: no learned content model to reload on this node", trigger)
+            return
+        with contextlib.suppress(ModelRefusedError):  # logged and reported in /readyz by the reloader
+            self.model_reloader.reload(trigger=trigger)
 
     def stop(self, drain_timeout_s: float | None = None) -> None:
         """Stop taking calls (503), hand calls still being screened to the agents, let the rest finish."""
@@ -155,6 +158,21 @@ class Service:
         self.db.engine.dispose()
 
 
+class ReasonCountingRecorder:
+    """Counts each recorded verdict's reason codes in the metrics (prefix bursts alert from it), then records."""
+
+    def __init__(self, inner: CallRecorder, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    def record(self, record: CallRecord) -> None:
+        try:
+            self._metrics.reasons(reason.code for reason in record.verdict.reasons)
+        except Exception:  # counting must never cost the record
+            log.exception("call=%s: reason metrics failed", record.call_id)
+        self._inner.record(record)
+
+
 def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
@@ -165,13 +183,14 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     except StorageError as exc:  # fail open: records spool to disk until the database is back
         log.error("database unavailable, call records will be spooled: %s", exc)
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
-    salt = _salt(settings, db)
+    salt = _records.hash_salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
                                policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
-        PeriodicPurge(db, retention_days=settings.privacy.retention_days, interval_s=settings.privacy.purge_interval_s),
+        PeriodicPurge(db, retention_days=settings.privacy.retention_days, salt=salt,
+                      rules=_records.privacy_rules(settings), interval_s=settings.privacy.purge_interval_s),
     ]
     if transcribers is None:
         transcribers = _load_transcribers(settings, health)
@@ -192,7 +211,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
         answer_delay_s=sip.answer_delay_ms / 1000,
     )
-    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name, observer=metrics)
+    runner = FlowRunner(screener, transcribers, ReasonCountingRecorder(recorder, metrics), prompts, policy,
+                        settings.node_name, observer=metrics)
     acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
     transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings), observer=metrics)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)

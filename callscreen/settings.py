@@ -114,11 +114,28 @@ class DatabaseSettings(_Section):
     echo: bool = False
     list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
     spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
-    # Automatic block entries: proposed after this many harassment verdicts (or any agent confirmation) ...
-    auto_block_after: int = Field(default=3, ge=1, le=1000)
-    auto_block_window_days: int = Field(default=30, ge=1, le=3650)
-    auto_activate_at: int | None = Field(default=None, ge=1, le=1000)  # ... and activated without review at this
-    auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)
+    # Automatic block entries: the graduated response is [ladder]; an agent's confirmation proposes a block too …
+    auto_block_window_days: int = Field(default=30, ge=1, le=3650)  # offences counted within this window
+    auto_activate_at: int | None = Field(default=None, ge=1, le=1000)  # … activated without review at this count
+    auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)  # agent-confirmed proposals expire
+
+
+class LadderStepSettings(_Section):
+    notice: bool = False  # the recorded-call notice before the analysis queue
+    block_days: int | None = Field(default=None, ge=1, le=3650)  # propose a block expiring after this
+    carrier_report: bool = False  # list the number in the report for the carrier
+
+
+def _default_ladder() -> list[LadderStepSettings]:
+    return [LadderStepSettings(notice=True), LadderStepSettings(block_days=7),
+            LadderStepSettings(block_days=90, carrier_report=True)]
+
+
+class LadderSettings(_Section):
+    """The graduated response per source: the n-th harassment offence within the window takes step n."""
+
+    steps: list[LadderStepSettings] = Field(default_factory=_default_ladder, min_length=1, max_length=20)
+    auto_approve: bool = False  # ladder blocks active at once instead of proposed to a manager
 
 
 class ApiSettings(_Section):
@@ -147,6 +164,10 @@ class PrivacySettings(_Section):
     retention_days: int = Field(default=90, ge=1, le=3650)
     hash_salt: SecretStr | None = None  # salt for caller hashes; generated and stored in var/ when unset
     purge_interval_s: float = Field(default=6 * 3600.0, ge=60)  # how often `serve` runs the retention purge
+    unflagged_days: int = Field(default=30, ge=1, le=3650)  # never-flagged callers' numbers → salted hash
+    evidence_days: int = Field(default=730, ge=1, le=36500)  # flagged sources' numbers and bill lines kept this long
+    bill_days: int = Field(default=90, ge=1, le=3650)  # carrier bills (everyone's numbers) deleted after this
+    shadow_days: int = Field(default=7, ge=1, le=90)  # shadow-mode screening inputs kept this long
 
 
 class Settings(BaseSettings):
@@ -167,6 +188,7 @@ class Settings(BaseSettings):
     asr: AsrSettings = Field(default_factory=AsrSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    ladder: LadderSettings = Field(default_factory=LadderSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from records.entry_values import value_matches
 from records.models import NumberEntry, ScreenedCall
+from records.policy import AutoEntryPolicy
 from screening.interfaces import Route
 from screening.numberlist import EntryStatus, ListName
 from screening.verdict import Label
@@ -75,8 +76,9 @@ def build_report(
     zone: ZoneInfo,
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     top: int = 10,
+    hotline: str | None = None,
 ) -> Report:
-    window = (ScreenedCall.started_at >= since, ScreenedCall.started_at < until)
+    window = (ScreenedCall.started_at >= since, ScreenedCall.started_at < until, *_on_hotline(hotline))
     columns = (ScreenedCall.started_at, ScreenedCall.caller, ScreenedCall.label, ScreenedCall.confirmed_by,
                ScreenedCall.route)  # fmt: skip
     total = 0
@@ -123,6 +125,47 @@ def build_report(
         deterred_calls=deterred,
         agent_seconds_saved=deterred * agent_seconds_per_call,
     )
+
+
+def _on_hotline(hotline: str | None) -> tuple[ColumnElement[bool], ...]:
+    """Reports for one dialled service number (profiles); None: every hotline."""
+    return () if hotline is None else (ScreenedCall.hotline == hotline,)
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierLine:
+    """One source for the carrier: its harassment calls in the window and the highest ladder step it reached."""
+
+    number: str
+    offences: int
+    first_at: datetime
+    last_at: datetime
+    step: int
+
+
+def carrier_report(
+    session: Session, policy: AutoEntryPolicy, *, since: datetime, until: datetime, hotline: str | None = None
+) -> list[CarrierLine]:
+    """Sources whose offences reached a ladder step with ``carrier_report`` — what the carrier is told about."""
+    carrier_steps = {n for n in range(1, len(policy.ladder) + 1) if policy.step(n).carrier_report}
+    if not carrier_steps:
+        return []
+    last = len(policy.ladder)
+    stmt = select(ScreenedCall.caller, ScreenedCall.started_at, ScreenedCall.ladder_step).where(
+        ScreenedCall.started_at >= since, ScreenedCall.started_at < until, ScreenedCall.label == Label.HARASSMENT,
+        ScreenedCall.caller.is_not(None), ScreenedCall.ladder_step.is_not(None), *_on_hotline(hotline),
+    ).order_by(ScreenedCall.started_at)
+    lines: dict[str, CarrierLine] = {}
+    reported: set[str] = set()
+    for caller, at, step in session.execute(stmt):
+        if caller is None or step is None:  # excluded by the query; keeps the types honest
+            continue
+        line = lines.get(caller)
+        lines[caller] = CarrierLine(caller, (line.offences if line else 0) + 1, line.first_at if line else at, at,
+                                    max(step, line.step if line else 0))
+        if min(step, last) in carrier_steps:
+            reported.add(caller)
+    return sorted((lines[n] for n in reported), key=lambda line: (-line.offences, line.number))
 
 
 def report_csv(report: Report) -> str:

@@ -44,11 +44,13 @@ def list_calls(
     since: Moment | None = None,
     until: Moment | None = None,
     confirmed: bool | None = None,
+    hotline: Annotated[Text | None, Query(max_length=64)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> CallList:
     number = normalize(caller).normalized if caller else None
-    flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed)
+    flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed,
+                     hotline=hotline)
     rows, count = query_calls(session, flt, limit=limit, offset=offset)
     return CallList(data=[public(r, user) for r in rows], count=count)
 

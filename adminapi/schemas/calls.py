@@ -33,6 +33,9 @@ class CallPublic(Schema):
     score: float
     confirmed_by: str | None
     end_reason: str
+    ref: str | None = None  # the call reference the agent was given
+    hotline: str | None = None  # the dialled service number (profile)
+    ladder_step: int | None = None  # graduated-response step (harassment)
 
 
 class CallDetail(CallPublic):

@@ -35,6 +35,14 @@ class ReportPublic(Schema):
     agent_seconds_saved: int
 
 
+class CarrierLinePublic(Schema):
+    number: str
+    offences: int
+    first_at: datetime
+    last_at: datetime
+    step: int
+
+
 class BillLinePublic(Schema):
     called_at: datetime
     caller_raw: str

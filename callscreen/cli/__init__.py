@@ -26,12 +26,13 @@ from callscreen.cli import (
     screen,
     serve,
     transcribe,
+    users,
 )
 from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, purge, evidence)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,9 +8,9 @@ from screening.verdict import Label
 from tests.records.factories import BASE, SALT, call
 
 
-def test_counts_span_nodes(database: Database) -> None:
-    node_b = Database(database.url.render_as_string(hide_password=False))
-    history_a, history_b = SqlCallHistory(database), SqlCallHistory(node_b)
+def test_counts_span_nodes(fresh_database: Database) -> None:  # node B's connection must see node A's commits
+    node_b = Database(fresh_database.url.render_as_string(hide_password=False))
+    history_a, history_b = SqlCallHistory(fresh_database), SqlCallHistory(node_b)
     for minute in (0, 1, 2):
         history_a.note_call("+8613812345678", BASE + timedelta(minutes=minute))
     history_b.note_call("+8613812345678", BASE + timedelta(minutes=3))
