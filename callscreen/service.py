@@ -47,6 +47,7 @@ from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
 
 log = logging.getLogger(__name__)
 SPOOL_REPLAY_S = 30.0
@@ -139,7 +140,7 @@ class Service:
             self.endpoint.active_calls()[0].ended.wait(0.2)
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
-            call.hangup("shutdown")
+            call.hangup(EndReason.SHUTDOWN)
         if self.registration is not None:
             self.registration.stop()
         self.endpoint.stop()

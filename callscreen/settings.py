@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from screening.config import ScreeningConfig
-from telephony.actions import Deterrent
+from telephony.vocabulary import Deterrent
 
 ENV_PREFIX = "CALLSCREEN_"
 CONFIG_ENV = "CALLSCREEN_CONFIG"
