@@ -147,7 +147,22 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
-    agent_seconds_per_call: int = Field(default=90, ge=0, le=3600)  # for the "agent time saved" estimate
+
+
+class CostSettings(_Section):
+    """Toll-free tariffs for the cost report (records.costs): per dialled hotline, per started minute."""
+
+    tariffs: dict[str, float] = Field(default_factory=dict)  # hotline → price per minute, e.g. {"4008001234": 0.12}
+    default_tariff: float = Field(default=0.0, ge=0)  # hotlines not listed (and calls without one)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("tariffs")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [hotline for hotline, rate in value.items() if rate < 0]
+        if bad:
+            raise ValueError(f"negative tariff for {', '.join(bad)}")
+        return value
 
 
 class LogSettings(_Section):
@@ -196,6 +211,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
 
     @classmethod
     def settings_customise_sources(
