@@ -21,6 +21,7 @@ from typing import Protocol
 
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
+from numbering import normalize
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.actions import Deterrent, analysis_queue, line_fault, run_verbs
@@ -282,6 +283,7 @@ class FlowRunner:
             end_reason=st.end_reason or call.end_reason,
             called_user=call.info.called_user,
             ref=st.ref,
+            hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),
