@@ -36,7 +36,7 @@ from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
-from screening.interfaces import Screener
+from screening.interfaces import CallRecord, CallRecorder, Screener
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -46,7 +46,8 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
-from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
 
 log = logging.getLogger(__name__)
 SPOOL_REPLAY_S = 30.0
@@ -158,7 +159,7 @@ class Service:
             active[0].ended.wait(0.2)
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
-            call.hangup("shutdown")
+            call.hangup(EndReason.SHUTDOWN)
         if self.registration is not None:
             self.registration.stop()
         self.endpoint.stop()
@@ -174,6 +175,21 @@ class Service:
         if self.transcribers is not None:
             self.transcribers.close()
         self.db.engine.dispose()
+
+
+class ReasonCountingRecorder:
+    """Counts each recorded verdict's reason codes in the metrics (prefix bursts alert from it), then records."""
+
+    def __init__(self, inner: CallRecorder, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    def record(self, record: CallRecord) -> None:
+        try:
+            self._metrics.reasons(reason.code for reason in record.verdict.reasons)
+        except Exception:  # counting must never cost the record
+            log.exception("call=%s: reason metrics failed", record.call_id)
+        self._inner.record(record)
 
 
 def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
@@ -207,9 +223,10 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
                                content_available=transcribers is not None)
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
+    counting = ReasonCountingRecorder(recorder, metrics)
 
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
-        runner = FlowRunner(own or screener, transcribers, recorder, prompts, policy, settings.node_name,
+        runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
                             observer=metrics)
         runner.shutdown = shutdown
         return runner
@@ -226,8 +243,11 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     table = rebuild(settings)
     hotlines = HotlineRouter(table, shutdown)
     runner = table.default
-    acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
-    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings), observer=metrics)
+    peers = _peer_acl(settings)
+    acl = peers if sip.mode is SipMode.TRUNK else None
+    invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
+    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings, peers), observer=metrics,
+                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
@@ -249,8 +269,21 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     return service
 
 
-def _flood_guard(settings: Settings) -> FloodGuard:
-    """Per-source limits; peers given as single addresses (the PBX, the balancer) are exempt."""
+def _peer_acl(settings: Settings) -> PeerAcl:
+    """Who counts as a peer: ``sip.peers`` plus, in register mode, the registrar's addresses (looked up once)."""
+    sip = settings.sip
+    peers = list(sip.peers)
+    if sip.mode is SipMode.REGISTER and sip.registrar:
+        host = sip.registrar.rsplit(":", 1)[0] if sip.registrar.count(":") == 1 else sip.registrar
+        address = HostCache().resolve(host.strip("[]"))
+        if address is not None:
+            peers.append(address)
+    return PeerAcl(peers)
+
+
+def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
+    """Per-source limits: peers given as single addresses (the PBX, the balancer) are exempt, peer networks get
+    the peer rate, everybody else the far lower stranger rate."""
     exempt = set()
     for peer in [*settings.sip.peers, settings.sip.registrar or ""]:
         host = peer.rsplit(":", 1)[0] if peer.count(":") == 1 else peer
@@ -260,7 +293,8 @@ def _flood_guard(settings: Settings) -> FloodGuard:
             continue  # a network (CIDR) or a name: its members are limited like anyone else
     sip = settings.sip
     return FloodGuard(rate_per_s=sip.flood_rate_per_s, burst=sip.flood_burst, ban_s=sip.flood_ban_s,
-                      exempt=frozenset(exempt))
+                      exempt=frozenset(exempt), stranger_rate_per_s=sip.flood_stranger_rate_per_s,
+                      stranger_burst=sip.flood_stranger_burst, is_peer=peers.allows)
 
 
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
