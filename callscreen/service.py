@@ -204,7 +204,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
     salt = _records.hash_salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
-                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
+                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error,
+                               shadow=_records.shadow_capture(settings))
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),

@@ -26,6 +26,7 @@ from callscreen.cli import (
     report,
     screen,
     serve,
+    shadow,
     transcribe,
     users,
 )
@@ -33,7 +34,7 @@ from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence,
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence, shadow,
             prompts_cmd)
 
 
