@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from numbering import normalize
 from records.models import BillLine, ScreenedCall
 from screening.interfaces import Route
 from screening.verdict import Label
@@ -54,6 +55,11 @@ class Tariffs:
     per_hotline: Mapping[str, float] = field(default_factory=dict)
     default: float = 0.0
     currency: str = "CNY"
+
+    @classmethod
+    def of(cls, per_hotline: Mapping[str, float], *, default: float = 0.0, currency: str = "CNY") -> Tariffs:
+        """Tariffs keyed as operators write hotlines (``4008001234``), stored normalised like the calls' hotlines."""
+        return cls({normalize(k).normalized or k: v for k, v in per_hotline.items()}, default, currency)
 
     def rate(self, hotline: str | None) -> float:
         return self.per_hotline.get(hotline or "", self.default)

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
+from numbering import normalize
 from screening.interfaces import (
     CallContext,
     CallRecord,
@@ -311,6 +312,7 @@ class FlowRunner:
                         else call.end_reason or ""),
             called_user=call.info.called_user,
             ref=st.ref,
+            hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
             screening_input=self._screening_input(st),
             extra={
                 "identity_source": call.info.identity.source.value,

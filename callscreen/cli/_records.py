@@ -100,7 +100,7 @@ def shadow_capture(settings: Settings) -> ShadowCapture:
 
 def tariffs(settings: Settings) -> Tariffs:
     section = settings.costs
-    return Tariffs(per_hotline=dict(section.tariffs), default=section.default_tariff, currency=section.currency)
+    return Tariffs.of(section.tariffs, default=section.default_tariff, currency=section.currency)
 
 
 def spool_dir(settings: Settings) -> Path:

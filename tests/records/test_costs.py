@@ -21,8 +21,8 @@ from tests.records.factories import SALT, call
 ZONE = ZoneInfo("Asia/Shanghai")
 NOV = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
 DEC = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
-HOTLINE, OTHER = "4008001234", "8008005678"
-TARIFFS = Tariffs(per_hotline={HOTLINE: 0.5}, default=0.1)
+HOTLINE, OTHER = "+864008001234", "+868008005678"  # as telephony stores them (normalised)
+TARIFFS = Tariffs.of({"400-800-1234": 0.5}, default=0.1)  # as an operator writes them
 
 
 def _call(number: str, label: Label, at: datetime, seconds: int, route: Route, hotline: str | None = HOTLINE,
@@ -90,7 +90,7 @@ def test_a_review_overrides_the_verdict(db: Database) -> None:
 
 def test_report_costs_cli(db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CALLSCREEN_DATABASE_URL", str(db.url.render_as_string(hide_password=False)))
-    monkeypatch.setenv("CALLSCREEN_COSTS_TARIFFS", json.dumps({HOTLINE: 0.5}))
+    monkeypatch.setenv("CALLSCREEN_COSTS_TARIFFS", json.dumps({"4008001234": 0.5}))
     args = ["report", "--costs", "--since", "2026-11-01", "--until", "2026-12-31", "--format", "json"]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
