@@ -46,7 +46,7 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
-from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
 from telephony.wallclock import WallClock, offset_clock
 
@@ -218,8 +218,11 @@ def build_service(
     )
     runner = FlowRunner(screener, transcribers, ReasonCountingRecorder(recorder, metrics), prompts, policy,
                         settings.node_name, observer=metrics, wall_clock=wall_clock)
-    acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
-    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings), observer=metrics)
+    peers = _peer_acl(settings)
+    acl = peers if sip.mode is SipMode.TRUNK else None
+    invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
+    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings, peers), observer=metrics,
+                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
@@ -241,8 +244,21 @@ def build_service(
     return service
 
 
-def _flood_guard(settings: Settings) -> FloodGuard:
-    """Per-source limits; peers given as single addresses (the PBX, the balancer) are exempt."""
+def _peer_acl(settings: Settings) -> PeerAcl:
+    """Who counts as a peer: ``sip.peers`` plus, in register mode, the registrar's addresses (looked up once)."""
+    sip = settings.sip
+    peers = list(sip.peers)
+    if sip.mode is SipMode.REGISTER and sip.registrar:
+        host = sip.registrar.rsplit(":", 1)[0] if sip.registrar.count(":") == 1 else sip.registrar
+        address = HostCache().resolve(host.strip("[]"))
+        if address is not None:
+            peers.append(address)
+    return PeerAcl(peers)
+
+
+def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
+    """Per-source limits: peers given as single addresses (the PBX, the balancer) are exempt, peer networks get
+    the peer rate, everybody else the far lower stranger rate."""
     exempt = set()
     for peer in [*settings.sip.peers, settings.sip.registrar or ""]:
         host = peer.rsplit(":", 1)[0] if peer.count(":") == 1 else peer
@@ -252,7 +268,8 @@ def _flood_guard(settings: Settings) -> FloodGuard:
             continue  # a network (CIDR) or a name: its members are limited like anyone else
     sip = settings.sip
     return FloodGuard(rate_per_s=sip.flood_rate_per_s, burst=sip.flood_burst, ban_s=sip.flood_ban_s,
-                      exempt=frozenset(exempt))
+                      exempt=frozenset(exempt), stranger_rate_per_s=sip.flood_stranger_rate_per_s,
+                      stranger_burst=sip.flood_stranger_burst, is_peer=peers.allows)
 
 
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics

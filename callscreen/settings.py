@@ -66,6 +66,10 @@ class SipSettings(_Section):
     flood_rate_per_s: float = Field(default=200.0, gt=0)
     flood_burst: float = Field(default=400.0, ge=1)
     flood_ban_s: float = Field(default=60.0, ge=0)
+    # Sources that are not peers (not in `peers`; in register mode: not the registrar) — scanners, mostly.
+    flood_stranger_rate_per_s: float = Field(default=10.0, gt=0)
+    flood_stranger_burst: float = Field(default=30.0, ge=1)
+    refusal_log_interval_s: float = Field(default=60.0, gt=0)  # refused requests: one summary line per source
 
 
 class RtpSettings(_Section):

@@ -18,11 +18,12 @@ from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
 from telephony.sip.dialog import CallLeg, LocalParty
 from telephony.sip.errors import SdpError, SipParseError
-from telephony.sip.headers import CSeq, NameAddr, Via
+from telephony.sip.headers import CSeq, NameAddr, Via, tag_of
 from telephony.sip.identity import caller_identity
-from telephony.sip.message import SipMessage, SipRequest, SipResponse, make_response
-from telephony.sip.transaction import Clock, Outgoing, RequestMatch, TransactionLayer
+from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipResponse, make_response
+from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
+from telephony.sip.validate import check
 from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class SipEndpoint:
         self._wall_clock = wall_clock  # a call's arrival time; ``clock`` (monotonic) drives the timers
         self._tx = TransactionLayer(clock or MonotonicClock(), on_ack_timeout=self._ack_timeout)
         self._calls: dict[str, Call] = {}
-        self._by_branch: dict[str, Call] = {}
+        self._by_branch: dict[ServerKey, Call] = {}  # INVITE server transaction → call, for CANCEL
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -128,6 +129,11 @@ class SipEndpoint:
         if isinstance(message, SipResponse):
             self._tx.on_response(message)
             return
+        if message.version != SIP_VERSION:  # RFC 3261 §8.2.2 … and before any other check (RFC 4475 §3.1.2.16)
+            log.info("505 to %s from %s:%s: %s", message.method[:20], source[0], source[1], message.version)
+            if message.method != "ACK" and "Via" in message.headers:
+                self._send_direct(make_response(message, 505), message, source)
+            return
         missing = [h for h in REQUIRED_HEADERS if h not in message.headers]
         try:
             if missing:
@@ -154,10 +160,17 @@ class SipEndpoint:
             return
         if match in (RequestMatch.ACK_ABSORBED, RequestMatch.STRAY_ACK):
             return
+        refusal = check(request)
+        if refusal is not None:
+            log.info("%d to %s from %s:%s: %s", refusal.status, request.method[:20], source[0], source[1],
+                     refusal.warning)
+            if request.method != "ACK":
+                self.reply(request, make_response(request, refusal.status, extra=refusal.headers()))
+            return
         self._route(request, source)
 
     def _route(self, request: SipRequest, source: Address) -> None:
-        to_tag = NameAddr.parse(request.headers.get("To") or "").tag
+        to_tag = tag_of(request.headers.get("To") or "")
         method = request.method
         if to_tag is not None:
             self._in_dialog(request)
@@ -181,6 +194,7 @@ class SipEndpoint:
         method = request.method
         if method == "BYE":
             self.reply(request, make_response(request, 200))
+            self._tx.abandon(call.call_id)
             call.on_bye()
         elif method == "INVITE":
             try:
@@ -217,10 +231,9 @@ class SipEndpoint:
             log.info("488 to INVITE call=%s: %s", request.call_id, exc)
             self.reply(request, make_response(request, 488, to_tag="sdp"))
             return
-        branch = Via.parse(request.headers.get_all("Via")[0]).branch
         with self._lock:
             self._calls[call.call_id] = call
-            self._by_branch[branch] = call
+            self._by_branch[server_key(request)] = call
         self.answered_total += 1
         log.info("call=%s INVITE from %s (%s) to %s", call.call_id, mask(info.identity.number.normalized),
                  info.identity.source.value, info.called_user)
@@ -236,8 +249,7 @@ class SipEndpoint:
                         source, referred)
 
     def _cancel(self, request: SipRequest) -> None:
-        branch = Via.parse(request.headers.get_all("Via")[0]).branch
-        call = self._by_branch.get(branch)
+        call = self._by_branch.get(server_key(request, "INVITE"))
         if call is None:
             self.reply(request, make_response(request, 481))
             return
