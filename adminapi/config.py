@@ -14,6 +14,7 @@ from records.base import utcnow
 from records.database import Database
 from records.policy import AutoEntryPolicy
 from records.reports import DEFAULT_AGENT_SECONDS
+from screening.config import ScreeningConfig
 
 if TYPE_CHECKING:  # the route module imports this one
     from adminapi.routes.model import ModelControl
@@ -31,6 +32,7 @@ class ApiConfig:
     throttle_policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     evidence_key: Path | None = None  # the node's Ed25519 key file (records.signing); created on first use
     node: str = "node1"  # names the signer in evidence-pack manifests
+    screening: ScreeningConfig = field(default_factory=ScreeningConfig)  # the live settings, shadow's baseline
     model_control: ModelControl | None = None  # a screening node's learned-model control; None: /admin/model is 404
     throttle: LoginThrottle = field(init=False)
 

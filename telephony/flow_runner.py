@@ -20,7 +20,17 @@ from typing import Protocol
 
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
-from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
+from numbering import normalize
+from screening.interfaces import (
+    CallContext,
+    CallRecord,
+    CallRecorder,
+    PreDecision,
+    PreScreen,
+    Route,
+    Screener,
+    ScreeningInput,
+)
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.actions import analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
@@ -279,6 +289,13 @@ class FlowRunner:
         return FlowEvent.ROUTED
 
     # --- record -------------------------------------------------------------------------------------------
+    def _screening_input(self, st: _CallState) -> ScreeningInput | None:
+        """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
+        if st.pre is None:
+            return None
+        listened = st.pre.decision is PreDecision.SCREEN and self._transcribers is not None
+        return ScreeningInput(" ".join(st.transcript), listened=listened)
+
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:
         verdict = FAIL_OPEN if flow.failed_open else st.verdict
         route = self._route(st)
@@ -297,6 +314,8 @@ class FlowRunner:
                         else call.end_reason or ""),
             called_user=call.info.called_user,
             ref=st.ref,
+            hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
+            screening_input=self._screening_input(st),
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),

@@ -16,13 +16,14 @@ from adminapi.routes import (
     model,
     reports,
     review,
+    shadow,
     users,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
-    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
-              audit, model)
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, shadow, keys,
+              users, audit, model)
 )
 
 __all__ = ["ROUTERS"]

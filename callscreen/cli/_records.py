@@ -24,6 +24,7 @@ from records import AutoEntryPolicy, Database, StorageError
 from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
+from records.shadow_capture import ShadowCapture
 from records.signing import key_path
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,14 @@ def hash_salt(settings: Settings, db: Database) -> bytes:
         path.write_text(local)
         path.chmod(0o600)
     return local.encode()
+
+
+def shadow_capture(settings: Settings) -> ShadowCapture:
+    """How much caller history to keep with each screening input (the longest history window, plus margin)."""
+    section = settings.screening
+    longest = max(section.repeat_window_min, section.burst_window_min)
+    return ShadowCapture(lookback=timedelta(minutes=2 * longest), burst_drop_digits=section.burst_drop_digits,
+                         confirmation_window=timedelta(days=section.confirmation_window_days))  # fmt: skip
 
 
 def spool_dir(settings: Settings) -> Path:
