@@ -48,6 +48,7 @@ from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
+from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
 SPOOL_REPLAY_S = 30.0
@@ -192,7 +193,11 @@ class ReasonCountingRecorder:
         self._inner.record(record)
 
 
-def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
+def build_service(
+    settings: Settings, *, transcribers: TranscriberFactory | None = None, clock: WallClock | None = None
+) -> Service:
+    """``clock``: the wall clock of the call path (default: the system clock shifted by ``clock_offset_s``)."""
+    wall_clock = clock if clock is not None else offset_clock(settings.clock_offset_s)
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
     db = Database(settings.database.url, echo=settings.database.echo)
@@ -228,7 +233,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
 
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
-                            observer=metrics)
+                            observer=metrics, wall_clock=wall_clock)
         runner.shutdown = shutdown
         return runner
 
@@ -254,7 +259,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
                             rx_queue_frames=settings.asr.queue_frames)
     endpoint = SipEndpoint(transport, local, media, hotlines.run, max_calls=sip.max_calls,
-                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header)
+                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header,
+                           wall_clock=wall_clock)
     registration = None
     if sip.mode is SipMode.REGISTER:
         password = sip.password.get_secret_value() if sip.password else ""
@@ -262,7 +268,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     if settings.api.enabled:

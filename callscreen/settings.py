@@ -218,6 +218,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     node_name: str = "node1"
+    # Added to the system clock for call times (arrival, end, list validity): drills and tests run the night shift
+    # in daytime. Not negative: records written by the admin API use the system clock and must not lie ahead.
+    clock_offset_s: float = Field(default=0.0, ge=0, le=366 * 86400)
     sip: SipSettings = Field(default_factory=SipSettings)
     rtp: RtpSettings = Field(default_factory=RtpSettings)
     prompts: PromptSettings = Field(default_factory=PromptSettings)

@@ -23,7 +23,8 @@ from records.lists import EntryDraft, create_entry
 from records.models import ScreenedCall
 from records.repository_calls import CallFilter, query_calls
 from screening.numberlist import EntrySource, ListName, MatchKind
-from tests.conftest import free_port
+from telephony.wallclock import WallClock
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -61,7 +62,8 @@ def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) 
     }
     for name, values in overrides.items():
         sections.setdefault(name, {}).update(values)
-    return Settings(data_dir=tmp / "var", **sections)  # type: ignore[arg-type]
+    return Settings(data_dir=tmp / "var", clock_offset_s=clock_offset_to(DAYTIME_HOUR),  # type: ignore[arg-type]
+                    **sections)
 
 
 @dataclass
@@ -118,12 +120,13 @@ class Loopback:
 
 def start_loopback(
     tmp: Path, script: tuple[Utterance, ...], *, fail_at_s: float | None = None,
-    transcribers: TranscriberFactory | None = None, sipp_port: int | None = None, **overrides: dict[str, object]
+    transcribers: TranscriberFactory | None = None, sipp_port: int | None = None, clock: WallClock | None = None,
+    **overrides: dict[str, object]
 ) -> Loopback:
     replay = ReplayTranscriberFactory(script, fail_at_s)
     sipp_port = sipp_port or free_port()
     settings = make_settings(tmp, sipp_port=sipp_port, **overrides)
-    service = build_service(settings, transcribers=transcribers or replay)
+    service = build_service(settings, transcribers=transcribers or replay, clock=clock)
     loop = Loopback(tmp, service, replay, sipp_port=sipp_port)
     service.start()
     return loop
