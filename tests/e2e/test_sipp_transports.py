@@ -62,7 +62,7 @@ def test_call_over_ipv6_loopback(tools: None, tmp_path: Path) -> None:
 def test_tls_options_and_invite_on_the_service(tmp_path: Path) -> None:
     cert, key = _certificate(tmp_path, "server")
     for loop in _loop(tmp_path, sip={"tls_cert_file": str(cert), "tls_key_file": str(key), "tls_port": 0}):
-        tls = next(s for s in loop.service.endpoint._transport.streams if s.name == "TLS")  # noqa: SLF001
+        tls = next(s for s in loop.service.endpoint._transport.streams if s.name == "TLS")
         client = ssl.create_default_context(cafile=str(cert))
         with socket.create_connection(tls.address) as raw, client.wrap_socket(raw, server_hostname="localhost"
                                                                                 ) as sock:
