@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +23,9 @@ from asr.events import TranscriberFactory
 from callscreen.cli import _records
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
 from callscreen.model_reload import ModelReloader
+from callscreen.profiles import HotlineRouter, HotlineTable, build_table
 from callscreen.settings import Settings, SipMode
-from prompts.library import PromptLibrary
-from prompts.names import PromptName
+from prompts.errors import PromptError
 from records.database import Database
 from records.errors import StorageError
 from records.guarded_history import GuardedCallHistory
@@ -35,11 +36,10 @@ from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
-from screening.interfaces import CallRecord, CallRecorder
+from screening.interfaces import CallRecord, CallRecorder, Screener
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
-from telephony.listening import ListenLimits
 from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
@@ -49,6 +49,7 @@ from telephony.sip.registration import Registration
 from telephony.sip.stream import StreamTransport, server_context
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
+from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
 SPOOL_REPLAY_S = 30.0
@@ -100,6 +101,8 @@ class Service:
     history: GuardedCallHistory | None = None
     metrics: Metrics = field(default_factory=Metrics)
     model_reloader: ModelReloader | None = None
+    hotlines: HotlineRouter | None = None
+    rebuild_hotlines: Callable[[Settings], HotlineTable] | None = None
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -131,14 +134,31 @@ class Service:
         with contextlib.suppress(ModelRefusedError):  # logged and reported in /readyz by the reloader
             self.model_reloader.reload(trigger=trigger)
 
+    def reload_conversation(self, settings: Settings, trigger: str) -> bool:
+        """SIGHUP: prompts and profiles from ``settings``; on any problem the running ones stay. No call drops:
+        calls in progress keep the runner they started with (see :mod:`callscreen.profiles`)."""
+        if self.hotlines is None or self.rebuild_hotlines is None:
+            return False
+        try:
+            table = self.rebuild_hotlines(settings)
+        except (PromptError, ValueError, OSError) as exc:  # a bad recording or profile: keep the running ones
+            log.error("%s: prompts/profiles NOT reloaded, the running ones stay: %s", trigger, exc)
+            return False
+        self.hotlines.swap(table)
+        self.runner = table.default
+        return True
+
     def stop(self, drain_timeout_s: float | None = None) -> None:
         """Stop taking calls (503), hand calls still being screened to the agents, let the rest finish."""
         timeout = self.settings.sip.drain_timeout_s if drain_timeout_s is None else drain_timeout_s
         self.endpoint.accepting = False
         self.runner.shutdown.set()
         deadline = time.monotonic() + timeout
-        while self.endpoint.active_calls() and time.monotonic() < deadline:
-            self.endpoint.active_calls()[0].ended.wait(0.2)
+        while time.monotonic() < deadline:
+            active = self.endpoint.active_calls()  # one read: the last call may end between two
+            if not active:
+                break
+            active[0].ended.wait(0.2)
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
             call.hangup(EndReason.SHUTDOWN)
@@ -174,7 +194,11 @@ class ReasonCountingRecorder:
         self._inner.record(record)
 
 
-def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
+def build_service(
+    settings: Settings, *, transcribers: TranscriberFactory | None = None, clock: WallClock | None = None
+) -> Service:
+    """``clock``: the wall clock of the call path (default: the system clock shifted by ``clock_offset_s``)."""
+    wall_clock = clock if clock is not None else offset_clock(settings.clock_offset_s)
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
     db = Database(settings.database.url, echo=settings.database.echo)
@@ -186,7 +210,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
     salt = _records.hash_salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
-                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
+                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error,
+                               shadow=_records.shadow_capture(settings))
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
@@ -203,17 +228,28 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
                                content_available=transcribers is not None)
-    library = PromptLibrary.load(settings.prompts.override_dir)
-    prompts = {name.value: library.pcm16(name) for name in PromptName}
     sip, rtp = settings.sip, settings.rtp
-    policy = FlowPolicy(
-        agents_uri=sip.agents_uri, fallback_uri=sip.fallback_uri, analysis_user=sip.analysis_user,
-        deterrent=settings.screening.blocked_policy, redirect_before_answer=sip.redirect_allowlisted,
-        limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
-        answer_delay_s=sip.answer_delay_ms / 1000,
-    )
-    runner = FlowRunner(screener, transcribers, ReasonCountingRecorder(recorder, metrics), prompts, policy,
-                        settings.node_name, observer=metrics)
+    shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
+    counting = ReasonCountingRecorder(recorder, metrics)
+
+    def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
+        runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
+                            observer=metrics, wall_clock=wall_clock)
+        runner.shutdown = shutdown
+        return runner
+
+    def make_screener_for(current: Settings) -> Callable[[dict[str, object]], Screener]:
+        def make(overrides: dict[str, object]) -> Screener:
+            config = type(current.screening).model_validate({**current.screening.model_dump(), **overrides})
+            return ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
+        return make
+
+    def rebuild(current: Settings) -> HotlineTable:
+        return build_table(current, make_runner=make_runner, make_screener=make_screener_for(current))
+
+    table = rebuild(settings)
+    hotlines = HotlineRouter(table, shutdown)
+    runner = table.default
     peers = _peer_acl(settings)
     acl = peers if sip.mode is SipMode.TRUNK else None
     invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
@@ -225,8 +261,9 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
                             rx_queue_frames=settings.asr.queue_frames)
-    endpoint = SipEndpoint(transport, local, media, runner.run, max_calls=sip.max_calls,
-                           notify_timeout_s=sip.transfer_notify_timeout_s)
+    endpoint = SipEndpoint(transport, local, media, hotlines.run, max_calls=sip.max_calls,
+                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header,
+                           wall_clock=wall_clock)
     registration = None
     if sip.mode is SipMode.REGISTER:
         password = sip.password.get_secret_value() if sip.password else ""
@@ -234,9 +271,9 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
-                      history=history, metrics=metrics)
+                      history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     if settings.api.enabled:
         service._api = _api_server(settings, db, health, salt, metrics)
     return service

@@ -72,9 +72,10 @@ def _parse_row(values: dict[str, str], default_list: ListName, zone: ZoneInfo, n
     }
 
 
-def import_entries(session: Session, text: str, *, default_list: ListName, zone: ZoneInfo, actor: str) -> ImportResult:
-    """Validate every row, then write all of them or none (raises :class:`CsvImportError`)."""
-    now = utcnow()
+def parse_entries(
+    text: str, *, default_list: ListName, zone: ZoneInfo, now: datetime
+) -> tuple[dict[tuple[ListName, MatchKind, str], dict[str, object]], int]:
+    """Every row validated (all errors raised at once as :class:`CsvImportError`); the rows by key, and the count."""
     errors: list[RowError] = []
     parsed: dict[tuple[ListName, MatchKind, str], dict[str, object]] = {}
     rows = 0
@@ -93,6 +94,13 @@ def import_entries(session: Session, text: str, *, default_list: ListName, zone:
         parsed[key] = row  # type: ignore[index]
     if errors:
         raise CsvImportError(errors, rows=rows)
+    return parsed, rows
+
+
+def import_entries(session: Session, text: str, *, default_list: ListName, zone: ZoneInfo, actor: str) -> ImportResult:
+    """Validate every row, then write all of them or none (raises :class:`CsvImportError`)."""
+    now = utcnow()
+    parsed, rows = parse_entries(text, default_list=default_list, zone=zone, now=now)
     lists = {key[0] for key in parsed}
     existing = {
         (r.list, r.kind, r.value)

@@ -2,7 +2,7 @@
 # Debian packages the test suite drives as real peers and tools: sipp, Kamailio, baresip, espeak-ng, sox, promtool,
 # chromium, sipvicious (the scanner the SIP hygiene test runs). Installs only what is missing, quietly; needs root (CI runs as root).
 set -euo pipefail
-packages=(sip-tester kamailio baresip espeak-ng sox chromium chromium-driver tcpdump prometheus sipvicious)  # prometheus: promtool
+packages=(sip-tester kamailio baresip espeak-ng sox chromium chromium-driver tcpdump prometheus sipvicious libsox-fmt-mp3)  # prometheus: promtool
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -65,6 +65,7 @@ class CallInfo:
     called_user: str | None
     source: tuple[str, int]
     referred_by: str | None
+    dialled: str | None = None  # the hotline the caller dialled (selects the profile; stored with the record)
 
 
 class Call:

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
@@ -25,6 +24,7 @@ from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipRespon
 from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
 from telephony.sip.validate import check
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 REQUIRED_HEADERS = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -38,6 +38,33 @@ class MonotonicClock:
         return time.monotonic()
 
 
+def _digits(text: str) -> str | None:
+    kept = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    return kept or None
+
+
+def dialled_number(request: SipRequest, header: str | None) -> str | None:
+    """The hotline the caller dialled: the configured header (``X-Dialed-Number: 4008001234`` or a name-addr
+    such as ``Diversion: <sip:4008001234@pbx>;reason=unconditional``), else the Request-URI user, else the To user.
+    Digits only (a leading ``+`` kept); None when nothing names a number."""
+    candidates: list[str] = []
+    if header and request.headers.get(header):
+        candidates.append(request.headers.get(header) or "")
+    candidates += [f"<{request.uri}>", request.headers.get("To") or ""]
+    for raw in candidates:
+        if "sip:" in raw.lower() or "tel:" in raw.lower():
+            try:
+                user = NameAddr.parse(raw.split(",")[0]).uri.user
+            except SipParseError:
+                continue
+            number = _digits(user or "")
+        else:
+            number = _digits(raw)
+        if number:
+            return number
+    return None
+
+
 class SipEndpoint:
     def __init__(
         self,
@@ -48,14 +75,18 @@ class SipEndpoint:
         *,
         max_calls: int = 50,
         clock: Clock | None = None,
+        wall_clock: WallClock = system_clock,
         notify_timeout_s: float = 10.0,
+        dialled_header: str | None = None,
     ) -> None:
         self.local = local
+        self._dialled_header = dialled_header
         self._transport = transport
         self._media_factory = media_factory
         self._on_call = on_call
         self._max_calls = max_calls
         self._notify_timeout = notify_timeout_s
+        self._wall_clock = wall_clock  # a call's arrival time; ``clock`` (monotonic) drives the timers
         self._tx = TransactionLayer(clock or MonotonicClock(), on_ack_timeout=self._ack_timeout)
         self._calls: dict[str, Call] = {}
         self._by_branch: dict[ServerKey, Call] = {}  # INVITE server transaction → call, for CANCEL
@@ -243,8 +274,8 @@ class SipEndpoint:
         except SipParseError:
             called_user = None
         referred = request.headers.get("Referred-By")
-        return CallInfo(request.call_id, caller_identity(request.headers), datetime.now(UTC), called_user,
-                        source, referred)
+        return CallInfo(request.call_id, caller_identity(request.headers), self._wall_clock(), called_user,
+                        source, referred, dialled_number(request, self._dialled_header))
 
     def _cancel(self, request: SipRequest) -> None:
         call = self._by_branch.get(server_key(request, "INVITE"))

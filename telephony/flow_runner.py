@@ -16,12 +16,21 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol
 
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
-from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
+from numbering import normalize
+from screening.interfaces import (
+    CallContext,
+    CallRecord,
+    CallRecorder,
+    PreDecision,
+    PreScreen,
+    Route,
+    Screener,
+    ScreeningInput,
+)
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.actions import analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
@@ -29,6 +38,7 @@ from telephony.flow import FlowEvent, FlowMachine, FlowState, derive_route
 from telephony.listening import ListenLimits, listen
 from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 from telephony.vocabulary import Deterrent, EndReason, end_reason_text
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 AGENT_CONFIRMED = Verdict(
@@ -135,8 +145,10 @@ class FlowRunner:
         policy: FlowPolicy,
         node: str,
         observer: CallObserver | None = None,
+        wall_clock: WallClock = system_clock,
     ) -> None:
         self._observer: CallObserver = observer or _NoObserver()
+        self._wall_clock = wall_clock
         self._screener = screener
         self._transcribers = transcribers
         self._recorder = recorder
@@ -277,6 +289,13 @@ class FlowRunner:
         return FlowEvent.ROUTED
 
     # --- record -------------------------------------------------------------------------------------------
+    def _screening_input(self, st: _CallState) -> ScreeningInput | None:
+        """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
+        if st.pre is None:
+            return None
+        listened = st.pre.decision is PreDecision.SCREEN and self._transcribers is not None
+        return ScreeningInput(" ".join(st.transcript), listened=listened)
+
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:
         verdict = FAIL_OPEN if flow.failed_open else st.verdict
         route = self._route(st)
@@ -288,13 +307,15 @@ class FlowRunner:
             route=route,
             verdict=verdict,
             node=self._node,
-            ended_at=datetime.now(UTC),
+            ended_at=self._wall_clock(),
             transcript=" ".join(st.transcript) if flagged else "",
             confirmed_by=st.confirmed_by,
             end_reason=(end_reason_text(st.end_reason, st.end_detail) if st.end_reason is not None
                         else call.end_reason or ""),
             called_user=call.info.called_user,
             ref=st.ref,
+            hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
+            screening_input=self._screening_input(st),
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),

@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -56,6 +56,7 @@ class ServiceProcess:
             "CALLSCREEN_API_PORT": str(self.api_port),
             "CALLSCREEN_RTP_PORT_MIN": str(rtp_min),
             "CALLSCREEN_RTP_PORT_MAX": str(rtp_min + 98),
+            "CALLSCREEN_CLOCK_OFFSET_S": str(clock_offset_to(DAYTIME_HOUR)),  # never the machine's time of day
         })
         base.update(self.env)
         return base

@@ -50,7 +50,7 @@ def list_calls(
 ) -> CallList:
     number = normalize(caller).normalized if caller else None
     flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed,
-                     hotline=hotline)
+                     hotline=normalize(hotline).normalized if hotline else None)
     rows, count = query_calls(session, flt, limit=limit, offset=offset)
     return CallList(data=[public(r, user) for r in rows], count=count)
 

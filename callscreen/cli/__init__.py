@@ -21,10 +21,12 @@ from callscreen.cli import (
     evidence,
     keys,
     model,
+    prompts_cmd,
     purge,
     report,
     screen,
     serve,
+    shadow,
     transcribe,
     users,
 )
@@ -32,7 +34,8 @@ from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence, shadow,
+            prompts_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
