@@ -72,6 +72,17 @@ class SipSettings(_Section):
     flood_stranger_rate_per_s: float = Field(default=10.0, gt=0)
     flood_stranger_burst: float = Field(default=30.0, ge=1)
     refusal_log_interval_s: float = Field(default=60.0, gt=0)  # refused requests: one summary line per source
+    # Transports (RFC 3261 §18): UDP always; TCP on the same port unless off; TLS when a certificate is given.
+    tcp: bool = True
+    tcp_idle_timeout_s: float = Field(default=300.0, gt=0)
+    tcp_max_per_source: int = Field(default=16, ge=1)
+    tls_port: int = Field(default=5061, ge=0, le=65535)  # 0: any free port (tests)
+    tls_cert_file: Path | None = None  # PEM server certificate (chain); TLS is off without it
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None  # set: clients must present a certificate this CA signed
+    bind_host6: str | None = None  # an IPv6 address to take UDP (and TCP) on as well, e.g. "::1"
+    # Transport for requests we start towards a peer with no connection open (address → "udp" or "tcp").
+    peer_transports: dict[str, str] = Field(default_factory=dict)
 
 
 class RtpSettings(_Section):
