@@ -46,6 +46,7 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
+from telephony.sip.stream import StreamTransport, server_context
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
 from telephony.wallclock import WallClock, offset_clock
@@ -253,7 +254,9 @@ def build_service(
     acl = peers if sip.mode is SipMode.TRUNK else None
     invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
     transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings, peers), observer=metrics,
-                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s)
+                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s,
+                             extra_hosts=(sip.bind_host6,) if sip.bind_host6 else (),
+                             streams=_streams(settings), peer_transports=sip.peer_transports)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
@@ -274,6 +277,21 @@ def build_service(
     if settings.api.enabled:
         service._api = _api_server(settings, db, health, salt, metrics)
     return service
+
+
+def _streams(settings: Settings) -> tuple[StreamTransport, ...]:
+    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured."""
+    sip = settings.sip
+    hosts = [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]
+    idle, per_source = sip.tcp_idle_timeout_s, sip.tcp_max_per_source
+    streams = [StreamTransport(host, sip.port, idle_timeout_s=idle, max_per_source=per_source) for host in hosts
+               ] if sip.tcp else []
+    if sip.tls_cert_file is not None:
+        context = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
+                                 str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
+        streams.append(StreamTransport(sip.bind_host, sip.tls_port, tls=context, idle_timeout_s=idle,
+                                       max_per_source=per_source))
+    return tuple(streams)
 
 
 def _peer_acl(settings: Settings) -> PeerAcl:

@@ -87,7 +87,7 @@ class Loopback:
 
     def sipp(self, scenario: str, *, codec: str = "PCMU", sink_port: int | None = None, service_user: str = "sales",
              calls: int = 1, rate: int = 1, loops: int = -1, extra: tuple[str, ...] = (),
-             replace: tuple[tuple[str, str], ...] = ()) -> subprocess.CompletedProcess[str]:
+             replace: tuple[tuple[str, str], ...] = (), target: str = "") -> subprocess.CompletedProcess[str]:
         pt = CODECS[codec][0]
         keys = {"caller_from": CALLER_FROM, "hdr1": CALLER_PAI, "codec_pt": str(pt), "codec_name": codec,
                 "sink_port": str(sink_port or free_port())}
@@ -97,7 +97,7 @@ class Loopback:
         for old, new in replace:  # e.g. another agents address expected in the Refer-To
             text = text.replace(old, new)
         copy.write_text(text.replace('rtp_stream="caller.raw,-1,[codec_pt]"', f'rtp_stream="caller.raw,{loops},{pt}"'))
-        args = ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
+        args = ["sipp", target or f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
                 "-p", str(self.sipp_port), "-mi", "127.0.0.1", "-mp", str(self.media_port), "-s", service_user,
                 "-m", str(calls), "-l", str(calls), "-r", str(rate), "-nostdin", "-timeout", f"{SIPP_TIMEOUT_S}s",
                 "-timeout_error", "-trace_err", "-trace_msg", *extra]
