@@ -95,8 +95,6 @@ class SipEndpoint:
         self._wake = threading.Event()
         self._timer: threading.Thread | None = None
         self.accepting = True
-        self.answered_total = 0
-        self.rejected_busy = 0
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -248,7 +246,6 @@ class SipEndpoint:
         with self._lock:
             busy = not self.accepting or len(self._calls) >= self._max_calls
         if busy:
-            self.rejected_busy += 1
             log.warning("503 to INVITE call=%s: %d calls active (max %d)", request.call_id, len(self._calls),
                         self._max_calls)
             self.reply(request, make_response(request, 503, to_tag="busy", extra=(("Retry-After", "5"),)))
@@ -263,7 +260,6 @@ class SipEndpoint:
         with self._lock:
             self._calls[call.call_id] = call
             self._by_branch[server_key(request)] = call
-        self.answered_total += 1
         log.info("call=%s INVITE from %s (%s) to %s", call.call_id, mask(info.identity.number.normalized),
                  info.identity.source.value, info.called_user)
         threading.Thread(target=self._on_call, args=(call,), name=f"call-{call.call_id[:12]}", daemon=True).start()

@@ -1,4 +1,4 @@
-"""The screening call flow as a pure state machine (SPEC §2, style guide §6).
+"""The screening call flow as a pure state machine, table-driven.
 
 ``PRESCREEN`` (caller ID + time, no media) → ``LISTENING`` (ASR, bounded window) → ``DECIDING`` →
 ``TO_AGENTS`` | ``DETERRING`` → ``DONE``. Any error in a working state → ``FAIL_OPEN`` → ``TO_AGENTS``: a broken

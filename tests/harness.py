@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 
@@ -74,7 +75,7 @@ class ServiceProcess:
             self.wait_ready()
         return self
 
-    def readyz(self) -> dict[str, object] | None:
+    def readyz(self) -> dict[str, Any] | None:
         try:
             with urllib.request.urlopen(f"{self.api}/readyz", timeout=2) as response:
                 return dict(json.loads(response.read()))
@@ -83,7 +84,7 @@ class ServiceProcess:
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
             return None  # not listening yet, or the server is still starting (e.g. BadStatusLine)
 
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:  # JSON
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

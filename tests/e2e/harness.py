@@ -13,6 +13,7 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def make_caller_audio(directory: Path, text: str, codec: str) -> Path:
     return raw
 
 
-def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) -> Settings:
+def make_settings(tmp: Path, *, sipp_port: int, **overrides: Mapping[str, object]) -> Settings:
     rtp_low = free_port()
     rtp_low -= rtp_low % 2
     sections: dict[str, dict[str, object]] = {
@@ -62,8 +63,8 @@ def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) 
     }
     for name, values in overrides.items():
         sections.setdefault(name, {}).update(values)
-    return Settings(data_dir=tmp / "var", clock_offset_s=clock_offset_to(DAYTIME_HOUR),  # type: ignore[arg-type]
-                    **sections)
+    return Settings.model_validate({"data_dir": tmp / "var", "clock_offset_s": clock_offset_to(DAYTIME_HOUR),
+                                    **sections})
 
 
 @dataclass
@@ -121,7 +122,7 @@ class Loopback:
 def start_loopback(
     tmp: Path, script: tuple[Utterance, ...], *, fail_at_s: float | None = None,
     transcribers: TranscriberFactory | None = None, sipp_port: int | None = None, clock: WallClock | None = None,
-    **overrides: dict[str, object]
+    **overrides: Mapping[str, object]
 ) -> Loopback:
     replay = ReplayTranscriberFactory(script, fail_at_s)
     sipp_port = sipp_port or free_port()

@@ -11,6 +11,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def tools() -> None:
         require_tool(tool)
 
 
-def _loop(tmp_path: Path, **overrides: dict[str, object]) -> Iterator[Loopback]:
+def _loop(tmp_path: Path, **overrides: Any) -> Iterator[Loopback]:
     make_caller_audio(tmp_path, LEGIT_TEXT, "PCMU")
     loop = start_loopback(tmp_path, LEGIT, **overrides)
     try:

@@ -20,6 +20,7 @@ from telephony.sip.dialog import LocalParty
 from telephony.sip.message import SipResponse, parse
 from telephony.sip.stream import FramingError, StreamTransport, frame, server_context
 from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
 from tests.conftest import free_port
 
 
@@ -49,7 +50,7 @@ class Node:
 
     def on_call(self, call: Call) -> None:
         self.calls.append(call.call_id)
-        call.reject(486, "test")
+        call.reject(486, EndReason.REJECTED)
 
 
 def start_node(streams: tuple[StreamTransport, ...] = (), extra_hosts: tuple[str, ...] = (), port: int = 0
