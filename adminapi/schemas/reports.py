@@ -33,6 +33,9 @@ class ReportPublic(Schema):
     automatic: int
     deterred_calls: int
     agent_seconds_saved: int
+    by_route: dict[str, int] = {}
+    by_label: dict[str, int] = {}
+    by_day: list[tuple[str, int, int]] = []  # (local date, calls, harassment)
 
 
 class BillLinePublic(Schema):
