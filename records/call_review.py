@@ -61,7 +61,7 @@ def call_context(session: Session, call: ScreenedCall, *, now: datetime) -> Call
         for line, bill in session.execute(
             select(BillLine, BillImport).join(BillImport, BillLine.import_id == BillImport.id)
             .where(BillLine.caller == call.caller).order_by(BillLine.called_at.desc()).limit(HISTORY_LIMIT)
-        ).tuples()
+        )
     ]  # fmt: skip
     facts = lookup_number(session, normalize(call.caller), now)
     return CallContext(history, incidents, bills, facts.matches, facts.decision is ListName.BLOCK)

@@ -181,7 +181,11 @@ async function loadCalls() {
 
 let current = null;  // the call on view
 
-async function openCall(id) {
+function openCall(id) {
+  return showCall(id).catch((err) => showError(err.message));
+}
+
+async function showCall(id) {
   showError("");
   const c = await call(`/calls/${id}`);
   current = c;
