@@ -64,6 +64,7 @@ class CallFilter:
     since: datetime | None = None
     until: datetime | None = None
     confirmed: bool | None = None
+    hotline: str | None = None
     before: tuple[datetime, int] | None = None  # keyset paging: calls older than (started_at, id)
 
 
@@ -75,6 +76,8 @@ def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 
         stmt = stmt.where(ScreenedCall.route == flt.route)
     if flt.caller is not None:
         stmt = stmt.where(ScreenedCall.caller == flt.caller)
+    if flt.hotline is not None:
+        stmt = stmt.where(ScreenedCall.hotline == flt.hotline)
     if flt.since is not None:
         stmt = stmt.where(ScreenedCall.started_at >= flt.since)
     if flt.until is not None:

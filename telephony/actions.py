@@ -1,30 +1,23 @@
-"""What the call flow does to a call, as small verbs (jambonz style): PlayPrompt, PlaySit, Pause, Transfer, Hangup.
+"""What the call flow does to a call, as small verbs (jambonz style): PlayPrompt, PlaySit, Pause, Hangup.
 
 Each verb states its precondition (``needs_answered_call``) and can be cancelled from another thread (barge-in,
 shutdown). :func:`run_verbs` runs a list in order and stops early when the caller hangs up. The auto-analysis queue
 and the line-fault treatment are just lists (:func:`analysis_queue`, :func:`line_fault`). Verbs talk to a
-:class:`CallControl`, never to SIP or RTP directly.
+:class:`CallControl`, never to SIP or RTP directly. Transferring to the agents (with its retry and fallback) is
+not a verb: it is the TO_AGENTS state of :mod:`telephony.flow_runner`, whose outcome decides what happens next.
 """
 
 from __future__ import annotations
 
-import enum
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from telephony.media import Playback
-from telephony.sip.refer import TransferOutcome, TransferResult
+from telephony.sip.refer import TransferResult
+from telephony.vocabulary import EndReason
 
 WAIT_SLICE_S = 0.1
-
-
-class Deterrent(enum.StrEnum):
-    """What a confirmed harasser gets (setting ``screening.blocked_policy``); SPEC §1's options."""
-
-    ANALYSIS = "analysis"  # auto-analysis queue: notice, SIT, "analysis complete", hang up (:func:`analysis_queue`)
-    LINE_FAULT = "line_fault"  # "line fault, please call later" prompt, hang up (:func:`line_fault`)
-    REJECT = "reject"  # 603 Decline before answering (an answered call gets the analysis queue instead)
 
 
 class ActionError(Exception):
@@ -45,7 +38,7 @@ class CallControl(Protocol):
         self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
     ) -> TransferResult: ...
 
-    def hangup(self, reason: str) -> None: ...
+    def hangup(self, reason: EndReason) -> None: ...
 
 
 class Verb(Protocol):
@@ -113,23 +106,10 @@ class Pause(_Cancellable):
         return self._wait(call, None, self.ms / 1000)
 
 
-class Transfer(_Cancellable):
-    def __init__(self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__()
-        self.target = target
-        self.verdict = verdict
-        self.embedded = embedded  # headers for the agent's INVITE (verdict, score, call reference)
-        self.result: TransferResult | None = None
-
-    def run(self, call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-        self.result = call.transfer(self.target, self.verdict, self.embedded)
-        return self.result.succeeded
-
-
 class Hangup(_Cancellable):
     needs_answered_call = False
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: EndReason) -> None:
         super().__init__()
         self.reason = reason
 
@@ -139,14 +119,14 @@ class Hangup(_Cancellable):
 
 
 def analysis_queue() -> list[Verb]:
-    """SPEC §1 option B: notice, special information tone, 'analysis complete, please hang up', hang up."""
+    """The auto-analysis queue: notice, special information tone, 'analysis complete, please hang up', hang up."""
     return [PlayPrompt("analysis_notice"), Pause(300), PlaySit(), Pause(300), PlayPrompt("analysis_done"),
-            Hangup("analysis_done")]
+            Hangup(EndReason.ANALYSIS_DONE)]
 
 
 def line_fault() -> list[Verb]:
-    """SPEC §1 option A: the polite mechanical 'line fault' prompt, then hang up."""
-    return [PlayPrompt("line_fault"), Hangup("line_fault")]
+    """The line-fault treatment: the polite mechanical 'line fault' prompt, then hang up."""
+    return [PlayPrompt("line_fault"), Hangup(EndReason.LINE_FAULT)]
 
 
 def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, bytes]) -> bool:
@@ -160,5 +140,3 @@ def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, by
             return False
     return True
 
-
-TRANSFER_OK = frozenset({TransferOutcome.COMPLETED, TransferOutcome.ACCEPTED})

@@ -37,7 +37,7 @@ def test_toml_file_then_environment_override(tmp_path: Path, monkeypatch: pytest
 def test_screening_section_is_the_judgements_own_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """No mirror: what the engine receives is the settings section itself, deterrent included."""
     from screening.config import ScreeningConfig
-    from telephony.actions import Deterrent
+    from telephony.vocabulary import Deterrent
 
     monkeypatch.setenv("CALLSCREEN_SCREENING_MIN_LISTEN_S", "2.5")
     monkeypatch.setenv("CALLSCREEN_SCREENING_BLOCKED_POLICY", "line_fault")

@@ -55,6 +55,7 @@ def list_calls(
     since: Moment | None = None,
     until: Moment | None = None,
     confirmed: bool | None = None,
+    hotline: Annotated[Text | None, Query(max_length=64)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     before_at: Annotated[Moment | None, Query(description="keyset paging: with before_id, the last row seen")] = None,
@@ -63,7 +64,7 @@ def list_calls(
     number = normalize(caller).normalized if caller else None
     before = (before_at, before_id) if before_at is not None and before_id is not None else None
     flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed,
-                     before=before)
+                     hotline=normalize(hotline).normalized if hotline else None, before=before)
     rows, count = query_calls(session, flt, limit=limit, offset=offset)
     return CallList(data=[public(r, user) for r in rows], count=count)
 

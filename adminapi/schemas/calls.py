@@ -34,6 +34,9 @@ class CallPublic(Schema):
     score: float
     confirmed_by: str | None
     end_reason: str
+    ref: str | None = None  # the call reference the agent was given
+    hotline: str | None = None  # the dialled service number (profile)
+    ladder_step: int | None = None  # graduated-response step (harassment)
     review_outcome: str | None = None  # confirmed | overturned (a manager's review)
     review_label: Label | None = None  # the truth the review settled on (training data)
     reviewed_by: str | None = None

@@ -36,9 +36,12 @@ NEEDS: dict[str, Role | dict[str, Role] | None] = {
     "/api/v1/reports/summary": Role.MANAGER,
     "/api/v1/reports/export.csv": Role.MANAGER,
     "/api/v1/reports/evidence": Role.MANAGER,
+    "/api/v1/reports/carrier": Role.MANAGER,
     "/api/v1/keys": Role.ADMIN,
     "/api/v1/keys/{key_id}": Role.ADMIN,
     "/api/v1/audit": Role.ADMIN,
+    "/api/v1/admin/model": Role.ADMIN,
+    "/api/v1/admin/model/reload": Role.ADMIN,
     "/api/v1/evidence/pack": Role.MANAGER,
     "/api/v1/auth/login": None,  # public: the log-in itself (throttled, tests/adminapi/test_users.py)
     "/api/v1/auth/logout": None,  # public: ends the cookie's session, if any

@@ -34,12 +34,12 @@ def test_poll_reloads_the_matcher_only_after_a_change(database: Database) -> Non
     assert sync.poll() is False
 
 
-def test_background_thread_picks_up_a_change_from_another_node(database: Database) -> None:
+def test_background_thread_picks_up_a_change_from_another_node(fresh_database: Database) -> None:
     lists = InMemoryNumberLists()
-    sync = ListSync(database, lists, interval_s=0.05)
+    sync = ListSync(fresh_database, lists, interval_s=0.05)
     sync.start()
     try:
-        other_node = Database(database.url.render_as_string(hide_password=False))
+        other_node = Database(fresh_database.url.render_as_string(hide_password=False))
         with other_node.session() as s:
             create_entry(s, EntryDraft(ListName.BLOCK, MatchKind.PREFIX, "138123"), actor="a")
         other_node.dispose()
