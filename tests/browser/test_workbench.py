@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import insert, select
 
 from adminapi import create_app
@@ -71,7 +72,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     db.dispose()
 
 
-def _app(site: Site) -> object:
+def _app(site: Site) -> FastAPI:
     return create_app(
         db=site.db, max_upload_bytes=1 << 20, salt=SALT, timezone="Asia/Shanghai", evidence_key=site.signing_key
     )
@@ -149,8 +150,9 @@ def test_browse_calls_open_one_with_its_reasons_and_overturn(site: Site) -> None
 
 def test_lift_an_active_block_with_a_reason_and_the_next_lookup_allows(site: Site) -> None:
     with serve(_app(site)) as url, chromium() as browser, httpx.Client(base_url=url) as pbx:
-        lookup = {"params": {"number": CUSTOMER}, "headers": {"X-API-Key": site.pbx_key}}
-        assert pbx.get("/api/v1/lookup", **lookup).json()["blocked"] is True
+        pbx.headers["X-API-Key"] = site.pbx_key
+        lookup = {"number": CUSTOMER}
+        assert pbx.get("/api/v1/lookup", params=lookup).json()["blocked"] is True
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         log_in(page, url, "wang", wait_for="王经理")
         page.get_by_role("button", name="Lists").click()
@@ -162,7 +164,7 @@ def test_lift_an_active_block_with_a_reason_and_the_next_lookup_allows(site: Sit
         lifted = page.locator("[data-testid=list-table] tbody tr").filter(has_text="+86" + CUSTOMER)
         lifted.filter(has_text="lifted by user:wang").wait_for()
         shot(page, "workbench-appeal-lifted")
-        assert pbx.get("/api/v1/lookup", **lookup).json()["blocked"] is False
+        assert pbx.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
 
         # The same from a row of the list, through the reason dialog (a reason is required).
         page.locator("#entry-form input[name=value]").fill("13500003333")
