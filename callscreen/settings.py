@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from screening.config import ScreeningConfig
@@ -142,7 +142,7 @@ class ScreeningSettings(ScreeningConfig):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/callscreen.db"
+    url: str = ""  # empty: SQLite at <data_dir>/callscreen.db (filled in by Settings, so every command agrees)
     echo: bool = False
     list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
     spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
@@ -244,6 +244,15 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     costs: CostSettings = Field(default_factory=CostSettings)
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        """The default SQLite file lives in ``data_dir``, not in whatever directory a command was started from:
+        ``CALLSCREEN_DATA_DIR=/var/lib/callscreen callscreen keys create`` must write the database ``serve`` reads."""
+        if not self.database.url:
+            url = f"sqlite:///{self.data_dir / 'callscreen.db'}"
+            object.__setattr__(self, "database", self.database.model_copy(update={"url": url}))
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -32,7 +32,7 @@ from screening.interfaces import (
     ScreeningInput,
 )
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
-from telephony.actions import analysis_queue, line_fault, run_verbs
+from telephony.actions import MediaWatch, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState, derive_route
 from telephony.listening import ListenLimits, listen
@@ -284,7 +284,10 @@ class FlowRunner:
             call.answer()
         verbs, done = ((line_fault(), EndReason.LINE_FAULT) if route is Route.LINE_FAULT
                        else (analysis_queue(), EndReason.ANALYSIS_DONE))
-        completed = run_verbs(verbs, call, self._prompts)
+        media = call.media
+        watch = None if media is None else MediaWatch(lambda: media.seconds_since_last_packet,
+                                                      self._policy.limits.media_timeout_s)
+        completed = run_verbs(verbs, call, self._prompts, watch=watch)
         st.end(done if completed else call.end_reason or EndReason.CALLER_BYE)
         return FlowEvent.ROUTED
 
