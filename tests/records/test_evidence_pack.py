@@ -22,7 +22,7 @@ from records.lists import find_entry, set_status
 from records.models import AuditEntry, Incident
 from screening.numberlist import EntryStatus, ListName, MatchKind
 from screening.verdict import Label
-from tests.records.factories import BASE, SALT, call
+from tests.records.factories import BASE, SALT, call, cli_database
 
 NUMBER = "+8613812345678"
 Capsys = pytest.CaptureFixture[str]
@@ -31,11 +31,7 @@ Capsys = pytest.CaptureFixture[str]
 @pytest.fixture
 def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     """A node's database and data_dir with a harasser's calls, an incident, a bill line, an entry and its audit."""
-    url = f"sqlite:///{tmp_path / 'ev.db'}"
-    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", url)
-    monkeypatch.setenv("CALLSCREEN_DATA_DIR", str(tmp_path / "var"))
-    db = Database(url)
-    db.migrate()
+    db = cli_database(tmp_path, monkeypatch)
     recorder = SqlCallRecorder(db, spool_dir=tmp_path / "spool", salt=SALT)
     for minutes in range(3):
         recorder.record(call("13812345678", minutes=minutes, call_id=f"h{minutes}", transcript="你个傻子 滚"))
