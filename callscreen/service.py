@@ -30,6 +30,7 @@ from records.database import Database
 from records.errors import StorageError
 from records.guarded_history import GuardedCallHistory
 from records.history import SqlCallHistory
+from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
 from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
@@ -227,7 +228,8 @@ def build_service(
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
-    lists = InMemoryNumberLists()
+    hits = HitCounter()  # list-entry hit counts, written in batches by the list poll (records.hits)
+    lists = CountingNumberLists(InMemoryNumberLists(), hits)
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
@@ -275,7 +277,7 @@ def build_service(
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     if settings.api.enabled:
