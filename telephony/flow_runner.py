@@ -78,7 +78,9 @@ class CallObserver(Protocol):
     def asr_lag(self, seconds: float) -> None: ...
 
 
-class _NoObserver:
+class NullObserver:
+    """Observes nothing: the default, and the base of observers that watch one thing (tests)."""
+
     def call_started(self) -> None:
         pass
 
@@ -147,7 +149,7 @@ class FlowRunner:
         observer: CallObserver | None = None,
         wall_clock: WallClock = system_clock,
     ) -> None:
-        self._observer: CallObserver = observer or _NoObserver()
+        self._observer: CallObserver = observer or NullObserver()
         self._wall_clock = wall_clock
         self._screener = screener
         self._transcribers = transcribers
