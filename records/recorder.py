@@ -26,6 +26,7 @@ from records.models import ScreenedCall
 from records.policy import AutoEntryPolicy, apply_ladder, apply_policy, ladder_step
 from records.record_codec import record_from_json, record_to_json
 from records.repository_calls import insert_call
+from records.shadow_capture import ShadowCapture, store_input
 from screening.interfaces import CallRecord
 from screening.verdict import Label
 
@@ -43,8 +44,9 @@ def _already_stored(session: Session, record: CallRecord) -> bool:
 class SqlCallRecorder:
     def __init__(
         self, db: Database, *, spool_dir: Path, salt: bytes, policy: AutoEntryPolicy | None = None,
-        on_error: Callable[[str], None] | None = None,
+        on_error: Callable[[str], None] | None = None, shadow: ShadowCapture | None = None,
     ) -> None:
+        self._shadow = shadow  # None: screening inputs are not kept (shadow mode off)
         self._on_error = on_error
         self._db = db
         self._salt = salt
@@ -66,6 +68,8 @@ class SqlCallRecorder:
                 step = ladder_step(session, self._policy, record.caller.normalized, now=record.started_at)
                 record = replace(record, ladder_step=step)
             row = insert_call(session, record, salt=self._salt)
+            if self._shadow is not None:
+                store_input(session, record, self._shadow)
             apply_ladder(session, self._policy, row, now=record.started_at)
             apply_policy(session, self._policy, row.caller, now=utcnow(), confirmed_by=record.confirmed_by)
 

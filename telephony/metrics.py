@@ -68,6 +68,10 @@ class Metrics:
         self.sip_responses = Counter(
             "callscreen_sip_responses", "SIP responses by direction and status code", ["direction", "code"], registry=r
         )
+        self.sip_refused_total = Counter(
+            "callscreen_sip_refused", "SIP datagrams refused by the transport, by reason", ["reason"], registry=r
+        )
+        self.sip_bans = Counter("callscreen_sip_bans", "Sources banned for exceeding their SIP rate", registry=r)
         self.verdict_reasons = Counter(
             "callscreen_verdict_reasons",
             "Reasons in recorded verdicts, by reason code (e.g. caller.prefix_burst): what the alert rules watch",
@@ -83,6 +87,12 @@ class Metrics:
 
     def sip_response(self, direction: str, code: int) -> None:
         self.sip_responses.labels(direction, str(code) if 100 <= code <= 699 else "invalid").inc()
+
+    def sip_refused(self, reason: str) -> None:
+        self.sip_refused_total.labels(str(reason)).inc()
+
+    def sip_banned(self) -> None:
+        self.sip_bans.inc()
 
     def call_started(self) -> None:
         self.active_calls.inc()

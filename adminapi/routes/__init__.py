@@ -7,6 +7,7 @@ from adminapi.routes import (
     auth,
     bills,
     calls,
+    costs,
     entries,
     evidence,
     incidents,
@@ -16,13 +17,14 @@ from adminapi.routes import (
     model,
     reports,
     review,
+    shadow,
     users,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
-    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
-              audit, model)
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, costs, evidence, shadow,
+              keys, users, audit, model)
 )
 
 __all__ = ["ROUTERS"]

@@ -42,8 +42,12 @@ def _report(
     config: ConfigDep, session: SessionDep, since: datetime | None, until: datetime | None, hotline: str | None
 ) -> Report:
     start, end = _window(since, until)
-    return build_report(session, since=start, until=end, zone=config.zone,
-                        agent_seconds_per_call=config.agent_seconds_per_call, hotline=hotline)
+    return build_report(session, since=start, until=end, zone=config.zone, hotline=_hotline(hotline))
+
+
+def _hotline(number: str | None) -> str | None:
+    """Hotlines are stored normalised: ``4008001234`` in a query means ``+864008001234``."""
+    return normalize(number).normalized if number else None
 
 
 def _counts(pairs: list[tuple[str, int]]) -> list[Count]:
@@ -86,7 +90,7 @@ def carrier(
 ) -> list[CarrierLinePublic]:
     """Sources that climbed to a ladder step with ``carrier_report`` (default: the third offence in 30 days)."""
     start, end = _window(since, until)
-    lines = carrier_report(session, config.policy, since=start, until=end, hotline=hotline)
+    lines = carrier_report(session, config.policy, since=start, until=end, hotline=_hotline(hotline))
     return [CarrierLinePublic.model_validate(line) for line in lines]
 
 

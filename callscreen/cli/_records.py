@@ -21,9 +21,11 @@ from adminapi import create_app
 from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.costs import Tariffs
 from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
+from records.shadow_capture import ShadowCapture
 from records.signing import key_path
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,19 @@ def hash_salt(settings: Settings, db: Database) -> bytes:
     return local.encode()
 
 
+def shadow_capture(settings: Settings) -> ShadowCapture:
+    """How much caller history to keep with each screening input (the longest history window, plus margin)."""
+    section = settings.screening
+    longest = max(section.repeat_window_min, section.burst_window_min)
+    return ShadowCapture(lookback=timedelta(minutes=2 * longest), burst_drop_digits=section.burst_drop_digits,
+                         confirmation_window=timedelta(days=section.confirmation_window_days))  # fmt: skip
+
+
+def tariffs(settings: Settings) -> Tariffs:
+    section = settings.costs
+    return Tariffs.of(section.tariffs, default=section.default_tariff, currency=section.currency)
+
+
 def spool_dir(settings: Settings) -> Path:
     return settings.database.spool_dir or settings.data_dir / "spool"
 
@@ -115,7 +130,7 @@ def admin_app(
         max_upload_bytes=settings.api.max_upload_bytes,
         salt=salt,
         timezone=settings.screening.timezone,
-        agent_seconds_per_call=settings.api.agent_seconds_per_call,
+        tariffs=tariffs(settings),
         policy=auto_entry_policy(settings),
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,

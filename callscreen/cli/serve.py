@@ -1,5 +1,6 @@
 """`callscreen serve`: start the SIP endpoint and the admin API; SIGTERM/SIGINT drain and stop cleanly, SIGHUP
-reloads the learned content model (``screening.model_dir``) without dropping a call."""
+reloads — without dropping a call — the prompts and hotline profiles (the settings file is read again) and the
+learned content model (``screening.model_dir``). One handler for both: a reload is one operator action."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from callscreen.settings import Settings
+from callscreen.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from callscreen.service import Service
@@ -33,10 +34,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("signal %s: stopping (in-flight calls finish or go to the agents)", signal.Signals(signum).name)
         stop.set()
 
+    def _reload(service: Service) -> None:
+        try:
+            fresh = load_settings(args.config)
+        except SettingsError as exc:
+            log.error("SIGHUP: settings NOT reloaded (prompts and profiles stay as they are): %s", exc)
+        else:
+            service.reload_conversation(fresh, "SIGHUP")
+        service.reload_model("SIGHUP")
+
     def _on_hangup(signum: int, frame: FrameType | None) -> None:
         # loading takes a moment: not in the signal handler, and never on the main thread that waits for SIGTERM
         if running:
-            threading.Thread(target=running[0].reload_model, args=("SIGHUP",), name="model-reload", daemon=True).start()
+            threading.Thread(target=_reload, args=(running[0],), name="reload", daemon=True).start()
         else:
             log.warning("SIGHUP before the service started: nothing to reload")
 
