@@ -25,9 +25,9 @@ from adminapi.routes import ROUTERS
 from adminapi.routes.model import ModelControl
 from adminapi.uploads import ContentLengthLimit
 from records.base import utcnow
+from records.costs import Tariffs
 from records.database import Database
 from records.policy import AutoEntryPolicy
-from records.reports import DEFAULT_AGENT_SECONDS
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,7 +41,7 @@ def create_app(
     max_upload_bytes: int,
     salt: bytes,
     timezone: str = "Asia/Shanghai",
-    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
+    tariffs: Tariffs | None = None,
     policy: AutoEntryPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
     evidence_key: Path | None = None,
@@ -62,7 +62,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         salt=salt,
         zone=ZoneInfo(timezone),
-        agent_seconds_per_call=agent_seconds_per_call,
+        tariffs=tariffs or Tariffs(),
         policy=policy or AutoEntryPolicy(),
         clock=clock,
         evidence_key=evidence_key,

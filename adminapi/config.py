@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from adminapi.throttle import LoginThrottle, ThrottlePolicy
 from records.base import utcnow
+from records.costs import Tariffs
 from records.database import Database
 from records.policy import AutoEntryPolicy
-from records.reports import DEFAULT_AGENT_SECONDS
 from screening.config import ScreeningConfig
 
 if TYPE_CHECKING:  # the route module imports this one
@@ -26,7 +26,7 @@ class ApiConfig:
     max_upload_bytes: int
     salt: bytes
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS
+    tariffs: Tariffs = field(default_factory=Tariffs)  # toll-free per-minute tariffs (cost report)
     policy: AutoEntryPolicy = field(default_factory=AutoEntryPolicy)
     clock: Callable[[], datetime] = utcnow  # injected in tests (session expiry, throttling)
     throttle_policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)

@@ -50,8 +50,10 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
+from telephony.sip.stream import StreamTransport, server_context
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
+from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
 SPOOL_REPLAY_S = 30.0
@@ -196,7 +198,11 @@ class ReasonCountingRecorder:
         self._inner.record(record)
 
 
-def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
+def build_service(
+    settings: Settings, *, transcribers: TranscriberFactory | None = None, clock: WallClock | None = None
+) -> Service:
+    """``clock``: the wall clock of the call path (default: the system clock shifted by ``clock_offset_s``)."""
+    wall_clock = clock if clock is not None else offset_clock(settings.clock_offset_s)
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
     db = Database(settings.database.url, echo=settings.database.echo)
@@ -234,7 +240,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
 
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
-                            observer=metrics, ladder=ladder)
+                            observer=metrics, ladder=ladder, wall_clock=wall_clock)
         runner.shutdown = shutdown
         return runner
 
@@ -254,13 +260,16 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     acl = peers if sip.mode is SipMode.TRUNK else None
     invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
     transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings, peers), observer=metrics,
-                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s)
+                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s,
+                             extra_hosts=(sip.bind_host6,) if sip.bind_host6 else (),
+                             streams=_streams(settings), peer_transports=sip.peer_transports)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
                             rx_queue_frames=settings.asr.queue_frames)
     endpoint = SipEndpoint(transport, local, media, hotlines.run, max_calls=sip.max_calls,
-                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header)
+                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header,
+                           wall_clock=wall_clock)
     registration = None
     if sip.mode is SipMode.REGISTER:
         password = sip.password.get_secret_value() if sip.password else ""
@@ -268,12 +277,27 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     if settings.api.enabled:
         service._api = _api_server(settings, db, health, salt, metrics)
     return service
+
+
+def _streams(settings: Settings) -> tuple[StreamTransport, ...]:
+    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured."""
+    sip = settings.sip
+    hosts = [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]
+    idle, per_source = sip.tcp_idle_timeout_s, sip.tcp_max_per_source
+    streams = [StreamTransport(host, sip.port, idle_timeout_s=idle, max_per_source=per_source) for host in hosts
+               ] if sip.tcp else []
+    if sip.tls_cert_file is not None:
+        context = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
+                                 str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
+        streams.append(StreamTransport(sip.bind_host, sip.tls_port, tls=context, idle_timeout_s=idle,
+                                       max_per_source=per_source))
+    return tuple(streams)
 
 
 def _peer_acl(settings: Settings) -> PeerAcl:

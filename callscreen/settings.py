@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from screening.config import ScreeningConfig
@@ -72,6 +72,17 @@ class SipSettings(_Section):
     flood_stranger_rate_per_s: float = Field(default=10.0, gt=0)
     flood_stranger_burst: float = Field(default=30.0, ge=1)
     refusal_log_interval_s: float = Field(default=60.0, gt=0)  # refused requests: one summary line per source
+    # Transports (RFC 3261 §18): UDP always; TCP on the same port unless off; TLS when a certificate is given.
+    tcp: bool = True
+    tcp_idle_timeout_s: float = Field(default=300.0, gt=0)
+    tcp_max_per_source: int = Field(default=16, ge=1)
+    tls_port: int = Field(default=5061, ge=0, le=65535)  # 0: any free port (tests)
+    tls_cert_file: Path | None = None  # PEM server certificate (chain); TLS is off without it
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None  # set: clients must present a certificate this CA signed
+    bind_host6: str | None = None  # an IPv6 address to take UDP (and TCP) on as well, e.g. "::1"
+    # Transport for requests we start towards a peer with no connection open (address → "udp" or "tcp").
+    peer_transports: dict[str, str] = Field(default_factory=dict)
 
 
 class RtpSettings(_Section):
@@ -131,7 +142,7 @@ class ScreeningSettings(ScreeningConfig):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/callscreen.db"
+    url: str = ""  # empty: SQLite at <data_dir>/callscreen.db (filled in by Settings, so every command agrees)
     echo: bool = False
     list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
     spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
@@ -170,7 +181,22 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
-    agent_seconds_per_call: int = Field(default=90, ge=0, le=3600)  # for the "agent time saved" estimate
+
+
+class CostSettings(_Section):
+    """Toll-free tariffs for the cost report (records.costs): per dialled hotline, per started minute."""
+
+    tariffs: dict[str, float] = Field(default_factory=dict)  # hotline → price per minute, e.g. {"4008001234": 0.12}
+    default_tariff: float = Field(default=0.0, ge=0)  # hotlines not listed (and calls without one)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("tariffs")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [hotline for hotline, rate in value.items() if rate < 0]
+        if bad:
+            raise ValueError(f"negative tariff for {', '.join(bad)}")
+        return value
 
 
 class LogSettings(_Section):
@@ -209,6 +235,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     node_name: str = "node1"
+    # Added to the system clock for call times (arrival, end, list validity): drills and tests run the night shift
+    # in daytime. Not negative: records written by the admin API use the system clock and must not lie ahead.
+    clock_offset_s: float = Field(default=0.0, ge=0, le=366 * 86400)
     sip: SipSettings = Field(default_factory=SipSettings)
     rtp: RtpSettings = Field(default_factory=RtpSettings)
     prompts: PromptSettings = Field(default_factory=PromptSettings)
@@ -221,6 +250,16 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        """The default SQLite file lives in ``data_dir``, not in whatever directory a command was started from:
+        ``CALLSCREEN_DATA_DIR=/var/lib/callscreen callscreen keys create`` must write the database ``serve`` reads."""
+        if not self.database.url:
+            url = f"sqlite:///{self.data_dir / 'callscreen.db'}"
+            object.__setattr__(self, "database", self.database.model_copy(update={"url": url}))
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -62,11 +62,15 @@ class ListSync:
         return True
 
     def start(self) -> None:
-        """Load once (errors propagate: the caller decides to start without lists) and keep polling."""
+        """Load once (errors propagate: the caller decides to start without lists) and keep polling — the poller
+        starts even when that first load fails, so a node started while the database was down enforces the
+        lists within ``interval_s`` of the database coming back, without a restart."""
         if self._poller.running:
             return
-        self.load()
-        self._poller.start()
+        try:
+            self.load()
+        finally:
+            self._poller.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self._poller.stop(timeout_s)

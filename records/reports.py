@@ -1,8 +1,10 @@
 """Harassment reports for managers: when, from where, how often, and what screening saved the agents.
 
 A call counts as harassment when screening said so or an agent confirmed it. Hours and weekdays are in the call
-center's local time zone. ``agent_seconds_saved`` estimates agent time not spent on calls screening deterred
-(analysis queue, line fault, reject) at ``agent_seconds_per_call`` each — an estimate, labelled as such.
+center's local time zone. ``agent_seconds_saved`` is the real time harassers spent in the deterrent (analysis
+queue, line fault; a reject takes none) instead of with an agent: the sum of those calls' durations
+(``ended_at - started_at``). What harassment cost by month — agent minutes, toll-free charges — is
+:mod:`records.costs`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from screening.verdict import Label
 DETERRED_ROUTES = frozenset({Route.ANALYSIS, Route.LINE_FAULT, Route.REJECTED})
 REPEAT_OFFENDER_MIN = 3
 PREFIX_TAIL = 4  # a "prefix" in reports is the number without its last four digits (a line block)
-DEFAULT_AGENT_SECONDS = 90
 TOTALS = (
     "total_calls", "harassment_calls", "suspect_calls", "agent_confirmed", "automatic",
     "deterred_calls", "agent_seconds_saved", "share_anonymous", "share_payphone", "share_switchboard",
@@ -74,19 +75,18 @@ def build_report(
     since: datetime,
     until: datetime,
     zone: ZoneInfo,
-    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     top: int = 10,
     hotline: str | None = None,
 ) -> Report:
     window = (ScreenedCall.started_at >= since, ScreenedCall.started_at < until, *_on_hotline(hotline))
     columns = (ScreenedCall.started_at, ScreenedCall.caller, ScreenedCall.label, ScreenedCall.confirmed_by,
-               ScreenedCall.route)  # fmt: skip
+               ScreenedCall.route, ScreenedCall.ended_at)  # fmt: skip
     total = 0
     suspect = 0
     by_hour, by_weekday = [0] * 24, [0] * 7
     sources: Counter[str] = Counter()
-    anonymous = confirmed = automatic = deterred = 0
-    for started_at, caller, label, confirmed_by, route in session.execute(select(*columns).where(*window)):
+    anonymous = confirmed = automatic = deterred = deterred_seconds = 0
+    for started_at, caller, label, confirmed_by, route, ended_at in session.execute(select(*columns).where(*window)):
         total += 1
         suspect += label is Label.SUSPECT
         if label is not Label.HARASSMENT and confirmed_by is None:
@@ -101,6 +101,8 @@ def build_report(
         confirmed += confirmed_by is not None
         automatic += confirmed_by is None
         deterred += route in DETERRED_ROUTES
+        if route in DETERRED_ROUTES and ended_at is not None:
+            deterred_seconds += max(0, round((ended_at - started_at).total_seconds()))
     harassment = confirmed + automatic
     prefixes: Counter[str] = Counter()
     for number, n in sources.items():
@@ -123,7 +125,7 @@ def build_report(
         agent_confirmed=confirmed,
         automatic=automatic,
         deterred_calls=deterred,
-        agent_seconds_saved=deterred * agent_seconds_per_call,
+        agent_seconds_saved=deterred_seconds,
     )
 
 

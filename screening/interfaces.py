@@ -50,7 +50,7 @@ class ContentSession(Protocol):
         ...
 
     def on_speech(self, stats: SpeechStats) -> Verdict | None:
-        """Feed updated speech statistics (silence, shouting); same return rule as ``on_asr``."""
+        """Feed updated speech statistics (silence, open line); same return rule as ``on_asr``."""
         ...
 
     def on_steering(self, at_s: float) -> None:

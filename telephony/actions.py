@@ -119,13 +119,13 @@ class Hangup(_Cancellable):
 
 
 def analysis_queue() -> list[Verb]:
-    """SPEC §1 option B: notice, special information tone, 'analysis complete, please hang up', hang up."""
+    """The auto-analysis queue: notice, special information tone, 'analysis complete, please hang up', hang up."""
     return [PlayPrompt("analysis_notice"), Pause(300), PlaySit(), Pause(300), PlayPrompt("analysis_done"),
             Hangup(EndReason.ANALYSIS_DONE)]
 
 
 def line_fault() -> list[Verb]:
-    """SPEC §1 option A: the polite mechanical 'line fault' prompt, then hang up."""
+    """The line-fault treatment: the polite mechanical 'line fault' prompt, then hang up."""
     return [PlayPrompt("line_fault"), Hangup(EndReason.LINE_FAULT)]
 
 

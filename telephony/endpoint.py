@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
@@ -25,6 +24,7 @@ from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipRespon
 from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
 from telephony.sip.validate import check
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 REQUIRED_HEADERS = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -75,6 +75,7 @@ class SipEndpoint:
         *,
         max_calls: int = 50,
         clock: Clock | None = None,
+        wall_clock: WallClock = system_clock,
         notify_timeout_s: float = 10.0,
         dialled_header: str | None = None,
     ) -> None:
@@ -85,6 +86,7 @@ class SipEndpoint:
         self._on_call = on_call
         self._max_calls = max_calls
         self._notify_timeout = notify_timeout_s
+        self._wall_clock = wall_clock  # a call's arrival time; ``clock`` (monotonic) drives the timers
         self._tx = TransactionLayer(clock or MonotonicClock(), on_ack_timeout=self._ack_timeout)
         self._calls: dict[str, Call] = {}
         self._by_branch: dict[ServerKey, Call] = {}  # INVITE server transaction → call, for CANCEL
@@ -93,8 +95,6 @@ class SipEndpoint:
         self._wake = threading.Event()
         self._timer: threading.Thread | None = None
         self.accepting = True
-        self.answered_total = 0
-        self.rejected_busy = 0
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -246,7 +246,6 @@ class SipEndpoint:
         with self._lock:
             busy = not self.accepting or len(self._calls) >= self._max_calls
         if busy:
-            self.rejected_busy += 1
             log.warning("503 to INVITE call=%s: %d calls active (max %d)", request.call_id, len(self._calls),
                         self._max_calls)
             self.reply(request, make_response(request, 503, to_tag="busy", extra=(("Retry-After", "5"),)))
@@ -261,7 +260,6 @@ class SipEndpoint:
         with self._lock:
             self._calls[call.call_id] = call
             self._by_branch[server_key(request)] = call
-        self.answered_total += 1
         log.info("call=%s INVITE from %s (%s) to %s", call.call_id, mask(info.identity.number.normalized),
                  info.identity.source.value, info.called_user)
         threading.Thread(target=self._on_call, args=(call,), name=f"call-{call.call_id[:12]}", daemon=True).start()
@@ -272,7 +270,7 @@ class SipEndpoint:
         except SipParseError:
             called_user = None
         referred = request.headers.get("Referred-By")
-        return CallInfo(request.call_id, caller_identity(request.headers), datetime.now(UTC), called_user,
+        return CallInfo(request.call_id, caller_identity(request.headers), self._wall_clock(), called_user,
                         source, referred, dialled_number(request, self._dialled_header))
 
     def _cancel(self, request: SipRequest) -> None:

@@ -1,4 +1,4 @@
-"""The screening call flow as a pure state machine (SPEC §2, style guide §6).
+"""The screening call flow as a pure state machine, table-driven.
 
 ``PRESCREEN`` (caller ID + time, no media) → ``LISTENING`` (ASR, bounded window) [→ ``CHALLENGING`` when
 unsure: a question and a second window] → ``DECIDING`` → ``TO_AGENTS`` (the senior agents for an angry customer)

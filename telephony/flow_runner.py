@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Protocol
 
 from asr.errors import AsrOverloadError
@@ -40,6 +39,7 @@ from telephony.flow import FlowEvent, FlowMachine, FlowState, derive_route
 from telephony.listening import ListenLimits, challenge, listen
 from telephony.sip.refer import REF_HEADER, ROUTE_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 from telephony.vocabulary import Deterrent, EndReason, end_reason_text
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 AGENT_CONFIRMED = Verdict(
@@ -167,9 +167,11 @@ class FlowRunner:
         node: str,
         observer: CallObserver | None = None,
         ladder: Ladder | None = None,
+        wall_clock: WallClock = system_clock,
     ) -> None:
         self._observer: CallObserver = observer or _NoObserver()
         self._ladder = ladder
+        self._wall_clock = wall_clock
         self._screener = screener
         self._transcribers = transcribers
         self._recorder = recorder
@@ -362,7 +364,7 @@ class FlowRunner:
             route=route,
             verdict=verdict,
             node=self._node,
-            ended_at=datetime.now(UTC),
+            ended_at=self._wall_clock(),
             transcript=" ".join(st.transcript) if flagged else "",
             confirmed_by=st.confirmed_by,
             end_reason=(end_reason_text(st.end_reason, st.end_detail) if st.end_reason is not None

@@ -8,7 +8,7 @@ import enum
 
 
 class Deterrent(enum.StrEnum):
-    """What a confirmed harasser gets (setting ``screening.blocked_policy``); SPEC §1's options.
+    """What a confirmed harasser gets (setting ``screening.blocked_policy``).
 
     The verb lists are :func:`telephony.actions.analysis_queue` and :func:`telephony.actions.line_fault`.
     """

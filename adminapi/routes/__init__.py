@@ -7,6 +7,7 @@ from adminapi.routes import (
     auth,
     bills,
     calls,
+    costs,
     entries,
     evidence,
     incidents,
@@ -22,8 +23,8 @@ from adminapi.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
-    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, shadow, keys,
-              users, audit, model)
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, costs, evidence, shadow,
+              keys, users, audit, model)
 )
 
 __all__ = ["ROUTERS"]

@@ -42,8 +42,7 @@ def _report(
     config: ConfigDep, session: SessionDep, since: datetime | None, until: datetime | None, hotline: str | None
 ) -> Report:
     start, end = _window(since, until)
-    return build_report(session, since=start, until=end, zone=config.zone,
-                        agent_seconds_per_call=config.agent_seconds_per_call, hotline=_hotline(hotline))
+    return build_report(session, since=start, until=end, zone=config.zone, hotline=_hotline(hotline))
 
 
 def _hotline(number: str | None) -> str | None:

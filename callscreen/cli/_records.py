@@ -21,6 +21,7 @@ from adminapi import create_app
 from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.costs import Tariffs
 from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
@@ -97,6 +98,11 @@ def shadow_capture(settings: Settings) -> ShadowCapture:
                          confirmation_window=timedelta(days=section.confirmation_window_days))  # fmt: skip
 
 
+def tariffs(settings: Settings) -> Tariffs:
+    section = settings.costs
+    return Tariffs.of(section.tariffs, default=section.default_tariff, currency=section.currency)
+
+
 def spool_dir(settings: Settings) -> Path:
     return settings.database.spool_dir or settings.data_dir / "spool"
 
@@ -124,7 +130,7 @@ def admin_app(
         max_upload_bytes=settings.api.max_upload_bytes,
         salt=salt,
         timezone=settings.screening.timezone,
-        agent_seconds_per_call=settings.api.agent_seconds_per_call,
+        tariffs=tariffs(settings),
         policy=auto_entry_policy(settings),
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,

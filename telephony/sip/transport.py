@@ -133,7 +133,9 @@ class UdpTransport:
         self, host: str, port: int, acl: PeerAcl | None = None, *, guard: FloodGuard | None = None,
         observer: SipObserver | None = None, hosts: HostCache | None = None, invite_acl: PeerAcl | None = None,
         refusal_interval_s: float = 60.0, streams: tuple[StreamTransport, ...] = (), extra_hosts: tuple[str, ...] = (),
+        peer_transports: dict[str, str] | None = None,
     ) -> None:
+        self._peer_transports = {host: name.upper() for host, name in (peer_transports or {}).items()}
         self._acl = acl or PeerAcl(None)
         self._invite_acl = invite_acl or PeerAcl(None)  # register mode: INVITEs only from the registrar or peers
         self.refusals = RefusalSummary(log, time.monotonic, interval_s=refusal_interval_s)
@@ -180,7 +182,8 @@ class UdpTransport:
         host = self.hosts.resolve(address[0])
         if host is None:
             return  # logged by the cache, once per negative TTL
-        if len(data) > UDP_REQUEST_LIMIT and not data.startswith(b"SIP/2.0 "):
+        is_request = not data.startswith(b"SIP/2.0 ")
+        if is_request and (len(data) > UDP_REQUEST_LIMIT or self._peer_transports.get(address[0]) == "TCP"):
             tcp = next((s for s in self.streams if s.name == "TCP"), None)
             via_tcp = data.replace(b"SIP/2.0/UDP ", b"SIP/2.0/TCP ", 1)
             if tcp is not None and tcp.send(via_tcp, (host, address[1]), self._deliver_stream):

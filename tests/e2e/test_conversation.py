@@ -11,7 +11,7 @@ angry complaint with the night and anonymous (or repeat) signals goes to the sen
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from tests.telephony.replay_recognizer import Utterance
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 AFTER_QUESTION_S = 11.0  # of caller audio: past the 8 s first window, while the question plays
 ANGRY_TEXT = "我要投诉，你们他妈的快递三天都没送到，什么破服务"
-ALL_DAY_NIGHT = {"night": "00:00-23:59"}  # the night signal present whatever the wall clock says
+ALL_DAY_NIGHT: Mapping[str, object] = {"night": "00:00-23:59"}  # the night signal present whatever the wall clock says
 ANONYMOUS = '"Anonymous" <sip:anonymous@anonymous.invalid>'
 
 
@@ -69,10 +69,10 @@ def _noise(tmp_path: Path) -> None:
                     "pinknoise", "vol", "0.05"], check=True, capture_output=True)
 
 
-def _start(tmp_path: Path, script: tuple[Utterance, ...], **overrides: dict[str, object]) -> Loopback:
+def _start(tmp_path: Path, script: tuple[Utterance, ...], screening: Mapping[str, object] | None = None) -> Loopback:
     sipp_port = free_port()
     return start_loopback(tmp_path, script, sipp_port=sipp_port, sip={
-        "senior_agents_uri": f"sip:senior@127.0.0.1:{sipp_port}"}, **overrides)
+        "senior_agents_uri": f"sip:senior@127.0.0.1:{sipp_port}"}, screening=screening or {})
 
 
 def _fail(result: subprocess.CompletedProcess[str], loop: Loopback) -> str:

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def sink() -> Iterator[RtpSink]:
 
 
 def _loop(tmp_path: Path, script: tuple[Utterance, ...], codec: str, text: str, *, fail_at_s: float | None = None,
-          **overrides: dict[str, object]) -> Iterator[Loopback]:
+          **overrides: Any) -> Iterator[Loopback]:
     make_caller_audio(tmp_path, text, codec)
     loop = start_loopback(tmp_path, script, fail_at_s=fail_at_s, **overrides)
     try:

@@ -50,7 +50,7 @@ def _seed(db: Database, tmp_path: Path) -> None:
 
 def _everything(db: Database) -> str:
     """Every value in every table, as one text: what a person with database access could read."""
-    dump = []
+    dump: list[str] = []
     with db.session() as s:
         for table in Base.metadata.sorted_tables:
             dump.extend(str(tuple(row)) for row in s.execute(text(f'SELECT * FROM "{table.name}"')))

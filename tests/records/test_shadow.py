@@ -86,7 +86,7 @@ def test_thresholds_change_verdicts_in_both_directions(db: Database, capsys: pyt
     report = _shadow(capsys, "--set", "suspect_threshold=0.6", "--set", "harassment_threshold=0.65")
     assert (report["changed"], report["stricter"], report["lenient"]) == (2, 1, 1), report["calls"]
     assert report["transitions"] == {"suspect→allow": 1, "suspect→harassment": 1}
-    calls = {c["caller"]: (c["before"], c["after"], c["direction"]) for c in report["calls"]}  # type: ignore[union-attr]
+    calls = {c["caller"]: (c["before"], c["after"], c["direction"]) for c in report["calls"]}  # type: ignore[attr-defined]
     assert calls == {"+86 138****0001": ("suspect", "allow", "lenient"),
                      "+86 138****0002": ("suspect", "harassment", "stricter")}  # fmt: skip
 

@@ -30,6 +30,7 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.message import SipResponse, parse
 from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
 from tests.conftest import free_port
 from tests.telephony.sip.rfc4475 import DATA, load, notation
 
@@ -114,7 +115,7 @@ class Node:
 
     def on_call(self, call: Call) -> None:
         self.calls.append(call.call_id)
-        call.reject(486, "torture_test")
+        call.reject(486, EndReason.REJECTED)
 
 
 @pytest.fixture
