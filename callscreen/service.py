@@ -28,7 +28,6 @@ from callscreen.model_reload import ModelReloader
 from callscreen.profiles import HotlineRouter, HotlineTable, build_table
 from callscreen.settings import Settings, SipMode
 from prompts.errors import PromptError
-from records.base import utcnow
 from records.database import Database
 from records.errors import StorageError
 from records.guarded_history import GuardedCallHistory
@@ -236,7 +235,7 @@ def build_service(
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
     counting = ReasonCountingRecorder(recorder, metrics)
 
-    ladder = DbLadder(db, _records.auto_entry_policy(settings))
+    ladder = DbLadder(db, _records.auto_entry_policy(settings), wall_clock)
 
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
@@ -318,15 +317,16 @@ class DbLadder:
     Bounded: a slow or dead database costs the step number (the record's step is then counted when it is
     written), and the caller hears the notice — a mild warning is the safe side."""
 
-    def __init__(self, db: Database, policy: AutoEntryPolicy, timeout_s: float = 1.0) -> None:
+    def __init__(self, db: Database, policy: AutoEntryPolicy, clock: WallClock, timeout_s: float = 1.0) -> None:
         self._db = db
         self._policy = policy
+        self._clock = clock
         self._timeout_s = timeout_s
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ladder")
 
     def _ask(self, caller: str | None) -> tuple[int | None, bool]:
         with self._db.session() as session:
-            step = ladder_step(session, self._policy, caller, now=utcnow())
+            step = ladder_step(session, self._policy, caller, now=self._clock())
         return step, self._policy.step(step).notice
 
     def step_for(self, caller: str | None) -> tuple[int | None, bool]:

@@ -75,6 +75,12 @@ def _start(tmp_path: Path, script: tuple[Utterance, ...], screening: Mapping[str
         "senior_agents_uri": f"sip:senior@127.0.0.1:{sipp_port}"}, screening=screening or {})
 
 
+def _earlier_calls(loop: Loopback) -> list[CallArrival]:
+    """Two calls from the caller's number in the last minutes of the service's (shifted) clock: a repeat caller."""
+    now = utcnow() + timedelta(seconds=loop.service.settings.clock_offset_s)
+    return [CallArrival(caller=CALLER_NUMBER, at=now - timedelta(minutes=m)) for m in (3, 6)]
+
+
 def _fail(result: subprocess.CompletedProcess[str], loop: Loopback) -> str:
     return result.stdout[-3000:] + result.stderr[-2000:] + loop.sipp_log()
 
@@ -127,7 +133,7 @@ def test_silent_repeat_caller_on_a_noisy_line_at_night_is_not_harassment(tools: 
     loop = _start(tmp_path, (), screening=ALL_DAY_NIGHT)
     try:
         with loop.service.db.session() as session:  # two earlier calls from this number: a repeat caller
-            session.add_all([CallArrival(caller=CALLER_NUMBER, at=utcnow() - timedelta(minutes=m)) for m in (3, 6)])
+            session.add_all(_earlier_calls(loop))
         result = loop.sipp("uac-legit-expect-refer.xml")
         assert result.returncode == 0, _fail(result, loop)  # REFERred to the agents: never the deterrent
         (record,) = loop.records()
@@ -148,7 +154,7 @@ def test_angry_complaint_goes_to_the_senior_agents_whatever_caller_id_and_time_s
         anonymous = loop.sipp("uac-legit-expect-refer.xml", replace=senior, caller_from=ANONYMOUS, hdr1="Privacy: id")
         assert anonymous.returncode == 0, _fail(anonymous, loop)
         with loop.service.db.session() as session:
-            session.add_all([CallArrival(caller=CALLER_NUMBER, at=utcnow() - timedelta(minutes=m)) for m in (3, 6)])
+            session.add_all(_earlier_calls(loop))
         repeat = loop.sipp("uac-legit-expect-refer.xml", replace=senior)
         assert repeat.returncode == 0, _fail(repeat, loop)
         rows = loop.records(expected=2)
