@@ -53,6 +53,7 @@ from telephony.vocabulary import EndReason
 from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
+RECORD_GRACE_S = 10.0  # after the drain: time for the last flows to write their records
 SPOOL_REPLAY_S = 30.0
 
 
@@ -163,6 +164,9 @@ class Service:
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
             call.hangup(EndReason.SHUTDOWN)
+        # Their flows record them after the signalling ended: wait for that, or the last records are lost.
+        if not self.runner.wait_idle(max(0.0, deadline - time.monotonic()) + RECORD_GRACE_S):
+            log.error("call flows still running at shutdown; their records may be missing")
         if self.registration is not None:
             self.registration.stop()
         self.endpoint.stop()
