@@ -32,6 +32,7 @@ from records.database import Database
 from records.errors import StorageError
 from records.guarded_history import GuardedCallHistory
 from records.history import SqlCallHistory
+from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
 from records.periodic import PeriodicJob
 from records.policy import AutoEntryPolicy, ladder_step
@@ -55,6 +56,7 @@ from telephony.vocabulary import EndReason
 from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
+RECORD_GRACE_S = 10.0  # after the drain: time for the last flows to write their records
 SPOOL_REPLAY_S = 30.0
 
 
@@ -165,6 +167,9 @@ class Service:
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
             call.hangup(EndReason.SHUTDOWN)
+        # Their flows record them after the signalling ended: wait for that, or the last records are lost.
+        if not self.runner.wait_idle(max(0.0, deadline - time.monotonic()) + RECORD_GRACE_S):
+            log.error("call flows still running at shutdown; their records may be missing")
         if self.registration is not None:
             self.registration.stop()
         self.endpoint.stop()
@@ -226,7 +231,8 @@ def build_service(
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
-    lists = InMemoryNumberLists()
+    hits = HitCounter()  # list-entry hit counts, written in batches by the list poll (records.hits)
+    lists = CountingNumberLists(InMemoryNumberLists(), hits)
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
@@ -276,7 +282,7 @@ def build_service(
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     if settings.api.enabled:
@@ -356,9 +362,7 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
                 ) -> uvicorn.Server:
     app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
-                            lifespan="off")
-    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`
+    return _records.api_server(settings, app)
 
 
 __all__ = ["Service", "build_service"]

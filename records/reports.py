@@ -55,6 +55,9 @@ class Report:
     automatic: int = 0
     deterred_calls: int = 0
     agent_seconds_saved: int = 0
+    by_route: dict[str, int] = field(default_factory=dict)  # every call in the window, by where it went
+    by_label: dict[str, int] = field(default_factory=dict)  # every call, by verdict
+    by_day: list[tuple[str, int, int]] = field(default_factory=list)  # (local date, calls, harassment) per day
 
 
 def _range_entries(session: Session, list_name: ListName) -> list[NumberEntry]:
@@ -86,12 +89,20 @@ def build_report(
     by_hour, by_weekday = [0] * 24, [0] * 7
     sources: Counter[str] = Counter()
     anonymous = confirmed = automatic = deterred = deterred_seconds = 0
+    routes: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    days: dict[str, list[int]] = {}
     for started_at, caller, label, confirmed_by, route, ended_at in session.execute(select(*columns).where(*window)):
         total += 1
         suspect += label is Label.SUSPECT
+        routes[route.value] += 1
+        labels[label.value] += 1
+        local = started_at.astimezone(zone)
+        day = days.setdefault(local.date().isoformat(), [0, 0])
+        day[0] += 1
         if label is not Label.HARASSMENT and confirmed_by is None:
             continue
-        local = started_at.astimezone(zone)
+        day[1] += 1
         by_hour[local.hour] += 1
         by_weekday[local.weekday()] += 1
         if caller is None:
@@ -126,6 +137,9 @@ def build_report(
         automatic=automatic,
         deterred_calls=deterred,
         agent_seconds_saved=deterred_seconds,
+        by_route=dict(routes.most_common()),
+        by_label=dict(labels.most_common()),
+        by_day=[(d, n, h) for d, (n, h) in sorted(days.items())],
     )
 
 

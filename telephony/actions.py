@@ -10,7 +10,8 @@ not a verb: it is the TO_AGENTS state of :mod:`telephony.flow_runner`, whose out
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from telephony.media import Playback
@@ -51,19 +52,39 @@ class Verb(Protocol):
     def cancel(self) -> None: ...
 
 
+@dataclass
+class MediaWatch:
+    """The media timeout while prompts play: a caller whose RTP stopped (gone without a BYE) is not played to
+    for the rest of the queue. ``silence`` says how long no packet has arrived; ``fired`` once it passed
+    ``limit_s``."""
+
+    silence: Callable[[], float]
+    limit_s: float
+    fired: bool = False
+
+    def expired(self) -> bool:
+        if not self.fired and self.silence() >= self.limit_s:
+            self.fired = True
+        return self.fired
+
+
 class _Cancellable:
     needs_answered_call = True
 
     def __init__(self) -> None:
         self._cancelled = threading.Event()
+        self.watch: MediaWatch | None = None  # set by run_verbs
 
     def cancel(self) -> None:
         self._cancelled.set()
 
     def _wait(self, call: CallControl, playback: Playback | None, seconds: float | None) -> bool:
-        """Block until the playback finished / the time passed; False if the caller left or we were cancelled."""
+        """Block until the playback finished / the time passed; False if the caller left, the media went silent
+        past the watch's limit, or we were cancelled."""
         waited = 0.0
         while not call.ended.is_set() and not self._cancelled.is_set():
+            if self.watch is not None and self.watch.expired():
+                break
             if playback is not None and playback.wait(WAIT_SLICE_S):
                 return not call.ended.is_set()
             if playback is None:
@@ -129,14 +150,23 @@ def line_fault() -> list[Verb]:
     return [PlayPrompt("line_fault"), Hangup(EndReason.LINE_FAULT)]
 
 
-def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-    """Run in order; False as soon as one is cut short. Raises :class:`ActionError` on a broken precondition."""
+def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, bytes], *,
+              watch: MediaWatch | None = None) -> bool:
+    """Run in order; False as soon as one is cut short. Raises :class:`ActionError` on a broken precondition.
+
+    With ``watch``, silence on the wire past its limit ends the call with ``MEDIA_TIMEOUT`` mid-prompt, as it
+    does while listening.
+    """
     for verb in verbs:
         if call.ended.is_set():
             return False
         if verb.needs_answered_call and not call.answered:
             raise ActionError(f"{verb!r} needs an answered call")
+        if isinstance(verb, _Cancellable):
+            verb.watch = watch
         if not verb.run(call, prompts):
+            if watch is not None and watch.fired and not call.ended.is_set():
+                call.hangup(EndReason.MEDIA_TIMEOUT)
             return False
     return True
 

@@ -21,8 +21,11 @@ NEEDS: dict[str, Role | dict[str, Role] | None] = {
     "/api/v1/calls/by-call-id/{sip_call_id}": Role.AGENT,
     "/api/v1/calls/by-call-id/{sip_call_id}/confirm": Role.AGENT,
     "/api/v1/incidents": Role.AGENT,
-    "/api/v1/lists/entries": {"get": Role.MANAGER, "post": Role.ADMIN},
-    "/api/v1/lists/entries/{entry_id}": {"get": Role.MANAGER, "patch": Role.ADMIN, "delete": Role.ADMIN},
+    "/api/v1/lists/entries": Role.MANAGER,  # managers add and edit entries themselves (issue 16)
+    "/api/v1/lists/entries/{entry_id}": {"get": Role.MANAGER, "patch": Role.MANAGER, "delete": Role.ADMIN},
+    "/api/v1/lists/entries/{entry_id}/lift": Role.MANAGER,
+    "/api/v1/calls/{call_pk}/context": Role.MANAGER,
+    "/api/v1/calls/{call_pk}/review": Role.MANAGER,
     "/api/v1/lists/import": Role.ADMIN,
     "/api/v1/lists/export": Role.MANAGER,
     "/api/v1/review": Role.MANAGER,
@@ -40,6 +43,8 @@ NEEDS: dict[str, Role | dict[str, Role] | None] = {
     "/api/v1/admin/model": Role.ADMIN,
     "/api/v1/admin/model/reload": Role.ADMIN,
     "/api/v1/evidence/pack": Role.MANAGER,
+    "/api/v1/reports/costs": Role.MANAGER,
+    "/api/v1/shadow": Role.MANAGER,
     "/api/v1/auth/login": None,  # public: the log-in itself (throttled, tests/adminapi/test_users.py)
     "/api/v1/auth/logout": None,  # public: ends the cookie's session, if any
     "/api/v1/auth/password": Role.AGENT,

@@ -177,6 +177,19 @@ def test_caller_hanging_up_mid_prompt_ends_cleanly_and_is_recorded(tools: None, 
         assert loop.service.endpoint.active_calls() == []
 
 
+def test_no_rtp_during_the_deterrent_ends_the_call_with_media_timeout(tools: None, tmp_path: Path) -> None:
+    """A blocklisted caller goes straight to the analysis queue (prompts, no listening); no RTP from it: the
+    media timeout ends the call mid-prompt instead of playing the whole queue to nobody."""
+    for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT, rtp={"media_timeout_s": 2.0}):
+        loop.add_entry(ListName.BLOCK)
+        started = time.monotonic()
+        result = loop.sipp("uac-silent-expect-media-timeout-bye.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.end_reason == "media_timeout", record.end_reason
+        assert time.monotonic() - started < 8.0
+
+
 def test_no_rtp_ends_the_call_with_media_timeout(tools: None, tmp_path: Path) -> None:
     for loop in _loop(tmp_path, LEGIT, "PCMU", LEGIT_TEXT, rtp={"media_timeout_s": 2.0}):
         result = loop.sipp("uac-silent-expect-media-timeout-bye.xml")

@@ -16,6 +16,7 @@ from records.list_csv import export_entries, import_entries
 from records.lists import EntryDraft, create_entry
 from records.models import AuditEntry, NumberEntry
 from screening.numberlist import EntryStatus, ListName, MatchKind
+from tests.records.factories import cli_database
 
 ZONE = ZoneInfo("Asia/Shanghai")
 Capsys = pytest.CaptureFixture[str]
@@ -23,11 +24,7 @@ Capsys = pytest.CaptureFixture[str]
 
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", url)
-    database = Database(url)
-    database.migrate()
-    return database
+    return cli_database(tmp_path, monkeypatch)
 
 
 def test_incidents_and_bills_from_the_shell(db: Database, tmp_path: Path, capsys: Capsys) -> None:

@@ -21,7 +21,7 @@ from records.retention import purge
 from records.shadow_capture import ShadowCapture
 from screening.interfaces import ScreeningInput
 from screening.verdict import Label
-from tests.records.factories import SALT, call
+from tests.records.factories import SALT, call, cli_database
 
 AT = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai: no night/noon reasons
 WINDOW = ["--since", (AT - timedelta(days=1)).isoformat(), "--until", (AT + timedelta(days=1)).isoformat()]
@@ -37,10 +37,7 @@ CALLS = {  # number: (what was said, live label, content screened)
 
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
-    url = f"sqlite:///{tmp_path / 'shadow.db'}"
-    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", url)
-    database = Database(url)
-    database.migrate()
+    database = cli_database(tmp_path, monkeypatch)
     record_inputs(database, tmp_path)
     return database
 
@@ -113,6 +110,9 @@ def test_human_output_and_bad_candidates(db: Database, capsys: pytest.CaptureFix
     assert main(["shadow", *WINDOW, "--lists", str(bad)]) == 2
     assert "list file" in capsys.readouterr().err
     assert main(["shadow", *WINDOW, "--lexicon", str(tmp_path / "missing")]) == 2
+    assert "lexicon directory" in capsys.readouterr().err
+    assert main(["shadow", *WINDOW, "--model", str(tmp_path / "no-model")]) == 2  # refused, never half-loaded
+    assert "model" in capsys.readouterr().err
 
 
 def test_inputs_are_purged_after_the_shadow_period(db: Database) -> None:

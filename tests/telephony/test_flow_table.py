@@ -23,7 +23,7 @@ from numbering import normalize
 from screening.interfaces import CallContext, CallRecord, ContentSession, PreDecision, PreScreen, Route
 from screening.verdict import Label, Reason, ReasonCode, Verdict
 from telephony.call import Call, CallEndedError, CallInfo
-from telephony.flow_runner import FlowPolicy, FlowRunner
+from telephony.flow_runner import FlowPolicy, FlowRunner, NullObserver
 from telephony.listening import ListenLimits
 from telephony.sip.identity import CallerIdentity, IdentitySource
 from telephony.sip.refer import TransferOutcome, TransferResult
@@ -243,24 +243,12 @@ class Recorder:
             raise RuntimeError("fault injected by the test: database gone and spool full")
 
 
-@dataclass
-class Observer:
-    failures: list[str] = field(default_factory=list)
-
-    def call_started(self) -> None:
-        pass
-
-    def call_finished(self, route: str, verdict: str) -> None:
-        pass
-
-    def decision(self, stage: str, seconds: float) -> None:
-        pass
+class Observer(NullObserver):
+    def __init__(self) -> None:
+        self.failures: list[str] = []
 
     def failed_open(self, reason: str) -> None:
         self.failures.append(reason)
-
-    def asr_lag(self, seconds: float) -> None:
-        pass
 
 
 class _BrokenStream:
