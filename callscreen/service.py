@@ -331,9 +331,7 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
                 ) -> uvicorn.Server:
     app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
-                            lifespan="off")
-    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`
+    return _records.api_server(settings, app)
 
 
 __all__ = ["Service", "build_service"]

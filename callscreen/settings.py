@@ -175,6 +175,20 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
+    # HTTPS served directly: PEM certificate (chain) and key; plain HTTP without them (e.g. behind a proxy).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Proxies whose X-Forwarded-Proto/-For are believed (a proxy terminating TLS makes the session cookie Secure).
+    proxy_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("api.tls_cert and api.tls_key go together: set both (HTTPS) or neither (HTTP)")
+        for path in (self.tls_cert, self.tls_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"api TLS file {path} does not exist")
+        return self
 
 
 class CostSettings(_Section):
