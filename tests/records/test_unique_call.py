@@ -18,7 +18,8 @@ from tests.records.factories import SALT, call
 
 def _count(db: Database, call_id: str) -> int:
     with db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(ScreenedCall).where(ScreenedCall.call_id == call_id)))
+        count = s.scalar(select(func.count()).select_from(ScreenedCall).where(ScreenedCall.call_id == call_id))
+        return int(count or 0)
 
 
 def test_the_database_refuses_a_second_record_of_the_same_call(database: Database) -> None:
