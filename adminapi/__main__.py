@@ -29,11 +29,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-upload-bytes", type=int, default=DEFAULT_UPLOAD)
     parser.add_argument("--timezone", default="Asia/Shanghai")
     parser.add_argument("--salt-file", type=Path, help="caller-hash salt (the service's; random if not given)")
+    parser.add_argument("--evidence-key", type=Path, help="Ed25519 key file for evidence packs (created if absent)")
     args = parser.parse_args(argv)
     salt = args.salt_file.read_bytes().strip() if args.salt_file else secrets.token_bytes(32)
     db = Database(args.database_url)
     db.migrate()
-    app = create_app(db=db, max_upload_bytes=args.max_upload_bytes, salt=salt, timezone=args.timezone)
+    app = create_app(
+        db=db, max_upload_bytes=args.max_upload_bytes, salt=salt, timezone=args.timezone, evidence_key=args.evidence_key
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     db.dispose()
     return 0

@@ -39,6 +39,8 @@ def create_app(
     timezone: str = "Asia/Shanghai",
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     policy: AutoEntryPolicy | None = None,
+    evidence_key: Path | None = None,
+    node: str = "node1",
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -55,6 +57,8 @@ def create_app(
         zone=ZoneInfo(timezone),
         agent_seconds_per_call=agent_seconds_per_call,
         policy=policy or AutoEntryPolicy(),
+        evidence_key=evidence_key,
+        node=node,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

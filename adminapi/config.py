@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from records.database import Database
@@ -18,3 +19,5 @@ class ApiConfig:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS
     policy: AutoEntryPolicy = field(default_factory=AutoEntryPolicy)
+    evidence_key: Path | None = None  # the node's Ed25519 key file (records.signing); created on first use
+    node: str = "node1"  # names the signer in evidence-pack manifests

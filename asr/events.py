@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+# The product's one audio format (ASR input, RTP media after decoding, prompts), defined here only: telephony and
+# prompts import it. 8 kHz is what G.711 carries; 20 ms is the RTP packetisation every peer accepts.
 SAMPLE_RATE = 8000
-SAMPLE_WIDTH = 2  # bytes: 16-bit signed little-endian linear PCM, mono
+SAMPLE_WIDTH = 2  # bytes: 16-bit signed little-endian linear PCM
+CHANNELS = 1
+BYTES_PER_SECOND = SAMPLE_RATE * SAMPLE_WIDTH * CHANNELS
 FRAME_MS = 20
 FRAME_SAMPLES = SAMPLE_RATE * FRAME_MS // 1000
-FRAME_BYTES = FRAME_SAMPLES * SAMPLE_WIDTH
+FRAME_BYTES = FRAME_SAMPLES * SAMPLE_WIDTH * CHANNELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,11 @@ class TranscriberStream(Protocol):
     @property
     def lagging(self) -> bool: ...
 
+    @property
+    def backlog_s(self) -> float:
+        """Audio accepted but not yet decoded, in seconds (0.0 for a recogniser that decodes inline)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -92,3 +101,7 @@ class TranscriberFactory(Protocol):
     """The shared engine (one model per process) that opens a stream per call."""
 
     def open_stream(self, call_id: str) -> TranscriberStream: ...
+
+    def close(self) -> None:
+        """Release the workers at shutdown; idempotent."""
+        ...

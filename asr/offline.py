@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asr.audio import read_wav_as_telephone_pcm
-from asr.events import SAMPLE_RATE, SAMPLE_WIDTH, AsrFinal, SpeechStats
+from asr.events import BYTES_PER_SECOND, AsrFinal, SpeechStats
 from asr.model import SharedModel, load_shared_model
 from asr.recognizer import DEFAULT_ENDPOINT_SILENCE_MS, Recognizer
 from asr.text_norm import join_texts
@@ -35,7 +35,7 @@ def transcribe_pcm(
         text=join_texts([f.text for f in finals]),
         finals=finals,
         stats=recognizer.stats(),
-        duration_s=round(len(pcm16) / (SAMPLE_RATE * SAMPLE_WIDTH), 3),
+        duration_s=round(len(pcm16) / BYTES_PER_SECOND, 3),
     )
 
 

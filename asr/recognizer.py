@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from asr.errors import AsrError
-from asr.events import SAMPLE_RATE, SAMPLE_WIDTH, AsrEvent, AsrFinal, AsrPartial, SpeechStats, Word
+from asr.events import BYTES_PER_SECOND, SAMPLE_RATE, SAMPLE_WIDTH, AsrEvent, AsrFinal, AsrPartial, SpeechStats, Word
 from asr.model import SharedModel
 from asr.speech_stats import SpeechStatsTracker
 from asr.text_norm import normalize_text
@@ -55,7 +55,7 @@ class Recognizer:
 
     @property
     def audio_s(self) -> float:
-        return self._fed_bytes / (SAMPLE_RATE * SAMPLE_WIDTH)
+        return self._fed_bytes / BYTES_PER_SECOND
 
     def stats(self) -> SpeechStats:
         return self._tracker.stats()

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 
 from asr.errors import AsrError, AsrOverloadError
-from asr.events import FRAME_BYTES, SAMPLE_RATE, SAMPLE_WIDTH, AsrEvent, SpeechStats
+from asr.events import BYTES_PER_SECOND, FRAME_BYTES, AsrEvent, SpeechStats
 from asr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,11 @@ class EngineStream:
                 log.warning(
                     "call %s: ASR fell %.2f s behind real time (limit %.2f s); stream marked lagging",
                     self.call_id,
-                    backlog / (SAMPLE_RATE * SAMPLE_WIDTH),
+                    backlog / BYTES_PER_SECOND,
                     self._limit_s,
                 )
                 raise AsrOverloadError(
-                    f"call {self.call_id}: ASR is {backlog / (SAMPLE_RATE * SAMPLE_WIDTH):.2f} s behind real time, "
+                    f"call {self.call_id}: ASR is {backlog / BYTES_PER_SECOND:.2f} s behind real time, "
                     f"over the {self._limit_s:.2f} s bound (asr.queue_frames)"
                 )
             self._pending.append(pcm16)
@@ -100,7 +100,7 @@ class EngineStream:
     def backlog_s(self) -> float:
         """Audio accepted but not yet decoded, in seconds — how far behind real time the decoder is."""
         with self._lock:
-            return (self._pending_bytes + self._inflight_bytes) / (SAMPLE_RATE * SAMPLE_WIDTH)
+            return (self._pending_bytes + self._inflight_bytes) / BYTES_PER_SECOND
 
     def close(self) -> None:
         with self._lock:
@@ -113,7 +113,7 @@ class EngineStream:
 
     @property
     def _limit_s(self) -> float:
-        return self._limit_bytes / (SAMPLE_RATE * SAMPLE_WIDTH)
+        return self._limit_bytes / BYTES_PER_SECOND
 
     def _raise_if_unusable(self, *, allow_lagging: bool = False) -> None:
         if self._closed:

@@ -32,11 +32,10 @@ from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from records.secrets import HASH_SALT, shared_secret
-from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
-from telephony.flow_runner import Deterrent, FlowPolicy, FlowRunner
+from telephony.flow_runner import FlowPolicy, FlowRunner
 from telephony.listening import ListenLimits
 from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
@@ -150,9 +149,8 @@ class Service:
             self._api.should_exit = True
         for thread in self._threads:
             thread.join(timeout=5)
-        close = getattr(self.transcribers, "close", None)
-        if close is not None:
-            close()
+        if self.transcribers is not None:
+            self.transcribers.close()
         self.db.engine.dispose()
 
 
@@ -180,16 +178,16 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
     lists = InMemoryNumberLists()
-    config = ScreeningConfig.from_values(settings.screening.model_dump())
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
-    screener = ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
+    screener = ScreeningEngine(settings.screening, lists=lists, history=history,
+                               content_available=transcribers is not None)
     library = PromptLibrary.load(settings.prompts.override_dir)
     prompts = {name.value: library.pcm16(name) for name in PromptName}
     sip, rtp = settings.sip, settings.rtp
     policy = FlowPolicy(
         agents_uri=sip.agents_uri, fallback_uri=sip.fallback_uri, analysis_user=sip.analysis_user,
-        deterrent=Deterrent(settings.screening.blocked_policy.value), redirect_before_answer=sip.redirect_allowlisted,
+        deterrent=settings.screening.blocked_policy, redirect_before_answer=sip.redirect_allowlisted,
         limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
         answer_delay_s=sip.answer_delay_ms / 1000,
     )

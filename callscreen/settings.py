@@ -18,10 +18,12 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from screening.config import ScreeningConfig
+from telephony.actions import Deterrent
 
 ENV_PREFIX = "CALLSCREEN_"
 CONFIG_ENV = "CALLSCREEN_CONFIG"
@@ -36,19 +38,6 @@ class SettingsError(ValueError):
 class SipMode(enum.StrEnum):
     TRUNK = "trunk"  # peer mode: INVITEs from configured peer addresses, no REGISTER
     REGISTER = "register"  # extension registered on a PBX
-
-
-class ScreenMode(enum.StrEnum):
-    ALWAYS = "always"
-    NIGHT_NOON = "night_noon"  # content screening only inside the night/noon windows
-    SUSPICIOUS = "suspicious"  # content screening only for suspicious caller IDs
-    OFF = "off"  # caller ID and time only
-
-
-class BlockedPolicy(enum.StrEnum):
-    ANALYSIS = "analysis"  # auto-analysis queue: notice, SIT, "analysis complete", hang up
-    LINE_FAULT = "line_fault"  # "line fault, please call later" prompt, hang up
-    REJECT = "reject"  # 603 Decline before answering
 
 
 class _Section(BaseModel):
@@ -114,34 +103,10 @@ class AsrSettings(_Section):
         return self.model_path if self.model_path is not None else self.model_dir / self.model_name
 
 
-class ScreeningSettings(_Section):
-    mode: ScreenMode = ScreenMode.ALWAYS
-    listen_timeout_s: float = Field(default=8.0, gt=0, le=60)
-    timezone: str = "Asia/Shanghai"
-    suspect_threshold: float = Field(default=0.4, ge=0, le=1)
-    harassment_threshold: float = Field(default=0.75, ge=0, le=1)
-    blocked_policy: BlockedPolicy = BlockedPolicy.ANALYSIS
-    lexicon_dir: Path | None = None  # per-deployment lexicons and weights, overriding the packaged ones
-    early_threshold: float = Field(default=0.9, ge=0, le=1)  # score that ends listening early
-    night: str = Field(default="22:00-06:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # local time, may wrap
-    noon: str = Field(default="11:30-13:30", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
-    repeat_count: int = Field(default=3, ge=2, le=1000)  # calls from one number …
-    repeat_window_min: float = Field(default=30.0, gt=0, le=10080)  # … within this many minutes
-    burst_count: int = Field(default=5, ge=2, le=10000)  # calls from one range …
-    burst_window_min: float = Field(default=10.0, gt=0, le=10080)  # … within this many minutes
-    burst_drop_digits: int = Field(default=4, ge=1, le=8)  # range = number without its last N digits
-    burst_mobile: bool = False  # mobile number segments are shared by millions: off by default
-    no_business_min_chars: int = Field(default=8, ge=1, le=200)  # speech before "nothing about the business"
-    silence_min_s: float = Field(default=4.0, gt=0, le=60)  # a window this long without speech is a silence call
+class ScreeningSettings(ScreeningConfig):
+    """The judgement's own configuration model, plus what the call flow does with a confirmed harasser."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    blocked_policy: Deterrent = Deterrent.ANALYSIS
 
 
 class DatabaseSettings(_Section):
@@ -260,6 +225,4 @@ def load_settings(config_file: Path | None = None) -> Settings:
         raise SettingsError(
             f"invalid setting rtp.port_min: {settings.rtp.port_min} is above rtp.port_max {settings.rtp.port_max}"
         )
-    if settings.screening.suspect_threshold > settings.screening.harassment_threshold:
-        raise SettingsError("invalid setting screening.suspect_threshold: above screening.harassment_threshold")
     return settings

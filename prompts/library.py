@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from asr.events import BYTES_PER_SECOND
 from prompts.errors import PromptError
-from prompts.manifest import MANIFEST_PATH, SAMPLE_RATE, PromptEntry, read_manifest, read_pcm16, sha256_of
+from prompts.manifest import MANIFEST_PATH, PromptEntry, read_manifest, read_pcm16, sha256_of
 from prompts.names import PromptName
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class PromptLibrary:
         return self._audio[name]
 
     def duration_s(self, name: PromptName) -> float:
-        return len(self._audio[name]) / 2 / SAMPLE_RATE
+        return len(self._audio[name]) / BYTES_PER_SECOND
 
 
 def _load_one(entry: PromptEntry, base: Path, override_dir: Path | None) -> tuple[Path, bytes]:

@@ -12,13 +12,11 @@ import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from asr.events import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from prompts.errors import PromptError
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 MANIFEST_PATH = PROMPTS_DIR / "manifest.json"
-SAMPLE_RATE = 8000
-SAMPLE_WIDTH = 2
-CHANNELS = 1
 
 
 @dataclass(frozen=True, slots=True)

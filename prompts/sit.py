@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from asr.events import SAMPLE_RATE
+
 SIT_FREQUENCIES_HZ = (913.8, 1370.6, 1776.7)
 SIT_TONE_S = 0.330
 SIT_LEVEL = 0.25  # of full scale, ≈ -12 dBFS: audible, well clear of G.711 clipping
 EDGE_S = 0.005
 
 
-def sit_tone(sample_rate: int = 8000) -> bytes:
+def sit_tone(sample_rate: int = SAMPLE_RATE) -> bytes:
     """16-bit signed little-endian mono PCM of the three SIT tones back to back."""
     n = round(SIT_TONE_S * sample_rate)
     t = np.arange(n) / sample_rate

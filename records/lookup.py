@@ -17,7 +17,7 @@ from records.entry_values import prefixes_of, value_matches
 from records.models import CallArrival, NumberEntry, ScreenedCall
 from records.policy import evidence_count
 from records.repository_calls import AGENT_PREFIX
-from screening.numberlist import EntryStatus, ListName, MatchKind
+from screening.numberlist import EntryStatus, ListName, MatchKind, decisive, ordered
 
 RECENT = timedelta(hours=24)
 HISTORY = timedelta(days=30)
@@ -26,7 +26,7 @@ HISTORY = timedelta(days=30)
 @dataclass(frozen=True, slots=True)
 class LookupFacts:
     number: CallerNumber
-    matches: list[NumberEntry]  # enforced (active, unexpired) entries, most specific first
+    matches: list[NumberEntry]  # enforced (active, unexpired) entries in precedence order
     pending_proposal: bool
     calls_24h: int
     flagged_calls_30d: int
@@ -35,8 +35,15 @@ class LookupFacts:
     def on(self, list_name: ListName) -> bool:
         return any(m.list is list_name for m in self.matches)
 
+    @property
+    def decision(self) -> ListName | None:
+        """ALLOW or BLOCK by the one precedence rule the screener uses too; None when neither list matched."""
+        winner = decisive(self.matches, _entry_key)
+        return winner.list if winner is not None else None
 
-_SPECIFICITY = {MatchKind.EXACT: 3, MatchKind.RANGE: 2, MatchKind.PREFIX: 1, MatchKind.PATTERN: 0}
+
+def _entry_key(entry: NumberEntry) -> tuple[ListName, MatchKind, str]:
+    return entry.list, entry.kind, entry.value
 
 
 def _candidates(session: Session, normalized: str, now: datetime) -> list[NumberEntry]:
@@ -55,7 +62,7 @@ def lookup_number(session: Session, number: CallerNumber, now: datetime) -> Look
         return LookupFacts(number, [], False, 0, 0, 0)
     rows = _candidates(session, normalized, now)
     active = [e for e in rows if e.status is EntryStatus.ACTIVE]
-    active.sort(key=lambda e: (_SPECIFICITY[e.kind], len(e.value)), reverse=True)
+    active = ordered(active, _entry_key)
     pending = any(e.status is EntryStatus.PROPOSED and e.list is ListName.BLOCK for e in rows)
     calls = session.scalar(select(func.count()).where(CallArrival.caller == normalized, CallArrival.at >= now - RECENT))
     confirmations = session.scalar(

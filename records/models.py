@@ -69,6 +69,9 @@ class ScreenedCall(Base):
     end_reason: Mapped[str] = mapped_column(String(120), default="")
     called_user: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ref: Mapped[str | None] = mapped_column(String(32), index=True)  # the reference the agent was given
+    hotline: Mapped[str | None] = mapped_column(String(64), index=True)  # dialled service number (profile)
+    ladder_step: Mapped[int | None] = mapped_column(Integer)  # graduated-response step (records.ladder)
 
 
 class CallArrival(Base):

@@ -13,7 +13,7 @@ from typing import Any
 
 from numbering import CallerNumber, NumberKind
 from screening.interfaces import CallRecord, Route
-from screening.verdict import Label, Reason, SignalKind, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 
 def record_to_json(record: CallRecord) -> str:
@@ -26,7 +26,7 @@ def record_to_json(record: CallRecord) -> str:
 def _verdict(data: dict[str, Any]) -> Verdict:
     reasons = tuple(
         Reason(
-            code=r["code"],
+            code=ReasonCode(r["code"]),
             kind=SignalKind(r["kind"]),
             weight=float(r["weight"]),
             detail=r["detail"],
@@ -65,4 +65,7 @@ def record_from_json(line: str) -> CallRecord:
         end_reason=data.get("end_reason", ""),
         called_user=data.get("called_user"),
         extra=dict(data.get("extra", {})),
+        ref=data.get("ref"),
+        hotline=data.get("hotline"),
+        ladder_step=data.get("ladder_step"),
     )

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from numbering import caller_hash
+from records.audit import record_change
 from records.errors import ConflictError, NotFoundError
 from records.models import ScreenedCall
 from screening.interfaces import CallRecord, Route
@@ -46,6 +47,9 @@ def insert_call(session: Session, record: CallRecord, *, salt: bytes) -> Screene
         confirmed_by=record.confirmed_by,
         end_reason=record.end_reason,
         called_user=record.called_user,
+        ref=record.ref,
+        hotline=record.hotline,
+        ladder_step=record.ladder_step,
     )
     session.add(row)
     session.flush()
@@ -91,6 +95,21 @@ def get_call(session: Session, call_pk: int) -> ScreenedCall:
     return row
 
 
+def find_call(session: Session, *, ref: str | None = None, sip_call_id: str | None = None) -> ScreenedCall:
+    """The call an agent knows by its callscreen reference or by the SIP Call-ID of the screened leg."""
+    stmt = select(ScreenedCall)
+    if ref is not None:
+        stmt = stmt.where(ScreenedCall.ref == ref)
+    elif sip_call_id is not None:
+        stmt = stmt.where(ScreenedCall.call_id == sip_call_id)
+    else:
+        raise ValueError("find_call needs ref or sip_call_id")
+    row = session.scalars(stmt.order_by(ScreenedCall.id.desc()).limit(1)).first()
+    if row is None:
+        raise NotFoundError(f"no call with {'reference ' + ref if ref is not None else 'Call-ID ' + str(sip_call_id)}")
+    return row
+
+
 def confirm_call(session: Session, call_pk: int, *, agent: str) -> ScreenedCall:
     """An agent confirms a recorded call as harassment (the strongest evidence)."""
     row = get_call(session, call_pk)
@@ -98,3 +117,18 @@ def confirm_call(session: Session, call_pk: int, *, agent: str) -> ScreenedCall:
         raise ConflictError(f"call {call_pk} was already confirmed by {row.confirmed_by}")
     row.confirmed_by = f"{AGENT_PREFIX}{agent}"
     return row
+
+
+def read_transcript(call: ScreenedCall, *, actor: str) -> str | None:
+    """A call's transcript for a person to read; the read is written to the audit log (PIPL: who saw what).
+
+    The one place the API's call view, evidence view and any future page read a transcript through, so no read
+    goes untraced. Nothing is logged when there is no transcript (never stored, or purged).
+    """
+    if call.transcript is None:
+        return None
+    session = object_session(call)
+    if session is None:
+        raise ValueError("read_transcript needs a call loaded in a session (the audit entry goes into it)")
+    record_change(session, actor=actor, action="transcript.read", target=f"call:{call.id}")
+    return call.transcript

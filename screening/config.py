@@ -1,28 +1,32 @@
-"""Configuration of the screening core, independent of the application's settings object.
+"""Configuration of the screening core — the one definition of the ``[screening]`` settings section.
 
-``screening`` must not import ``callscreen`` (layering), so the composition root maps
-``callscreen.settings.ScreeningSettings`` onto :class:`ScreeningConfig` with :meth:`ScreeningConfig.from_values`:
-field names match the settings names, and names the core does not know (``blocked_policy``) are ignored.
+``screening`` must not import ``callscreen`` (layering), so the model lives here and the application's
+``callscreen.settings.Settings`` uses it as its ``screening`` section directly (extending it only with what the
+call flow, not the judgement, needs: ``blocked_policy``). There is no mirror to keep in step: a knob added here is
+a setting, validated once, with the bounds below.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WINDOW_PATTERN = r"^\d{2}:\d{2}-\d{2}:\d{2}$"
 
 
 class ScreenMode(enum.StrEnum):
-    """When the content of a call is screened (same values as the settings' ``screening.mode``)."""
+    """When the content of a call is screened (caller ID and time are always screened)."""
 
     ALWAYS = "always"
-    NIGHT_NOON = "night_noon"
-    SUSPICIOUS = "suspicious"
-    OFF = "off"
+    NIGHT_NOON = "night_noon"  # content screening only inside the night/noon windows
+    SUSPICIOUS = "suspicious"  # content screening only for suspicious caller IDs
+    OFF = "off"  # caller ID and time only
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,39 +51,53 @@ class TimeWindow:
             raise ValueError(f"time window {text!r} is not HH:MM-HH:MM") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class ScreeningConfig:
-    mode: ScreenMode = ScreenMode.ALWAYS
-    listen_timeout_s: float = 8.0
-    timezone: str = "Asia/Shanghai"
-    suspect_threshold: float = 0.4
-    harassment_threshold: float = 0.75
-    early_threshold: float = 0.9  # content+caller score at which a verdict is final before the window ends
-    early_allow: bool = True  # a final utterance with clear business intent and nothing else ends screening
-    min_listen_s: float = 1.0  # no early verdict on partials before this much audio
-    lexicon_dir: Path | None = None  # per-deployment lexicon and weights files, overriding the packaged ones
-    night: str = "22:00-06:00"
-    noon: str = "11:30-13:30"
-    repeat_count: int = 3  # this many calls from one number …
-    repeat_window_min: float = 30.0  # … within this many minutes is a repeat caller
-    burst_count: int = 5  # this many calls from one prefix (other numbers) …
-    burst_window_min: float = 10.0  # … within this many minutes is a prefix burst
-    burst_drop_digits: int = 4  # prefix = normalised number without its last N digits (an extension block)
-    burst_mobile: bool = False  # mobile number segments are shared by millions: no bursts from them by default
-    confirmation_window_days: float = 30.0  # agent confirmations of this number count for this long
-    no_business_min_chars: int = 8  # speech needed before "nothing about the business" can fire
-    silence_min_s: float = 4.0  # a window this long without speech is a silence call
+class ScreeningConfig(BaseModel):
+    """Every knob of the judgement that an operator may set (frozen; unknown keys are errors)."""
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.suspect_threshold <= self.harassment_threshold <= 1:
-            raise ValueError("thresholds must satisfy 0 <= suspect_threshold <= harassment_threshold <= 1")
-        if self.listen_timeout_s <= 0:
-            raise ValueError(f"listen_timeout_s must be positive, got {self.listen_timeout_s}")
-        if self.repeat_count < 2 or self.burst_count < 2:
-            raise ValueError("repeat_count and burst_count must be at least 2")
-        ZoneInfo(self.timezone)  # raises for an unknown zone
-        TimeWindow.parse(self.night)
-        TimeWindow.parse(self.noon)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: ScreenMode = ScreenMode.ALWAYS
+    listen_timeout_s: float = Field(default=8.0, gt=0, le=60)
+    timezone: str = "Asia/Shanghai"
+    suspect_threshold: float = Field(default=0.4, ge=0, le=1)
+    harassment_threshold: float = Field(default=0.75, ge=0, le=1)
+    # Content+caller score at which a verdict is final before the window ends; above 1 it never ends early.
+    early_threshold: float = Field(default=0.9, gt=0)
+    early_allow: bool = True  # a final utterance with clear business intent and nothing else ends screening
+    min_listen_s: float = Field(default=1.0, ge=0, le=60)  # no early verdict on partials before this much audio
+    lexicon_dir: Path | None = None  # per-deployment lexicon and weights files, overriding the packaged ones
+    night: str = Field(default="22:00-06:00", pattern=WINDOW_PATTERN)  # local time, may wrap midnight
+    noon: str = Field(default="11:30-13:30", pattern=WINDOW_PATTERN)
+    repeat_count: int = Field(default=3, ge=2, le=1000)  # this many calls from one number …
+    repeat_window_min: float = Field(default=30.0, gt=0, le=10080)  # … within this many minutes is a repeat caller
+    burst_count: int = Field(default=5, ge=2, le=10000)  # this many calls from one prefix (other numbers) …
+    burst_window_min: float = Field(default=10.0, gt=0, le=10080)  # … within this many minutes is a prefix burst
+    burst_drop_digits: int = Field(default=4, ge=1, le=8)  # prefix = number without its last N digits
+    burst_mobile: bool = False  # mobile number segments are shared by millions: no bursts from them by default
+    confirmation_window_days: float = Field(default=30.0, gt=0, le=3650)  # agent confirmations count this long
+    no_business_min_chars: int = Field(default=8, ge=1, le=200)  # speech before "nothing about the business"
+    silence_min_s: float = Field(default=4.0, gt=0, le=60)  # a window this long without speech is a silence call
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("night", "noon")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        TimeWindow.parse(value)  # "25:00-06:00" matches the pattern but is no time
+        return value
+
+    @model_validator(mode="after")
+    def _ordered_thresholds(self) -> Self:
+        if self.suspect_threshold > self.harassment_threshold:
+            raise ValueError("suspect_threshold is above harassment_threshold")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -92,12 +110,3 @@ class ScreeningConfig:
     @property
     def noon_window(self) -> TimeWindow:
         return TimeWindow.parse(self.noon)
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, object]) -> ScreeningConfig:
-        """Build from a settings section's values (``settings.screening.model_dump()``), ignoring other keys."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        picked = {k: v for k, v in values.items() if k in known}
-        if "mode" in picked:
-            picked["mode"] = ScreenMode(str(picked["mode"]))
-        return cls(**picked)  # type: ignore[arg-type]

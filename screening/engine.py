@@ -1,8 +1,14 @@
 """The screening engine: the :class:`~screening.interfaces.Screener` the call flow talks to.
 
-It owns the lexicon and the compiled matcher (loaded once, shared by all calls) and reads the number lists and the
-call history it is given. ``content_available`` is False when no ASR model is loaded: calls are then decided on
-caller ID and time alone (``PreDecision.NO_CONTENT``), never answered just to listen to nothing.
+It owns the lexicon and the signals (loaded once, shared by all calls) and reads the number lists and the call
+history it is given. Every judgement — :meth:`prescreen` before answering, the :class:`ScreeningSession` while
+listening, :meth:`screen_transcript` offline — collects reasons from the same :attr:`signals` through
+:func:`screening.signal.assemble` and fuses them with the same :class:`~screening.scoring.Fusion`.
+``content_available`` is False when no ASR model is loaded: calls are then decided on caller ID and time alone
+(``PreDecision.NO_CONTENT``), never answered just to listen to nothing.
+
+The learned content model can be replaced while calls run (:meth:`set_scorer`): a session keeps the signals it
+opened with, so a call never changes model half-way, and the next call uses the new one.
 """
 
 from __future__ import annotations
@@ -17,14 +23,16 @@ from screening.history import InMemoryCallHistory
 from screening.interfaces import CallContext, CallHistory, PreDecision, PreScreen
 from screening.lexicon import Lexicon, load_lexicon
 from screening.numberlist import InMemoryNumberLists, NumberLists
-from screening.scoring import fuse
+from screening.scoring import Fusion
 from screening.session import ScreeningSession
-from screening.signals.caller_id import CallerFacts, caller_facts
-from screening.signals.content import ContentAnalyzer
-from screening.signals.speech import speech_reasons
-from screening.signals.time_pattern import in_watch_window, time_reasons
+from screening.signal import Observation, Signal, assemble, has_code
+from screening.signals.caller_id import CallerIdSignal
+from screening.signals.content import ContentAnalyzer, RuleContentSignal
+from screening.signals.learned import ContentScorer, LearnedContentSignal
+from screening.signals.speech import SpeechSignal
+from screening.signals.time_pattern import TimeSignal, in_watch_window
 from screening.text.normalize import normalize_text
-from screening.verdict import Label, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -38,58 +46,81 @@ class ScreeningEngine:
         history: CallHistory,
         content_available: bool,
         lexicon: Lexicon | None = None,
+        scorer: ContentScorer | None = None,
     ) -> None:
         self.config = config
         self.lists = lists
         self.history = history
         self.content_available = content_available
         self.lexicon = lexicon if lexicon is not None else load_lexicon(config.lexicon_dir)
-        self._analyzer = ContentAnalyzer(self.lexicon, no_business_min_chars=config.no_business_min_chars)
+        self._fusion = Fusion(config, self.lexicon.weight("complaint_abuse_cap"))
+        self._caller_id = CallerIdSignal(lists, history, config, self.lexicon)
+        self._time = TimeSignal(config, self.lexicon)
+        analyzer = ContentAnalyzer(self.lexicon, no_business_min_chars=config.no_business_min_chars)
+        self._rules = RuleContentSignal(analyzer)
+        self._speech = SpeechSignal(self.lexicon, min_duration_s=config.silence_min_s)
+        self._signals: tuple[Signal, ...] = ()
+        self.set_scorer(scorer)
 
     @classmethod
-    def offline(cls, config: ScreeningConfig) -> ScreeningEngine:
+    def offline(cls, config: ScreeningConfig, scorer: ContentScorer | None = None) -> ScreeningEngine:
         """An engine with empty in-memory lists and history, for offline screening (``eval``, ``screen``)."""
-        return cls(config, lists=InMemoryNumberLists(), history=InMemoryCallHistory(), content_available=True)
+        return cls(config, lists=InMemoryNumberLists(), history=InMemoryCallHistory(), content_available=True,
+                   scorer=scorer)  # fmt: skip
 
-    def _caller(self, caller: CallerNumber | None, at: datetime) -> CallerFacts:
-        return caller_facts(
-            caller, at, lists=self.lists, history=self.history, config=self.config, lexicon=self.lexicon
-        )
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        """Every signal, in the order their reasons are listed (before fusion sorts them by weight)."""
+        return self._signals
+
+    @property
+    def scorer(self) -> ContentScorer | None:
+        learned = next((s for s in self._signals if isinstance(s, LearnedContentSignal)), None)
+        return learned.scorer if learned is not None else None
+
+    def set_scorer(self, scorer: ContentScorer | None) -> None:
+        """Use ``scorer`` (a validated, loaded model) for calls opened from now on; None: rules only."""
+        learned: tuple[Signal, ...] = ()
+        if scorer is not None:
+            min_chars = self.config.no_business_min_chars
+            learned = (LearnedContentSignal(scorer, self.lexicon, no_business_min_chars=min_chars),)
+        # one assignment: a call that reads the tuple sees the old set or the new one, never a mix
+        self._signals = (self._caller_id, self._time, self._rules, *learned, self._speech)
 
     def prescreen(self, ctx: CallContext) -> PreScreen:
         """Caller ID and time, before answering. Notes the call in the history after counting earlier ones."""
-        facts = self._caller(ctx.caller, ctx.at)
+        base = assemble(self._signals, Observation(caller=ctx.caller, at=ctx.at))
         self.history.note_call(ctx.caller.normalized, ctx.at)
-        base = facts.reasons + tuple(time_reasons(ctx.at, self.config, self.lexicon))
-        if facts.allowlisted:
-            verdict = Verdict(Label.ALLOW, 0.0, facts.reasons, final=True)
+        caller_reasons = tuple(r for r in base if r.kind is SignalKind.CALLER_ID)
+        if has_code(caller_reasons, ReasonCode.ALLOWLISTED):
+            verdict = Verdict(Label.ALLOW, 0.0, caller_reasons, final=True)
             decision = PreDecision.TO_AGENTS
-        elif facts.blocklisted:
-            verdict = fuse(base, self.config, final=True)
+        elif has_code(caller_reasons, ReasonCode.BLOCKLISTED):
+            verdict = self._fusion(base, final=True)
             decision = PreDecision.BLOCKED
-        elif self._content_due(ctx, facts):
-            verdict = fuse(base, self.config, final=False)
+        elif self._content_due(ctx, caller_reasons):
+            verdict = self._fusion(base, final=False)
             decision = PreDecision.SCREEN
         else:
-            verdict = fuse(base, self.config, final=True)
+            verdict = self._fusion(base, final=True)
             decision = PreDecision.NO_CONTENT
         logger.info("call=%s caller=%s prescreen %s %s", ctx.call_id, mask(ctx.caller.normalized), decision.value,
                     verdict.summary())  # fmt: skip
         return PreScreen(decision, verdict)
 
-    def _content_due(self, ctx: CallContext, facts: CallerFacts) -> bool:
+    def _content_due(self, ctx: CallContext, caller_reasons: tuple[Reason, ...]) -> bool:
         mode = self.config.mode
         if not self.content_available or mode is ScreenMode.OFF:
             return False
         if mode is ScreenMode.NIGHT_NOON:
             return in_watch_window(ctx.at, self.config)
         if mode is ScreenMode.SUSPICIOUS:
-            return facts.suspicious
+            return any(r.weight > 0 for r in caller_reasons)
         return True
 
     def open_session(self, ctx: CallContext, pre: PreScreen) -> ScreeningSession:
-        base = tuple(r for r in pre.verdict.reasons if not r.code.startswith("system."))
-        return ScreeningSession(base, self._analyzer, self.lexicon, self.config)
+        base = tuple(r for r in pre.verdict.reasons if r.kind is not SignalKind.SYSTEM)
+        return ScreeningSession(base, self._signals, self._fusion, self.config)
 
     def screen_transcript(
         self,
@@ -102,15 +133,13 @@ class ScreeningEngine:
         """Offline screening of a whole transcript as one finished listening window (eval, ``screen``).
 
         Reads the lists and history but does not note the call, so evaluating a file does not create repeat callers.
+        Without ``at`` the lists are read as of now and no time reason is given.
         """
+        signals = self._signals
         moment = at if at is not None else datetime.now(UTC)
-        facts = self._caller(caller, moment)
-        if facts.allowlisted:
-            return Verdict(Label.ALLOW, 0.0, facts.reasons, final=True)
-        normal = normalize_text(text)
-        content = self._analyzer.analyse(normal, end_of_window=True)
-        speech = () if normal else tuple(
-            speech_reasons(stats, self.lexicon, min_duration_s=self.config.silence_min_s)
-        )
-        times = tuple(time_reasons(at, self.config, self.lexicon)) if at is not None else ()
-        return fuse(facts.reasons + times + content.reasons + speech, self.config, final=True)
+        caller_reasons = assemble(signals, Observation(caller=caller, at=moment))
+        caller_reasons = tuple(r for r in caller_reasons if r.kind is SignalKind.CALLER_ID)
+        if has_code(caller_reasons, ReasonCode.ALLOWLISTED):
+            return Verdict(Label.ALLOW, 0.0, caller_reasons, final=True)
+        obs = Observation(at=at, transcript=normalize_text(text), end_of_window=True, stats=stats)
+        return self._fusion(assemble(signals, obs, caller_reasons), final=True)

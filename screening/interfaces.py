@@ -97,6 +97,9 @@ class CallRecord:
     end_reason: str = ""  # "caller_bye", "cancel", "media_timeout", "transfer_ok", "transfer_failed:<code>" …
     called_user: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    ref: str | None = None  # callscreen's call reference, given to the agent in the transferred INVITE
+    hotline: str | None = None  # the dialled service number (profile selection)
+    ladder_step: int | None = None  # graduated-response step this call took (harassment only)
 
 
 class CallRecorder(Protocol):

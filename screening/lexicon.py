@@ -12,6 +12,7 @@ naming file, line and value, so a bad edit fails at start-up, not on a call.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,9 +20,12 @@ from pathlib import Path
 
 from screening.constructions import Construction, compile_pattern
 from screening.errors import LexiconError
+from screening.knobs import KNOBS
 from screening.text.normalize import normalize_text
 from screening.text.pinyin import to_pinyin
 
+logger = logging.getLogger(__name__)
+_UNWEIGHTED_LISTS: set[str] = set()  # warned once per process
 WEIGHTS_FILE = "weights.txt"
 PATTERN_SUFFIX = ".pat"
 MAX_WEIGHT = 1.0
@@ -53,15 +57,7 @@ class MatchLevel(enum.StrEnum):
     FUZZY = "fuzzy"
 
 
-KNOWN_WEIGHTS = frozenset(
-    {
-        "insult_unknown_target", "insult_product_target", "complaint_context", "complaint_abuse_cap",
-        "business_floor", "no_business", "no_business_after_steering", "no_business_with_intent", "repetition",
-        "counting",
-        "silence", "open_line", "blocklisted", "allowlisted", "anonymous", "payphone", "switchboard",
-        "repeat", "prefix_burst", "repetition_only", "agent_confirmed", "night", "noon",
-    }
-)  # fmt: skip
+KNOWN_WEIGHTS = frozenset(KNOBS)  # every knob must have a value in the packaged weights.txt
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +77,18 @@ class Lexicon:
     constructions: tuple[Construction, ...] = ()
 
     def weight(self, name: str) -> float:
+        """A knob's value (``screening/knobs.py`` declares the names; the loader guarantees each has a value)."""
         return self.weights[name]
+
+    def list_weight(self, name: str) -> float:
+        """A number list's weight: a list the vocabulary gained without a knob counts 0 (logged), never fails."""
+        value = self.weights.get(name)
+        if value is None:
+            if name not in _UNWEIGHTED_LISTS:
+                _UNWEIGHTED_LISTS.add(name)
+                logger.warning("number list %r has no weight in weights.txt: its matches count 0", name)
+            return 0.0
+        return value
 
 
 def _default_match(text: str, category: Category) -> MatchLevel:
@@ -103,13 +110,13 @@ def _entries(text: str, source: str, arity: tuple[int, ...], form: str) -> Itera
         yield where, parts
 
 
-def _parse_weight(raw: str, where: str) -> float:
+def _parse_weight(raw: str, where: str, low: float = -MAX_WEIGHT, high: float = MAX_WEIGHT) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise LexiconError(f"{where}: weight {raw!r} is not a number") from None
-    if not -MAX_WEIGHT <= value <= MAX_WEIGHT:
-        raise LexiconError(f"{where}: weight {value} is outside [-1, 1]")
+    if not low <= value <= high:
+        raise LexiconError(f"{where}: weight {value} is outside [{low:g}, {high:g}]")
     return value
 
 
@@ -180,11 +187,17 @@ def parse_terms(text: str, source: str) -> list[Term]:
 
 
 def parse_weights(text: str, source: str) -> dict[str, float]:
+    """Parse a weights file against the knob table (:mod:`screening.knobs`): names, ranges, no duplicates."""
     weights: dict[str, float] = {}
+    seen: dict[str, str] = {}
     for where, parts in _entries(text, source, (2,), "name weight"):
-        if parts[0] not in KNOWN_WEIGHTS:
+        knob = KNOBS.get(parts[0])
+        if knob is None:
             raise LexiconError(f"{where}: unknown weight name {parts[0]!r}")
-        weights[parts[0]] = _parse_weight(parts[1], where)
+        if knob.name in seen:
+            raise LexiconError(f"{where}: {knob.name!r} is already set at {seen[knob.name]}")
+        seen[knob.name] = where
+        weights[knob.name] = _parse_weight(parts[1], where, knob.low, knob.high)
     return weights
 
 

@@ -1,8 +1,12 @@
 """Fusion: reasons in, one verdict out — a clamped sum of the weights, thresholds from configuration.
 
 A sum keeps every verdict explainable: the score is exactly the listed weights added up (clamped to 0..1).
-Two rules sit on top: time signals count only on top of other positive evidence (they never decide alone), and
-``harassment`` needs positive content, speech, caller-ID or agent evidence reaching the suspect threshold by itself.
+Three rules sit on top: time signals count only on top of other positive evidence (they never decide alone);
+``harassment`` needs positive content, speech, caller-ID or agent evidence reaching the suspect threshold by itself;
+and the complaint guard — when the caller talks about the business (rules or the business-intent model), abuse
+from all content signals together counts at most ``complaint_abuse_cap``: an angry customer who swears is not a
+harasser by content alone. The content rules apply that cap to their own reasons; here it also covers the learned
+abuse model, which is why it sits in the one place where every signal's reasons meet.
 """
 
 from __future__ import annotations
@@ -10,19 +14,48 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from screening.config import ScreeningConfig
-from screening.verdict import Label, Reason, SignalKind, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 EVIDENCE_KINDS = frozenset({SignalKind.CONTENT, SignalKind.SPEECH, SignalKind.CALLER_ID, SignalKind.AGENT})
+BUSINESS_CODES = frozenset({ReasonCode.BUSINESS, ReasonCode.LEARNED_BUSINESS})
+ROUNDING = 0.005
+ABUSE_CODES = frozenset(
+    {ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE, ReasonCode.LEARNED_HARASSMENT}
+)
 
 
 def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
+def complaint_guard(reasons: list[Reason], cap: float) -> list[Reason]:
+    """Scale all abuse reasons (rules and learned) down to ``cap`` together when there is business intent."""
+    if not any(r.code in BUSINESS_CODES for r in reasons):
+        return reasons
+    total = sum(r.weight for r in reasons if r.code in ABUSE_CODES and r.weight > 0)
+    if total <= cap + ROUNDING:  # the rules already capped their own (rounded to 3 places)
+        return reasons
+    scale = cap / total
+    guarded: list[Reason] = []
+    for reason in reasons:
+        if reason.code in ABUSE_CODES and reason.weight > 0:
+            reason = Reason(reason.code, reason.kind, round(reason.weight * scale, 3),
+                            f"{reason.detail}; counted {scale:.0%}: said while talking about the business "
+                            "(an angry customer)", reason.evidence)  # fmt: skip
+        guarded.append(reason)
+    return guarded
+
+
 def fuse(
-    reasons: Iterable[Reason], config: ScreeningConfig, *, final: bool = True, decided_at_s: float | None = None
+    reasons: Iterable[Reason],
+    config: ScreeningConfig,
+    *,
+    final: bool = True,
+    decided_at_s: float | None = None,
+    complaint_abuse_cap: float = 1.0,
 ) -> Verdict:
-    listed = list(reasons)
+    """One verdict from every signal's reasons (see the module docstring for the rules)."""
+    listed = complaint_guard(list(reasons), complaint_abuse_cap)
     evidence = sum(r.weight for r in listed if r.kind is not SignalKind.TIME)
     has_evidence = any(r.weight > 0 and r.kind in EVIDENCE_KINDS for r in listed)
     shown: list[Reason] = []
@@ -43,3 +76,15 @@ def fuse(
         label = Label.ALLOW
     shown.sort(key=lambda r: -abs(r.weight))
     return Verdict(label, score, tuple(shown), final=final, decided_at_s=decided_at_s)
+
+
+class Fusion:
+    """:func:`fuse` bound to one engine's configuration and knobs — what the engine and its sessions call."""
+
+    def __init__(self, config: ScreeningConfig, complaint_abuse_cap: float) -> None:
+        self.config = config
+        self.complaint_abuse_cap = complaint_abuse_cap
+
+    def __call__(self, reasons: Iterable[Reason], *, final: bool = True, decided_at_s: float | None = None) -> Verdict:
+        return fuse(reasons, self.config, final=final, decided_at_s=decided_at_s,
+                    complaint_abuse_cap=self.complaint_abuse_cap)  # fmt: skip

@@ -2,30 +2,37 @@
 
 The transcript grows with ASR events: finished utterances plus the current partial hypothesis. Every update is
 re-scored from scratch (a few hundred string searches), so a partial that is revised simply replaces the old one.
-Early decision: strong evidence makes the verdict final before the window ends — harassment once the score reaches
-``early_threshold`` (on a partial only after ``min_listen_s`` of audio), and allow once a finished utterance is
-clearly about the business with nothing suspicious in it. Otherwise :meth:`finish` decides at the window's end.
+Reasons come from the engine's signals through :func:`screening.signal.assemble` and are fused by the engine's
+:class:`~screening.scoring.Fusion`; the signals are fixed when the session opens, so a model reloaded meanwhile
+is used from the next call on and never changes a call half-way.
+
+Early decision: strong evidence makes the verdict final before the window ends — harassment once the score
+reaches ``early_threshold`` (on a partial only after ``min_listen_s`` of audio), and allow once a finished
+utterance is clearly about the business (rules or the business-intent model) with nothing suspicious in it.
+Otherwise :meth:`finish` decides at the window's end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from asr.events import AsrEvent, AsrFinal, SpeechStats
 from screening.config import ScreeningConfig
-from screening.lexicon import Lexicon
-from screening.scoring import fuse
-from screening.signals.content import ContentAnalyzer
-from screening.signals.speech import speech_reasons
+from screening.scoring import Fusion
+from screening.signal import Observation, Signal, assemble, has_code
 from screening.text.normalize import normalize_text
-from screening.verdict import Label, Reason, SignalKind, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
+
+BUSINESS_INTENT = (ReasonCode.BUSINESS, ReasonCode.LEARNED_BUSINESS)
 
 
 class ScreeningSession:
     def __init__(
-        self, base: tuple[Reason, ...], analyzer: ContentAnalyzer, lexicon: Lexicon, config: ScreeningConfig
+        self, base: tuple[Reason, ...], signals: Sequence[Signal], fusion: Fusion, config: ScreeningConfig
     ) -> None:
         self._base = base  # caller-ID and time reasons from the pre-screen
-        self._analyzer = analyzer
-        self._lexicon = lexicon
+        self._signals = tuple(signals)
+        self._fuse = fusion
         self._config = config
         self._finals: list[str] = []
         self._partial = ""
@@ -61,29 +68,30 @@ class ScreeningSession:
     def on_steering(self, at_s: float) -> None:
         self._steered = True
 
+    def _listening(self) -> tuple[Reason, ...]:
+        obs = Observation(transcript=self.transcript, open_end=bool(self._partial))
+        return assemble(self._signals, obs, self._base)
+
     def provisional(self, at_s: float) -> Verdict:
-        facts = self._analyzer.analyse(self.transcript, end_of_window=False, open_end=bool(self._partial))
-        return fuse(self._base + facts.reasons, self._config, final=False, decided_at_s=at_s)
+        return self._fuse(self._listening(), final=False, decided_at_s=at_s)
 
     def finish(self, elapsed_s: float) -> Verdict:
         if self._decided is not None:
             return self._decided
-        facts = self._analyzer.analyse(self.transcript, end_of_window=True, steered=self._steered)
-        speech = () if self.transcript else tuple(
-            speech_reasons(self._stats, self._lexicon, min_duration_s=self._config.silence_min_s)
-        )
-        self._decided = fuse(self._base + facts.reasons + speech, self._config, final=True, decided_at_s=elapsed_s)
+        obs = Observation(transcript=self.transcript, end_of_window=True, steered=self._steered, stats=self._stats)
+        self._decided = self._fuse(assemble(self._signals, obs, self._base), final=True, decided_at_s=elapsed_s)
         return self._decided
 
     def _maybe_decide(self, at_s: float, *, is_final: bool) -> Verdict | None:
-        facts = self._analyzer.analyse(self.transcript, end_of_window=False, open_end=bool(self._partial))
-        verdict = fuse(self._base + facts.reasons, self._config, final=True, decided_at_s=at_s)
+        reasons = self._listening()
+        verdict = self._fuse(reasons, final=True, decided_at_s=at_s)
         strong = verdict.label is Label.HARASSMENT and verdict.score >= self._config.early_threshold
         if strong and (is_final or at_s >= self._config.min_listen_s):
             self._decided = verdict
             return verdict
         suspicious = any(r.weight > 0 and r.kind is not SignalKind.TIME for r in verdict.reasons)
-        if is_final and self._config.early_allow and facts.has_business and not suspicious:
+        business = has_code(reasons, *BUSINESS_INTENT)
+        if is_final and self._config.early_allow and business and not suspicious:
             self._decided = verdict
             return verdict
         return None

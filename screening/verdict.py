@@ -26,9 +26,57 @@ class SignalKind(enum.StrEnum):
     SYSTEM = "system"  # fail-open and other internal reasons
 
 
+class ReasonCode(enum.StrEnum):
+    """Every reason a verdict can give. The values are stable: they are stored with call records, shown to
+    managers, counted in reports and written into SIP headers (``agent.confirmed`` by the call flow)."""
+
+    # content rules (screening.signals.content)
+    SEXUAL = "content.sexual"
+    INSULT = "content.insult"
+    SWEARING = "content.swearing"
+    THREAT = "content.threat"
+    PRANK = "content.prank"
+    MOCKING = "content.mocking"
+    ROOM = "content.room"
+    OFFTOPIC = "content.offtopic"
+    BUSINESS = "content.business"
+    ENQUIRY = "content.enquiry"
+    COMPLAINT_CONTEXT = "content.complaint_context"
+    # learned content models (screening.signals.learned)
+    LEARNED_ABUSE = "content.learned_abuse"  # abusive, sexual or threatening language
+    LEARNED_HARASSMENT = "content.learned_harassment"  # harassment aimed at the listener (the call-level head)
+    LEARNED_BUSINESS = "content.learned_business"
+    LEARNED_NO_BUSINESS = "content.learned_no_business"
+    # speech statistics
+    SILENCE = "speech.silence"
+    OPEN_LINE = "speech.open_line"
+    # caller ID (one per number list, plus the history signals)
+    BLOCKLISTED = "caller.blocklisted"
+    ALLOWLISTED = "caller.allowlisted"
+    PAYPHONE = "caller.payphone"
+    SWITCHBOARD = "caller.switchboard"
+    LISTED = "caller.listed"  # a number list the vocabulary gained later (the evidence names it)
+    ANONYMOUS = "caller.anonymous"
+    REPEAT = "caller.repeat"
+    PREFIX_BURST = "caller.prefix_burst"
+    CALLER_AGENT_CONFIRMED = "caller.agent_confirmed"
+    # time
+    NIGHT = "time.night"
+    NOON = "time.noon"
+    # outside the screening core
+    AGENT_CONFIRMED = "agent.confirmed"  # an agent transferred the call into the analysis queue
+    FAIL_OPEN = "system.fail_open"
+
+    @property
+    def kind(self) -> SignalKind:
+        """The signal family, from the code's prefix (``caller.`` → caller ID)."""
+        prefix = self.value.split(".", 1)[0]
+        return SignalKind.CALLER_ID if prefix == "caller" else SignalKind(prefix)
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    code: str  # stable identifier, e.g. "content.insult", "caller.blocklisted", "time.night"
+    code: ReasonCode  # stable identifier, e.g. "content.insult", "caller.blocklisted", "time.night"
     kind: SignalKind
     weight: float  # contribution to the score (may be negative for business intent, allowlist …)
     detail: str  # one human-readable sentence
@@ -52,5 +100,5 @@ class Verdict:
 FAIL_OPEN = Verdict(
     label=Label.ALLOW,
     score=0.0,
-    reasons=(Reason("system.fail_open", SignalKind.SYSTEM, 0.0, "screening failed; the call goes to the agents"),),
+    reasons=(Reason(ReasonCode.FAIL_OPEN, SignalKind.SYSTEM, 0.0, "screening failed; the call goes to the agents"),),
 )

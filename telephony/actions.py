@@ -8,6 +8,7 @@ and the line-fault treatment are just lists (:func:`analysis_queue`, :func:`line
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Protocol
@@ -16,6 +17,14 @@ from telephony.media import Playback
 from telephony.sip.refer import TransferOutcome, TransferResult
 
 WAIT_SLICE_S = 0.1
+
+
+class Deterrent(enum.StrEnum):
+    """What a confirmed harasser gets (setting ``screening.blocked_policy``); SPEC §1's options."""
+
+    ANALYSIS = "analysis"  # auto-analysis queue: notice, SIT, "analysis complete", hang up (:func:`analysis_queue`)
+    LINE_FAULT = "line_fault"  # "line fault, please call later" prompt, hang up (:func:`line_fault`)
+    REJECT = "reject"  # 603 Decline before answering (an answered call gets the analysis queue instead)
 
 
 class ActionError(Exception):
@@ -32,7 +41,9 @@ class CallControl(Protocol):
 
     def play(self, pcm16: bytes) -> Playback: ...
 
-    def transfer(self, target: str, verdict: str | None) -> TransferResult: ...
+    def transfer(
+        self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
+    ) -> TransferResult: ...
 
     def hangup(self, reason: str) -> None: ...
 
@@ -103,14 +114,15 @@ class Pause(_Cancellable):
 
 
 class Transfer(_Cancellable):
-    def __init__(self, target: str, verdict: str | None) -> None:
+    def __init__(self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
         self.target = target
         self.verdict = verdict
+        self.embedded = embedded  # headers for the agent's INVITE (verdict, score, call reference)
         self.result: TransferResult | None = None
 
     def run(self, call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-        self.result = call.transfer(self.target, self.verdict)
+        self.result = call.transfer(self.target, self.verdict, self.embedded)
         return self.result.succeeded
 
 

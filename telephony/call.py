@@ -17,6 +17,7 @@ from typing import Protocol
 
 from telephony.media import MediaParams, MediaSession, Playback
 from telephony.sip.dialog import CallLeg, LegState, LocalParty
+from telephony.sip.dtmf_info import info_digit
 from telephony.sip.identity import CallerIdentity
 from telephony.sip.message import SipRequest, SipResponse, make_response
 from telephony.sip.refer import SIPFRAG_TYPE, PendingTransfer, TransferResult, refer_headers
@@ -91,6 +92,7 @@ class Call:
         self._port: int | None = None
         self._answer_sdp = b""
         self._transfer: PendingTransfer | None = None
+        self._info_digits = ""  # keys from SIP INFO, merged with RFC 4733 digits by dtmf()
 
     @property
     def call_id(self) -> str:
@@ -153,8 +155,12 @@ class Call:
         self._signalling.send_in_dialog(self.leg, bye, self._on_bye_answered)
         self._end(reason)
 
-    def transfer(self, target: str, verdict: str | None) -> TransferResult:
-        """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`)."""
+    def transfer(
+        self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
+    ) -> TransferResult:
+        """Blind transfer; blocks until the outcome is known (see :mod:`telephony.sip.refer`).
+
+        ``embedded`` are headers for the agent's INVITE, carried in the Refer-To URI (RFC 3261 §19.1.1)."""
         pending = PendingTransfer()
         self.confirmed.wait(ACK_WAIT_S)  # a REFER before the ACK races the caller's own ACK (§13.3.1.4)
         with self._lock:
@@ -162,13 +168,28 @@ class Call:
                 pending.on_call_ended()
                 return pending.wait(0, 0)
             self._transfer = pending
-            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict))
+            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict,
+                                                                embedded))
         self._signalling.send_in_dialog(self.leg, refer, pending.on_refer_response)
         result = pending.wait(REFER_ANSWER_TIMEOUT_S, self._notify_timeout)
         log.info("call=%s transfer to %s: %s %s", self.call_id, target, result.outcome.value, result.status or "")
         return result
 
+    def dtmf(self) -> str:
+        """Keys the caller pressed since the last call, whichever way they came (RFC 4733 RTP or SIP INFO)."""
+        with self._lock:
+            digits, self._info_digits = self._info_digits, ""
+            media = self.media
+        return digits + (media.dtmf() if media is not None else "")
+
     # --- driven by the peer (sip-rx thread) -------------------------------------------------------------
+    def on_info(self, request: SipRequest) -> None:
+        digit = info_digit(request)
+        if digit is not None:
+            with self._lock:
+                self._info_digits += digit
+            log.debug("call=%s DTMF by SIP INFO", self.call_id)  # the key itself may be a PIN: not logged
+
     def on_ack(self) -> None:
         with self._lock:
             self.leg.transition("ACK")

@@ -189,6 +189,9 @@ class SipEndpoint:
         elif method == "NOTIFY":
             self.reply(request, make_response(request, 200))
             call.on_notify(request)
+        elif method == "INFO":
+            self.reply(request, make_response(request, 200))
+            call.on_info(request)
         elif method in IN_DIALOG_OK:
             self.reply(request, make_response(request, 200, extra=(("Allow", ALLOW),)))
         else:

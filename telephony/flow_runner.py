@@ -10,8 +10,8 @@ URI; before answer (allowlisted with ``redirect_before_answer``, or failing open
 
 from __future__ import annotations
 
-import enum
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,21 +20,24 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from asr.errors import AsrOverloadError
-from asr.events import TranscriberFactory
+from asr.events import BYTES_PER_SECOND, TranscriberFactory
 from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
-from screening.verdict import FAIL_OPEN, Label, Reason, SignalKind, Verdict
-from telephony.actions import analysis_queue, line_fault, run_verbs
+from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
+from telephony.actions import Deterrent, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
 from telephony.flow import FlowEvent, FlowMachine, FlowState
 from telephony.listening import ListenLimits, listen
-from telephony.sip.refer import TransferOutcome
+from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 
 log = logging.getLogger(__name__)
-BYTES_PER_SECOND = 16000  # 8 kHz, 16-bit mono prompts
 AGENT_CONFIRMED = Verdict(
     Label.HARASSMENT,
     1.0,
-    (Reason("agent.confirmed", SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"),),
+    (
+        Reason(
+            ReasonCode.AGENT_CONFIRMED, SignalKind.AGENT, 1.0, "an agent transferred the call into the analysis queue"
+        ),
+    ),
 )
 _PRE_EVENTS = {
     PreDecision.TO_AGENTS: FlowEvent.ALLOWLISTED,
@@ -75,12 +78,6 @@ class _NoObserver:
         pass
 
 
-class Deterrent(enum.StrEnum):
-    ANALYSIS = "analysis"
-    LINE_FAULT = "line_fault"
-    REJECT = "reject"
-
-
 @dataclass(frozen=True, slots=True)
 class FlowPolicy:
     agents_uri: str
@@ -93,6 +90,11 @@ class FlowPolicy:
     answer_delay_s: float = 0.0  # ringing before answering (the caller hears ringback; a CANCEL still lands)
 
 
+def new_call_ref() -> str:
+    """A short, unguessable call reference an agent can quote (10 lowercase hex digits)."""
+    return secrets.token_hex(5)
+
+
 @dataclass
 class _CallState:
     ctx: CallContext
@@ -102,6 +104,12 @@ class _CallState:
     end_reason: str = ""
     transcript: list[str] = field(default_factory=list)
     confirmed_by: str | None = None
+    ref: str = field(default_factory=new_call_ref)
+
+
+def agent_headers(verdict: Verdict, ref: str) -> tuple[tuple[str, str], ...]:
+    """What the agent's phone receives in the transferred INVITE: verdict, score and the call reference."""
+    return ((VERDICT_HEADER, verdict.label.value), (SCORE_HEADER, f"{verdict.score:.2f}"), (REF_HEADER, ref))
 
 
 class FlowRunner:
@@ -190,9 +198,7 @@ class FlowRunner:
             session = self._screener.open_session(st.ctx, st.pre)
             outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
         finally:
-            backlog = getattr(stream, "backlog_s", None)  # how far decoding trailed the audio (engine streams)
-            if isinstance(backlog, float | int):
-                self._observer.asr_lag(float(backlog))
+            self._observer.asr_lag(stream.backlog_s)  # how far decoding trailed the audio
             stream.close()
         if outcome.verdict is not None:
             self._observer.decision("content", time.monotonic() - answered)
@@ -224,7 +230,7 @@ class FlowRunner:
             call.answer()
         for target in targets:
             for attempt in range(1, self._policy.transfer_attempts + 1):
-                result = call.transfer(target, st.verdict.summary())
+                result = call.transfer(target, st.verdict.summary(), agent_headers(st.verdict, st.ref))
                 if result.succeeded:
                     st.end_reason = "transfer_ok" if target == targets[0] else "transfer_fallback_ok"
                     call.hangup(st.end_reason)
@@ -275,6 +281,7 @@ class FlowRunner:
             confirmed_by=st.confirmed_by,
             end_reason=st.end_reason or call.end_reason,
             called_user=call.info.called_user,
+            ref=st.ref,
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),

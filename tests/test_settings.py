@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from callscreen.settings import ScreenMode, SettingsError, SipMode, load_settings
+from callscreen.settings import SettingsError, SipMode, load_settings
+from screening.config import ScreenMode
 
 
 def test_defaults_are_an_embedded_single_node_install() -> None:
@@ -33,6 +34,18 @@ def test_toml_file_then_environment_override(tmp_path: Path, monkeypatch: pytest
     assert s.sip.agents_uri == "sip:queue@10.0.0.5"  # file still applies
 
 
+def test_screening_section_is_the_judgements_own_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No mirror: what the engine receives is the settings section itself, deterrent included."""
+    from screening.config import ScreeningConfig
+    from telephony.actions import Deterrent
+
+    monkeypatch.setenv("CALLSCREEN_SCREENING_MIN_LISTEN_S", "2.5")
+    monkeypatch.setenv("CALLSCREEN_SCREENING_BLOCKED_POLICY", "line_fault")
+    s = load_settings()
+    assert isinstance(s.screening, ScreeningConfig)
+    assert s.screening.min_listen_s == 2.5 and s.screening.blocked_policy is Deterrent.LINE_FAULT
+
+
 def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALLSCREEN_ASR_MODEL_PATH", "/somewhere/else")
     monkeypatch.setenv("VOSK_MODEL_PATH", str(tmp_path))
@@ -48,6 +61,10 @@ def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.Mo
         ("CALLSCREEN_LOG_LEVEL", "LOUD", "unknown log level"),
         ("CALLSCREEN_SCREENING_MODE", "sometimes", "screening.mode"),
         ("CALLSCREEN_RTP_JITTER_FRAMES", "24", "power of two"),
+        ("CALLSCREEN_SCREENING_NIGHT", "25:00-06:00", "screening.night"),
+        ("CALLSCREEN_SCREENING_SUSPECT_THRESHOLD", "0.9", "suspect_threshold is above harassment_threshold"),
+        ("CALLSCREEN_SCREENING_BLOCKED_POLICY", "shout", "screening.blocked_policy"),
+        ("CALLSCREEN_SCREENING_CONFIRMATION_WINDOW_DAYS", "0", "screening.confirmation_window_days"),
     ],
 )
 def test_bad_setting_names_key_and_problem(monkeypatch: pytest.MonkeyPatch, key: str, value: str, needle: str) -> None:

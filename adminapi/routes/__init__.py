@@ -2,10 +2,22 @@
 
 from fastapi import APIRouter
 
-from adminapi.routes import audit, bills, calls, entries, incidents, keys, list_files, lookup, reports, review
+from adminapi.routes import (
+    audit,
+    bills,
+    calls,
+    entries,
+    evidence,
+    incidents,
+    keys,
+    list_files,
+    lookup,
+    reports,
+    review,
+)
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, keys, audit)
+    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, audit)
 )
 
 __all__ = ["ROUTERS"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from adminapi.deps import AgentUser, ConfigDep, SessionDep, shown
 from adminapi.schemas.calls import CallDetail, CallList, CallPublic, ReasonPublic
@@ -15,7 +15,7 @@ from records.evidence import reason_codes
 from records.keys import Principal
 from records.models import Role, ScreenedCall
 from records.policy import apply_policy
-from records.repository_calls import CallFilter, confirm_call, get_call, query_calls
+from records.repository_calls import CallFilter, confirm_call, find_call, get_call, query_calls, read_transcript
 from screening.interfaces import Route
 from screening.verdict import Label
 
@@ -30,7 +30,7 @@ def detail(call: ScreenedCall, user: Principal) -> CallDetail:
     return CallDetail(
         **public(call, user).model_dump(),
         reasons=[ReasonPublic.model_validate(r) for r in reason_codes(call)],
-        transcript=call.transcript if user.allows(Role.MANAGER) else None,
+        transcript=read_transcript(call, actor=user.actor) if user.allows(Role.MANAGER) else None,
     )
 
 
@@ -64,3 +64,30 @@ def confirm(config: ConfigDep, session: SessionDep, user: AgentUser, call_pk: En
     call = confirm_call(session, call_pk, agent=user.actor)
     apply_policy(session, config.policy, call.caller, now=utcnow(), confirmed_by=call.confirmed_by)
     return detail(call, user)
+
+
+# The agent knows a call by the reference its phone received in the transferred INVITE (X-Callscreen-Ref), or a
+# PBX by the SIP Call-ID of the leg callscreen screened — never by the database id.
+CallRef = Annotated[str, Path(min_length=4, max_length=32, pattern=r"^[0-9a-z]+$")]
+SipCallId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("/by-ref/{ref}", response_model=CallDetail)
+def get_by_ref(session: SessionDep, user: AgentUser, ref: CallRef) -> CallDetail:
+    return detail(find_call(session, ref=ref), user)
+
+
+@router.post("/by-ref/{ref}/confirm", response_model=CallDetail)
+def confirm_by_ref(config: ConfigDep, session: SessionDep, user: AgentUser, ref: CallRef) -> CallDetail:
+    """The agent's feature code: confirm the caller just transferred to them, by the reference they were given."""
+    return confirm(config, session, user, find_call(session, ref=ref).id)
+
+
+@router.get("/by-call-id/{sip_call_id}", response_model=CallDetail)
+def get_by_call_id(session: SessionDep, user: AgentUser, sip_call_id: SipCallId) -> CallDetail:
+    return detail(find_call(session, sip_call_id=sip_call_id), user)
+
+
+@router.post("/by-call-id/{sip_call_id}/confirm", response_model=CallDetail)
+def confirm_by_call_id(config: ConfigDep, session: SessionDep, user: AgentUser, sip_call_id: SipCallId) -> CallDetail:
+    return confirm(config, session, user, find_call(session, sip_call_id=sip_call_id).id)

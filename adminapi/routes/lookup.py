@@ -27,8 +27,8 @@ def lookup(
     return LookupResult(
         number=shown(facts.number.normalized, user),
         normalized_kind=facts.number.kind.value,
-        blocked=facts.on(ListName.BLOCK) and not facts.on(ListName.ALLOW),
-        allowed=facts.on(ListName.ALLOW),
+        blocked=facts.decision is ListName.BLOCK,
+        allowed=facts.decision is ListName.ALLOW,
         payphone=facts.on(ListName.PAYPHONE),
         switchboard=facts.on(ListName.SWITCHBOARD),
         pending_proposal=facts.pending_proposal,

@@ -60,8 +60,8 @@ class LookupResult(Schema):
 
     number: str | None
     normalized_kind: str
-    blocked: bool
-    allowed: bool
+    blocked: bool = Field(description="the deciding entry (most specific; allow over block at a tie) is a block")
+    allowed: bool = Field(description="the deciding entry is an allow entry; the screener decides the same way")
     payphone: bool
     switchboard: bool
     pending_proposal: bool

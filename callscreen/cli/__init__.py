@@ -18,6 +18,7 @@ from callscreen.cli import (
     blocklist,
     doctor,
     eval_cmd,
+    evidence,
     keys,
     model,
     purge,
@@ -30,7 +31,7 @@ from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, purge)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, purge, evidence)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from adminapi import create_app
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database
+from records.signing import key_path
 
 
 def open_database(settings: Settings) -> Database:
@@ -70,4 +71,6 @@ def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: A
         timezone=settings.screening.timezone,
         agent_seconds_per_call=settings.api.agent_seconds_per_call,
         policy=auto_entry_policy(settings),
+        evidence_key=key_path(settings.data_dir),
+        node=settings.node_name,
     )

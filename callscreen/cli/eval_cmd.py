@@ -22,7 +22,6 @@ from tqdm import tqdm
 
 from callscreen.settings import Settings
 from numbering import normalize
-from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
 from screening.verdict import Label, Verdict
@@ -119,7 +118,7 @@ def _at(row: dict[str, str], path: Path) -> datetime | None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        engine = ScreeningEngine.offline(ScreeningConfig.from_values(settings.screening.model_dump()))
+        engine = ScreeningEngine.offline(settings.screening)
         rows, has_subtype = read_rows(args.file)
         if not rows:
             raise EvalInputError(f"{args.file}: no rows after the header")

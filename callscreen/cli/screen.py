@@ -17,7 +17,6 @@ from asr.errors import AsrError, ModelError
 from asr.offline import transcribe_file
 from callscreen.settings import Settings
 from numbering import normalize
-from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
 from screening.verdict import Verdict
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_FAILED
     try:
-        engine = ScreeningEngine.offline(ScreeningConfig.from_values(settings.screening.model_dump()))
+        engine = ScreeningEngine.offline(settings.screening)
         result = transcribe_file(args.file, model_path, endpoint_silence_ms=settings.asr.endpoint_silence_ms)
     except (ModelError, AsrError, LexiconError) as exc:
         sys.stderr.write(f"callscreen screen: {exc}\n")

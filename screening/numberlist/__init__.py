@@ -1,13 +1,16 @@
-"""Number lists: the vocabulary (:mod:`.vocabulary`) and the in-memory matcher (:mod:`.matcher`)."""
+"""Number lists: the vocabulary (:mod:`.vocabulary`) and the in-memory matcher (:mod:`.matcher`) and
+the one precedence rule both the screener and the lookup API use (:mod:`.precedence`)."""
 
-from screening.numberlist.matcher import (
-    MAX_PATTERN_LEN,
+from screening.numberlist.matcher import MAX_PATTERN_LEN, InMemoryNumberLists, compile_entry
+from screening.numberlist.precedence import (
     SPECIFICITY_EXACT,
     SPECIFICITY_PATTERN,
     SPECIFICITY_PREFIX,
     SPECIFICITY_RANGE,
-    InMemoryNumberLists,
-    compile_entry,
+    decisive,
+    match_key,
+    ordered,
+    specificity,
 )
 from screening.numberlist.vocabulary import (
     EntrySource,
@@ -34,4 +37,8 @@ __all__ = [
     "MatchKind",
     "NumberLists",
     "compile_entry",
+    "decisive",
+    "match_key",
+    "ordered",
+    "specificity",
 ]

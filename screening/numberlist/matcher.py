@@ -21,14 +21,18 @@ from datetime import datetime
 
 from numbering import CallerNumber
 from screening.errors import NumberListError
+from screening.numberlist.precedence import (
+    SPECIFICITY_EXACT,
+    SPECIFICITY_PATTERN,
+    SPECIFICITY_PREFIX,
+    SPECIFICITY_RANGE,
+    match_key,
+    ordered,
+)
 from screening.numberlist.vocabulary import EntryStatus, ListEntry, ListMatch, MatchKind
 
 logger = logging.getLogger(__name__)
 
-SPECIFICITY_EXACT = 1000
-SPECIFICITY_RANGE = 500
-SPECIFICITY_PREFIX = 100  # + prefix length
-SPECIFICITY_PATTERN = 0
 _NUMBER_RE = re.compile(r"\+?\d{1,20}")
 MAX_PATTERN_LEN = 200
 
@@ -166,6 +170,4 @@ class InMemoryNumberLists:
                 entries = index.prefix.get(number[:length], ())
                 matches.extend(ListMatch(e, SPECIFICITY_PREFIX + length) for e in entries)
         matches.extend(ListMatch(e, SPECIFICITY_PATTERN) for p, e in index.patterns if p.fullmatch(number))
-        live = [m for m in matches if _live(m.entry, now)]
-        live.sort(key=lambda m: -m.specificity)
-        return live
+        return ordered([m for m in matches if _live(m.entry, now)], match_key)

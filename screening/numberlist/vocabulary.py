@@ -60,7 +60,7 @@ class ListEntry:
 @dataclass(frozen=True, slots=True)
 class ListMatch:
     entry: ListEntry
-    specificity: int  # exact > range > prefix (by length) > pattern; the most specific match wins
+    specificity: int  # exact > range > prefix (by length) > pattern: see screening.numberlist.precedence
 
 
 class NumberLists(Protocol):
@@ -74,5 +74,5 @@ class NumberLists(Protocol):
     def version(self) -> int: ...
 
     def lookup(self, caller: CallerNumber, now: datetime) -> list[ListMatch]:
-        """Active, unexpired entries matching ``caller``, most specific first."""
+        """Active, unexpired entries matching ``caller`` in precedence order (:mod:`.precedence`)."""
         ...

@@ -9,36 +9,35 @@ a partial hypothesis that may still change.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from screening.constructions import ConstructionHit, find_constructions
 from screening.lexicon import Category, Lexicon
+from screening.signal import Observation
 from screening.signals.patterns import counting_runs, repetitions
 from screening.signals.targeting import Target, target_of
 from screening.text.matcher import Hit, TermMatcher
-from screening.verdict import Reason, SignalKind
+from screening.verdict import Reason, ReasonCode, SignalKind
 
-CATEGORY_CAP = 1.0  # one category never contributes more than this
-NONSENSE_SHARE = 0.5  # repeated syllables making up this share of the text are all the caller said
 ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THREAT})
 # talk that shows another purpose than the business; with no business at all it makes "no interest" clearer.
 # Laughter is left out: angry customers laugh bitterly too (呵呵你们真行).
-INTENT_CODES = ("content.sexual", "content.prank", "content.room", "content.offtopic")
-INTENT_MIN = 0.25  # weak words (晚上, 一个人) alone are not another purpose
-BUSINESS_MIN = 0.1  # one vague word (车, 寄) is not yet talk about the business
+INTENT_CODES = (ReasonCode.SEXUAL, ReasonCode.PRANK, ReasonCode.ROOM, ReasonCode.OFFTOPIC)
+ABUSE_CODES = (ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING)
 CODES = {
-    Category.SEXUAL: ("content.sexual", "sexual talk or advances"),
-    Category.INSULT: ("content.insult", "insults aimed at the agent"),
-    Category.CURSE: ("content.insult", "insults aimed at the agent"),
-    Category.SWEAR: ("content.swearing", "swearing not aimed at the agent"),
-    Category.THREAT: ("content.threat", "threats"),
-    Category.PRANK: ("content.prank", "prank or nonsense talk"),
-    Category.MOCKING: ("content.mocking", "laughter or mocking"),
-    Category.ROOM: ("content.room", "talking to others in the room"),
-    Category.OFFTOPIC: ("content.offtopic", "talk with no interest in the business"),
-    Category.BUSINESS: ("content.business", "talks about the business"),
-    Category.COMPLAINT: ("content.business", "talks about the business"),
-    Category.ENQUIRY: ("content.enquiry", "asks a question"),
+    Category.SEXUAL: (ReasonCode.SEXUAL, "sexual talk or advances"),
+    Category.INSULT: (ReasonCode.INSULT, "insults aimed at the agent"),
+    Category.CURSE: (ReasonCode.INSULT, "insults aimed at the agent"),
+    Category.SWEAR: (ReasonCode.SWEARING, "swearing not aimed at the agent"),
+    Category.THREAT: (ReasonCode.THREAT, "threats"),
+    Category.PRANK: (ReasonCode.PRANK, "prank or nonsense talk"),
+    Category.MOCKING: (ReasonCode.MOCKING, "laughter or mocking"),
+    Category.ROOM: (ReasonCode.ROOM, "talking to others in the room"),
+    Category.OFFTOPIC: (ReasonCode.OFFTOPIC, "talk with no interest in the business"),
+    Category.BUSINESS: (ReasonCode.BUSINESS, "talks about the business"),
+    Category.COMPLAINT: (ReasonCode.BUSINESS, "talks about the business"),
+    Category.ENQUIRY: (ReasonCode.ENQUIRY, "asks a question"),
 }
 
 
@@ -70,9 +69,9 @@ class ContentAnalyzer:
     def analyse(self, text: str, *, end_of_window: bool, steered: bool = False, open_end: bool = False) -> ContentFacts:
         hits = self._matcher.find(text)
         w = self._lexicon.weight
-        weights: dict[str, float] = defaultdict(float)
-        evidence: dict[str, list[str]] = defaultdict(list)
-        details: dict[str, str] = {}
+        weights: dict[ReasonCode, float] = defaultdict(float)
+        evidence: dict[ReasonCode, list[str]] = defaultdict(list)
+        details: dict[ReasonCode, str] = {}
         business = [h for h in hits if h.term.category in (Category.BUSINESS, Category.COMPLAINT)]
         business_evidence = [h.matched for h in business]
         business_weight = sum(h.term.weight for h in business)
@@ -89,7 +88,7 @@ class ContentAnalyzer:
             details[code] = detail
         if any(s.construction.category == Category.PRANK for s in shapes) and business_evidence:
             # a prank dressed up as an order (买一辆坦克包邮吗): its business words are part of the joke
-            evidence["content.prank"].append("business words inside a prank: " + "|".join(business_evidence))
+            evidence[ReasonCode.PRANK].append("business words inside a prank: " + "|".join(business_evidence))
             business, business_evidence, business_weight = [], [], 0.0
         for hit in hits:
             category = hit.term.category
@@ -109,21 +108,21 @@ class ContentAnalyzer:
             evidence[code].append(_evidence(hit, target))
             details[code] = detail
         self._patterns(text, weights, evidence, details)
-        reasons = {code: max(-CATEGORY_CAP, min(CATEGORY_CAP, weight)) for code, weight in weights.items()
-                   if code != "content.business"}  # fmt: skip
-        has_business = bool(business_evidence) and business_weight <= -BUSINESS_MIN
-        abuse_codes = ("content.insult", "content.threat", "content.swearing")
+        cap = w("category_cap")
+        reasons: dict[ReasonCode, float] = {code: max(-cap, min(cap, weight)) for code, weight in weights.items()
+                   if code is not ReasonCode.BUSINESS}  # fmt: skip
+        has_business = bool(business_evidence) and business_weight <= -w("business_min")
+        abuse_codes = ABUSE_CODES
         abuse = sum(reasons.get(code, 0.0) for code in abuse_codes)
         out: list[Reason] = []
         if has_business and abuse > 0:
-            cap = w("complaint_abuse_cap")
-            scale = min(1.0, cap / abuse)
+            scale = min(1.0, w("complaint_abuse_cap") / abuse)
             for code in abuse_codes:
                 if code in reasons:
                     reasons[code] = round(reasons[code] * scale, 3)
             out.append(
                 Reason(
-                    "content.complaint_context", SignalKind.CONTENT, w("complaint_context"),
+                    ReasonCode.COMPLAINT_CONTEXT, SignalKind.CONTENT, w("complaint_context"),
                     "swearing inside a complaint about the business: not abuse of the agent",
                     tuple(business_evidence),
                 )
@@ -134,43 +133,64 @@ class ContentAnalyzer:
             total = max(w("business_floor"), business_weight)
             out.append(
                 Reason(
-                    "content.business", SignalKind.CONTENT, round(total, 3), "talks about the business",
+                    ReasonCode.BUSINESS, SignalKind.CONTENT, round(total, 3), "talks about the business",
                     tuple(business_evidence),
                 )
             )  # fmt: skip
         elif end_of_window and len(text) >= self._min_chars:
-            intent = sum(reasons.get(code, 0.0) for code in INTENT_CODES) >= INTENT_MIN
+            intent = sum(reasons.get(code, 0.0) for code in INTENT_CODES) >= w("intent_min")
             name = "no_business_after_steering" if steered else "no_business_with_intent" if intent else "no_business"
             detail = "nothing about the business" + (", even after steering" if steered else "")
             out.append(
-                Reason("content.offtopic", SignalKind.CONTENT, w(name), detail + " over the listening window",
+                Reason(ReasonCode.OFFTOPIC, SignalKind.CONTENT, w(name), detail + " over the listening window",
                        (f"{len(text)} characters",))
             )  # fmt: skip
-        return ContentFacts(tuple(_merge(out)), has_business, abuse > 0, len(text))
+        return ContentFacts(tuple(_merge(out, cap)), has_business, abuse > 0, len(text))
 
     def _patterns(
-        self, text: str, weights: dict[str, float], evidence: dict[str, list[str]], details: dict[str, str]
+        self,
+        text: str,
+        weights: dict[ReasonCode, float],
+        evidence: dict[ReasonCode, list[str]],
+        details: dict[ReasonCode, str],
     ) -> None:
         for runs, name in ((repetitions(text), "repetition"), (counting_runs(text), "counting")):
             if runs:
-                mostly = sum(len(run) for run in runs) >= NONSENSE_SHARE * len(text)
-                weights["content.prank"] += self._lexicon.weight(
+                mostly = sum(len(run) for run in runs) >= self._lexicon.weight("nonsense_share") * len(text)
+                weights[ReasonCode.PRANK] += self._lexicon.weight(
                     "repetition_only" if mostly and name == "repetition" else name
                 )
-                evidence["content.prank"].extend(f"{name}:{run}" for run in runs)
-                details["content.prank"] = CODES[Category.PRANK][1]
+                evidence[ReasonCode.PRANK].extend(f"{name}:{run}" for run in runs)
+                details[ReasonCode.PRANK] = CODES[Category.PRANK][1]
 
 
-def _merge(reasons: list[Reason]) -> list[Reason]:
+def _merge(reasons: list[Reason], cap: float) -> list[Reason]:
     """One reason per code (the no-business rule may add to an existing content.offtopic)."""
-    merged: dict[str, Reason] = {}
+    merged: dict[ReasonCode, Reason] = {}
     for reason in reasons:
         if reason.code in merged:
             old = merged[reason.code]
             merged[reason.code] = Reason(
-                old.code, old.kind, round(min(CATEGORY_CAP, old.weight + reason.weight), 3),
+                old.code, old.kind, round(min(cap, old.weight + reason.weight), 3),
                 old.detail + "; " + reason.detail, old.evidence + reason.evidence,
             )  # fmt: skip
         else:
             merged[reason.code] = reason
     return list(merged.values())
+
+
+class RuleContentSignal:
+    """The hand-written content rules (word lists, constructions, nonsense patterns) as a :class:`Signal`."""
+
+    name = "content_rules"
+
+    def __init__(self, analyzer: ContentAnalyzer) -> None:
+        self._analyzer = analyzer
+
+    def reasons(self, obs: Observation) -> Sequence[Reason]:
+        if obs.transcript is None:
+            return ()
+        facts = self._analyzer.analyse(
+            obs.transcript, end_of_window=obs.end_of_window, steered=obs.steered, open_end=obs.open_end
+        )
+        return facts.reasons

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from asr.events import FRAME_BYTES
 from telephony.media import Codec
 from telephony.rtp.codecs import codec_for
 from telephony.rtp.dtmf import DtmfReceiver
 from telephony.rtp.errors import RtpParseError
 from telephony.rtp.jitter import JitterBuffer, Released
 from telephony.rtp.packet import RtpPacket
-from telephony.rtp.playback import FRAME_BYTES
 
 log = logging.getLogger(__name__)
 

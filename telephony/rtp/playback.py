@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from asr.events import FRAME_BYTES
 from telephony.rtp.errors import RtpError
 
-FRAME_BYTES = 320  # 20 ms of 8 kHz 16-bit mono
 MAX_QUEUED = 32
 
 

@@ -22,19 +22,19 @@ import threading
 import time
 from dataclasses import dataclass
 
+from asr.events import FRAME_SAMPLES
 from telephony.media import Codec, MediaParams
 from telephony.rtp.codecs import codec_for
 from telephony.rtp.inbound import ANY_HOST, InboundStream
 from telephony.rtp.pacing import Pacer
 from telephony.rtp.packet import RtpPacket
-from telephony.rtp.playback import FRAME_BYTES, PlaybackQueue, PromptPlayback
+from telephony.rtp.playback import PlaybackQueue, PromptPlayback
 from telephony.rtp.seqmath import uint16_add, uint32_add
 
 log = logging.getLogger(__name__)
 
 RECV_TIMEOUT_S = 0.1  # also how soon a paused stream's held frames are flushed and how soon stop() is noticed
 RECV_BYTES = 2048
-SAMPLES_PER_FRAME = FRAME_BYTES // 2
 MAX_DTMF_DIGITS = 64
 
 
@@ -206,7 +206,7 @@ class RtpSession:
             with self._lock:
                 codec, remote = self._codec, self._remote
             item = self._playback.take()
-            payload = codec.encode(item[0]) if item else bytes([codec.silence_byte]) * SAMPLES_PER_FRAME
+            payload = codec.encode(item[0]) if item else bytes([codec.silence_byte]) * FRAME_SAMPLES
             packet = RtpPacket(codec.payload_type, sequence, timestamp, ssrc, payload, marker=marker)
             if remote[0] != ANY_HOST and remote[1]:  # c=0.0.0.0 / port 0: on hold, send nothing
                 try:
@@ -219,4 +219,4 @@ class RtpSession:
                 self._playback.sent(item[1])
             marker = False
             sequence = uint16_add(sequence, 1)
-            timestamp = uint32_add(timestamp, SAMPLES_PER_FRAME * pacer.advance(time.monotonic()))
+            timestamp = uint32_add(timestamp, FRAME_SAMPLES * pacer.advance(time.monotonic()))

@@ -6,18 +6,29 @@ a final ≥300 means the transfer failed and the caller is *still with us* — t
 target (fail open: never silently dropped). A 202 followed by no final NOTIFY within the wait counts as
 accepted: a blind transfer is done once it was accepted (§6 of RFC 5589), and many PBXs only NOTIFY 100.
 What is *not* here: attended transfer (Replaces), subscriptions beyond the implicit one.
+
+The verdict travels to the agent inside the Refer-To URI as embedded headers (RFC 3261 §19.1.1,
+``sip:agents@pbx?X-Callscreen-Verdict=suspect&X-Callscreen-Ref=…``): the transferee copies them into the INVITE
+it sends to the target (RFC 3515 §2.1 and RFC 3261 §19.1.5), so the agent's phone sees them. A header on the
+REFER itself (``X-Callscreen-Verdict``, kept for the PBX) never reaches the agent.
 """
 
 from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from telephony.sip.message import SipRequest, SipResponse
 
 VERDICT_HEADER = "X-Callscreen-Verdict"
+SCORE_HEADER = "X-Callscreen-Score"
+REF_HEADER = "X-Callscreen-Ref"  # the call reference an agent quotes to the API (``/calls/by-ref/{ref}``)
 SIPFRAG_TYPE = "message/sipfrag"
+# RFC 3261 §25.1: hname/hvalue = 1*( hnv-unreserved / unreserved / escaped ); anything else is %HH-escaped.
+_HNV_SAFE = "-_.!~*'()" + "[]/?:+$"
 
 
 class TransferOutcome(enum.Enum):
@@ -38,8 +49,35 @@ class TransferResult:
         return self.outcome in (TransferOutcome.COMPLETED, TransferOutcome.ACCEPTED)
 
 
-def refer_headers(target: str, referred_by: str, verdict: str | None) -> tuple[tuple[str, str], ...]:
-    headers: list[tuple[str, str]] = [("Refer-To", f"<{target}>"), ("Referred-By", referred_by)]
+def with_embedded_headers(uri: str, embedded: Sequence[tuple[str, str]]) -> str:
+    """``uri`` with ``?name=value&…`` appended (or extended), each name and value escaped per RFC 3261 §19.1.1."""
+    if not embedded:
+        return uri
+    pairs = "&".join(f"{quote(name, safe=_HNV_SAFE)}={quote(value, safe=_HNV_SAFE)}" for name, value in embedded)
+    return f"{uri}{'&' if '?' in uri else '?'}{pairs}"
+
+
+def embedded_headers(uri: str) -> list[tuple[str, str]]:
+    """The headers embedded in a SIP URI (``<…>`` allowed), unescaped — what a transferee puts in its INVITE."""
+    inner = uri.strip()
+    if inner.startswith("<"):
+        inner = inner[1:inner.index(">")] if ">" in inner else inner[1:]
+    _, sep, query = inner.partition("?")
+    if not sep:
+        return []
+    pairs = []
+    for item in query.split("&"):
+        name, _, value = item.partition("=")
+        if name:
+            pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def refer_headers(
+    target: str, referred_by: str, verdict: str | None, embedded: Sequence[tuple[str, str]] = ()
+) -> tuple[tuple[str, str], ...]:
+    refer_to = with_embedded_headers(target, embedded)
+    headers: list[tuple[str, str]] = [("Refer-To", f"<{refer_to}>"), ("Referred-By", referred_by)]
     if verdict:
         headers.append((VERDICT_HEADER, verdict))
     return tuple(headers)

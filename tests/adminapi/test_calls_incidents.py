@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from records import Role, SqlCallRecorder
@@ -54,3 +55,28 @@ def test_incident_log(api: ApiHarness) -> None:
     assert future.status_code == 422 and "in the future" in future.json()["detail"]
     listed = api.client.get("/api/v1/incidents", headers=agent).json()
     assert listed["count"] == 1 and listed["data"][0]["agent"].endswith("test-agent")
+
+
+def test_agent_looks_up_and_confirms_a_call_by_its_reference(api: ApiHarness, tmp_path: Path) -> None:
+    recorder = SqlCallRecorder(api.db, spool_dir=tmp_path, salt=SALT)
+    recorder.record(replace(call("13812345678", Label.SUSPECT), ref="a1b2c3d4e5", call_id="sip-call-1@pbx"))
+    recorder.record(replace(call("13900001111", Label.ALLOW), ref="ffff000011", call_id="sip-call-2@pbx"))
+    agent = api.headers(Role.AGENT)
+    assert api.client.get("/api/v1/calls/by-ref/a1b2c3d4e5").status_code == 401
+    assert api.client.post("/api/v1/calls/by-ref/a1b2c3d4e5/confirm").status_code == 401
+    assert api.client.post("/api/v1/calls/by-ref/a1b2c3d4e5/confirm", headers={"X-API-Key": "cs_x"}).status_code == 401
+    looked = api.client.get("/api/v1/calls/by-ref/a1b2c3d4e5", headers=agent)
+    assert looked.status_code == 200, looked.text
+    body = looked.json()
+    assert body["caller"] == "+86 138****5678" and body["label"] == "suspect" and body["transcript"] is None
+    assert [r["code"] for r in body["reasons"]] == ["content.insult"]
+    assert api.client.get("/api/v1/calls/by-ref/0000000000", headers=agent).status_code == 404
+    assert api.client.get("/api/v1/calls/by-ref/NOT;A;REF", headers=agent).status_code in (404, 422)
+    confirmed = api.client.post("/api/v1/calls/by-ref/a1b2c3d4e5/confirm", headers=agent)
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed_by"].startswith("agent:key:")
+    assert api.client.post("/api/v1/calls/by-ref/a1b2c3d4e5/confirm", headers=agent).status_code == 409
+    by_call_id = api.client.post("/api/v1/calls/by-call-id/sip-call-2@pbx/confirm", headers=agent)
+    assert by_call_id.status_code == 200 and by_call_id.json()["caller"] == "+86 139****1111"
+    assert api.client.get("/api/v1/calls/by-call-id/sip-call-2@pbx", headers=agent).json()["confirmed_by"]
+    queue = api.client.get("/api/v1/review", headers=api.headers(Role.MANAGER)).json()
+    assert sorted(e["value"] for e in queue["data"]) == ["+8613812345678", "+8613900001111"]

@@ -127,6 +127,21 @@ def test_asterisk_dialplan_contexts_exist_and_fail_open() -> None:
     assert re.search(r"DIALSTATUS.*\n.*Goto\(agents-queue", dialplan), "screener failure must reach the agents"
 
 
+def test_asterisk_confirm_feature_code_uses_the_by_ref_api_route() -> None:
+    from adminapi.routes.calls import router
+
+    dialplan = (DEPLOY / "asterisk" / "extensions.conf").read_text()
+    features = (DEPLOY / "asterisk" / "features.conf").read_text()
+    gosub = re.search(r"callscreen_confirm => \*\d,self/callee,Gosub\(([\w-]+),s,1\)", features)
+    assert gosub and f"[{gosub.group(1)}]" in dialplan
+    url = re.search(r"CURL\(http://[^/]+(/api/v1/calls/[^,]+),\)", dialplan)
+    assert url, "the feature code must POST (CURL with a data argument)"
+    route = re.sub(r"\$\{CS_REF\}", "{ref}", url.group(1))
+    assert any(r.path == route.removeprefix("/api/v1") and "POST" in r.methods  # type: ignore[attr-defined]
+               for r in router.routes), route
+    assert "X-API-Key" in dialplan and "X-Callscreen-Ref" in dialplan
+
+
 def test_freeswitch_xml_is_well_formed_and_fails_open() -> None:
     root = ET.parse(DEPLOY / "freeswitch" / "callscreen.xml").getroot()
     apps = [(a.get("application"), a.get("data")) for a in root.iter("action")]

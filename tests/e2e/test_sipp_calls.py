@@ -8,6 +8,7 @@ callscreen heard/played and the call record the records layer stored).
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from screening.interfaces import Route
 from screening.numberlist import ListName
 from screening.verdict import Label
 from telephony.rtp.codecs import codec_for
+from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, embedded_headers
 from tests.conftest import require_tool
 from tests.e2e.harness import (
     CALLER_NUMBER,
@@ -82,6 +84,10 @@ def test_legit_call_is_transferred_to_agents_with_refer(tools: None, tmp_path: P
         assert record.end_reason == "transfer_ok"
         assert record.caller == CALLER_NUMBER
         _heard_matches_sent(loop, tmp_path, codec)
+        refer_to = re.search(r"^Refer-To: *(.+?)\r?$", loop.sipp_log(), re.MULTILINE)
+        assert refer_to is not None, loop.sipp_log()
+        assert dict(embedded_headers(refer_to.group(1))) == {
+            VERDICT_HEADER: "allow", SCORE_HEADER: f"{record.score:.2f}", REF_HEADER: record.ref}
 
 
 def _played(sink: RtpSink, codec: str, names: tuple[PromptName, ...]) -> None:

@@ -56,6 +56,10 @@ class SpyStream:
     def lagging(self) -> bool:
         return self.inner.lagging
 
+    @property
+    def backlog_s(self) -> float:
+        return self.inner.backlog_s
+
     def close(self) -> None:
         self.inner.close()
 
@@ -69,6 +73,9 @@ class SpyFactory:
         stream = SpyStream(self.engine.open_stream(call_id))
         self.streams.append(stream)
         return stream
+
+    def close(self) -> None:
+        self.engine.close()
 
 
 def _speech(tmp: Path) -> tuple[bytes, float]:

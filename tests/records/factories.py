@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from numbering import normalize
 from screening.interfaces import CallRecord, Route
-from screening.verdict import Label, Reason, SignalKind, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 SALT = b"test-salt"
 BASE = datetime(2026, 11, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Monday
 
 
 def verdict(label: Label, score: float = 0.9) -> Verdict:
-    reason = Reason("content.insult", SignalKind.CONTENT, 0.6, "insulting words aimed at the agent", ("傻",))
+    reason = Reason(ReasonCode.INSULT, SignalKind.CONTENT, 0.6, "insulting words aimed at the agent", ("傻",))
     return Verdict(label=label, score=score, reasons=(reason,) if label is not Label.ALLOW else ())
 
 

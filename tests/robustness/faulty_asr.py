@@ -60,6 +60,10 @@ class _FaultyStream:
     def lagging(self) -> bool:
         return self._inner.lagging
 
+    @property
+    def backlog_s(self) -> float:
+        return self._inner.backlog_s
+
     def close(self) -> None:
         self._inner.close()
 
@@ -75,6 +79,9 @@ class FaultyTranscribers:
         if self.fault is Fault.OPEN:
             raise RuntimeError("fault injected by the test: recogniser could not open a stream")
         return _FaultyStream(self.healthy.open_stream(call_id), self)
+
+    def close(self) -> None:
+        self.healthy.close()
 
 
 @dataclass

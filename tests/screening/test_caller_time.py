@@ -128,8 +128,9 @@ def test_modes_and_missing_model_decide_without_content(
     assert engine(ScreenMode.SUSPICIOUS).prescreen(ctx("anonymous")).decision is PreDecision.SCREEN
 
 
-def test_config_maps_from_settings_values() -> None:
+def test_settings_section_is_the_screening_config() -> None:
     from callscreen.settings import Settings
 
-    config = ScreeningConfig.from_values(Settings().screening.model_dump())
+    config = Settings().screening  # no mirror: the application's section is the core's own model
+    assert isinstance(config, ScreeningConfig)
     assert config.mode is ScreenMode.ALWAYS and config.harassment_threshold == 0.75

@@ -58,6 +58,10 @@ class ReplayStream:
     def lagging(self) -> bool:
         return False
 
+    @property
+    def backlog_s(self) -> float:
+        return 0.0  # decodes inline: never behind
+
     def close(self) -> None:
         self.closed = True
 
@@ -74,6 +78,9 @@ class ReplayTranscriberFactory:
         with self._lock:
             self.streams.append(stream)
         return stream
+
+    def close(self) -> None:
+        pass  # no workers to stop
 
 
 FRAME = FRAME_BYTES

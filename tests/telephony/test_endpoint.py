@@ -198,3 +198,40 @@ def test_acl_refuses_other_sources() -> None:
         endpoint.stop()
         stranger.sock.close()
         trusted.sock.close()
+
+
+def test_dtmf_by_sip_info_and_by_rfc4733_reaches_the_call_as_one_stream(harness: Harness) -> None:
+    import struct
+
+    from telephony.sip.sdp import parse_offer
+
+    peer = peer_of(harness)
+    rtp_port = free_port()
+    body = SDP.format(port=rtp_port).replace("RTP/AVP 0\r\n", "RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n")
+    peer.send("INVITE", body=body)
+    _trying, ok = peer.expect(100, 200)
+    assert isinstance(ok, SipResponse)
+    tag = (ok.headers.get("To") or "").split("tag=")[1]
+    peer.send("ACK", branch="z9hG4bK-ack", to_tag=tag)
+    call = harness.calls[0]
+    relay, relay_type = "Signal=1\r\nDuration=160\r\n", "Content-Type: application/dtmf-relay\r\n"
+    peer.send("INFO", branch="z9hG4bK-i1", cseq=2, to_tag=tag, body=relay, extra=relay_type)
+    peer.expect(200)
+    peer.send("INFO", branch="z9hG4bK-i2", cseq=3, to_tag=tag, body="#", extra="Content-Type: application/dtmf\r\n")
+    peer.expect(200)
+    peer.send("INFO", branch="z9hG4bK-i3", cseq=4, to_tag=tag, body="<xml/>", extra="Content-Type: text/xml\r\n")
+    peer.expect(200)  # not DTMF: answered, ignored
+    media_port = parse_offer(ok.body).port
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp:
+        rtp.bind(("127.0.0.1", rtp_port))
+        for seq, (end, duration) in enumerate([(False, 160), (True, 480), (True, 480), (True, 480)]):
+            payload = struct.pack("!BBH", 5, (0x80 if end else 0) | 10, duration)  # event 5 = "5"
+            packet = struct.pack("!BBHII", 0x80, 101 | (0x80 if seq == 0 else 0), seq + 1, 8000, 0x1234) + payload
+            rtp.sendto(packet, ("127.0.0.1", media_port))
+        deadline = time.monotonic() + 2
+        got = ""
+        while time.monotonic() < deadline and len(got) < 3:
+            got += call.dtmf()
+            time.sleep(0.05)
+    assert got == "1#5"
+    assert call.dtmf() == ""  # each key once

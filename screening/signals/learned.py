@@ -1,0 +1,130 @@
+"""The learned content models as a :class:`~screening.signal.Signal`: probabilities in, explained reasons out.
+
+The models (:mod:`screening.learned`) score a transcript with three heads — abusive language, harassment aimed at
+the listener, business intent — and say which n-grams pushed each score. This signal turns those scores into
+reasons a manager can read: every learned reason names the head's probability against its threshold and lists the
+n-grams with their contribution (``傻逼 +0.83``), never a bare number. Weights are knobs (``learned_*`` in
+``weights.txt``, weight = knob × probability); thresholds are the model's own (its manifest), because a model
+adapted by a centre is calibrated anew.
+
+The scorer is typed structurally (:class:`ContentScorer`), so the judgement depends on the shape of a model, not on
+the training code. The complaint guard — swearing while talking business is an angry customer, not a harasser —
+is applied where all content reasons meet, in :func:`screening.scoring.complaint_guard`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from screening.lexicon import Lexicon
+from screening.signal import Observation
+from screening.verdict import Reason, ReasonCode, SignalKind
+
+NO_NGRAM = "no single n-gram stood out: the model's prior for this length of text"
+
+
+class Contribution(Protocol):
+    @property
+    def ngram(self) -> str: ...  # "c:傻逼" (characters) or "p:sha bi" (pinyin syllables)
+
+    @property
+    def weight(self) -> float: ...  # its share of the head's logit
+
+
+class HeadScore(Protocol):
+    @property
+    def prob(self) -> float: ...
+
+    @property
+    def evidence(self) -> Sequence[Contribution]: ...  # strongest first
+
+
+class ContentScores(Protocol):
+    @property
+    def abusive(self) -> HeadScore: ...
+
+    @property
+    def aimed(self) -> HeadScore: ...
+
+    @property
+    def business(self) -> HeadScore: ...
+
+    @property
+    def model_id(self) -> str: ...
+
+
+class ContentScorer(Protocol):
+    """A loaded model directory (:class:`screening.learned.model.ContentModel` has this shape)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]: ...  # per head: "abusive", "harassment", "business"
+
+    def score(self, text: str) -> ContentScores: ...
+
+
+def readable(contribution: Contribution) -> str:
+    """``傻逼 +0.83``; pinyin features in brackets (``[sha bi] +0.41``) so a manager sees they were heard, not read."""
+    kind, _, gram = contribution.ngram.partition(":")
+    shown = f"[{gram}]" if kind == "p" else (gram or contribution.ngram)
+    return f"{shown} {contribution.weight:+.2f}"
+
+
+def _evidence(head: HeadScore, *, sign: float) -> tuple[str, ...]:
+    """The n-grams that pushed the head in the direction of the reason (``sign`` +1 up, -1 down), never empty."""
+    pushing = [c for c in head.evidence if c.weight * sign > 0]
+    return tuple(readable(c) for c in pushing) or (NO_NGRAM,)
+
+
+class LearnedContentSignal:
+    """Reasons from the learned heads for the transcript so far; silent before there is enough text to judge."""
+
+    name = "content_learned"
+
+    def __init__(self, scorer: ContentScorer, lexicon: Lexicon, *, no_business_min_chars: int = 8) -> None:
+        self.scorer = scorer
+        self._lexicon = lexicon
+        self._no_business_min_chars = no_business_min_chars
+
+    def _threshold(self, head: str, knob: str) -> float:
+        return float(self.scorer.thresholds.get(head, self._lexicon.weight(knob)))
+
+    def reasons(self, obs: Observation) -> Sequence[Reason]:
+        text = obs.transcript
+        w = self._lexicon.weight
+        if not text or len(text) < w("learned_min_chars"):
+            return ()
+        scores = self.scorer.score(text)
+        model = scores.model_id
+        out: list[Reason] = []
+        heads = (
+            (ReasonCode.LEARNED_ABUSE, scores.abusive, "abusive", "learned_abuse",
+             "abusive, sexual or threatening language"),
+            (ReasonCode.LEARNED_HARASSMENT, scores.aimed, "harassment", "learned_harassment",
+             "harassment aimed at the listener"),
+        )  # fmt: skip
+        for code, head, name, knob, what in heads:
+            threshold = self._threshold(name, knob + "_min")
+            if head.prob >= threshold:
+                detail = f"{what} (model {model}: p={head.prob:.2f} ≥ {threshold:.2f})"
+                out.append(Reason(code, SignalKind.CONTENT, round(w(knob) * head.prob, 3), detail,
+                                  _evidence(head, sign=1.0)))  # fmt: skip
+        business = scores.business
+        threshold = self._threshold("business", "learned_business_min")
+        if business.prob >= threshold:
+            detail = f"talks about a customer-service matter (model {model}: p={business.prob:.2f} ≥ {threshold:.2f})"
+            out.append(Reason(ReasonCode.LEARNED_BUSINESS, SignalKind.CONTENT,
+                              round(w("learned_business") * business.prob, 3), detail,
+                              _evidence(business, sign=1.0)))  # fmt: skip
+        elif obs.end_of_window and len(text) >= self._no_business_min_chars and business.prob < w(
+            "learned_no_business_max"
+        ):
+            detail = (f"nothing about a customer-service matter over the window "
+                      f"(model {model}: p={business.prob:.2f} < {w('learned_no_business_max'):.2f})")  # fmt: skip
+            out.append(Reason(ReasonCode.LEARNED_NO_BUSINESS, SignalKind.CONTENT,
+                              round(w("learned_no_business") * (1 - business.prob), 3), detail,
+                              _evidence(business, sign=-1.0)))  # fmt: skip
+        return out
