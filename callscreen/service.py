@@ -33,6 +33,7 @@ from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from records.secrets import HASH_SALT, shared_secret
 from screening.engine import ScreeningEngine
+from screening.learned.model import ContentModel, ModelError, load_scorer
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -71,6 +72,19 @@ def _salt(settings: Settings, db: Database) -> bytes:
         path.write_text(local)
         path.chmod(0o600)
     return local.encode()
+
+
+def _load_scorer(settings: Settings, health: ServiceHealth) -> ContentModel | None:
+    """The learned content model; a directory that is refused costs the learned signal, never the service."""
+    try:
+        scorer = load_scorer(settings.screening)
+    except ModelError as exc:
+        log.error("learned content model refused, screening with the rules only: %s", exc)
+        health.report(Component.CONTENT_MODEL, Status.DEGRADED, f"rules only: {exc}")
+        return None
+    detail = f"model {scorer.model_id}" if scorer is not None else "off (screening.learned = false)"
+    health.report(Component.CONTENT_MODEL, Status.OK, detail)
+    return scorer
 
 
 def _load_transcribers(settings: Settings, health: ServiceHealth) -> TranscriberFactory | None:
@@ -181,7 +195,7 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
-                               content_available=transcribers is not None)
+                               content_available=transcribers is not None, scorer=_load_scorer(settings, health))
     library = PromptLibrary.load(settings.prompts.override_dir)
     prompts = {name.value: library.pcm16(name) for name in PromptName}
     sip, rtp = settings.sip, settings.rtp

@@ -25,13 +25,14 @@ from callscreen.cli import (
     report,
     screen,
     serve,
+    train_cmd,
     transcribe,
 )
 from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, purge, evidence)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, train_cmd, blocklist, report, keys, purge, evidence)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,10 +35,15 @@ class FeatureConfig:
                 "pinyin_min": self.pinyin_min, "pinyin_max": self.pinyin_max}  # fmt: skip
 
 
+def _keep(chars: str) -> list[str]:
+    """pypinyin's error hook: a non-Han run stays as it is, one item per character."""
+    return list(chars)
+
+
 @lru_cache(maxsize=65536)
 def syllable(char: str) -> str:
     """Tone-less pinyin of one character (its most common reading); non-Han characters stand for themselves."""
-    got: list[str] = lazy_pinyin(char, style=Style.NORMAL, errors=lambda c: list(c))  # type: ignore[arg-type]
+    got: list[str] = lazy_pinyin(char, style=Style.NORMAL, errors=_keep)  # type: ignore[arg-type]
     return got[0] if got else char
 
 

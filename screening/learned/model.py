@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -200,3 +200,18 @@ def save_model(
     (directory / CARD).write_text(card, encoding="utf-8")
     write_sums(directory)
     return directory
+
+
+class _Configured(Protocol):
+    learned: bool
+    model_dir: Path | None
+
+
+def load_scorer(config: _Configured, override: Path | None = None) -> ContentModel | None:
+    """The model the configuration asks for: ``override`` (``--model DIR``), else ``model_dir``, else the shipped
+    one; None when ``learned`` is off. Raises :class:`ModelError` naming the file when a directory is refused."""
+    if override is not None:
+        return ContentModel.load(override)
+    if not config.learned:
+        return None
+    return ContentModel.load(config.model_dir) if config.model_dir is not None else ContentModel.shipped()

@@ -32,7 +32,7 @@ from screening.learned.noise import Homophones, asr_noise, partial
 SEED = 20261130
 CORPUS_CAP = 22000  # rows per subtype at most
 CALL_VARIANTS = 4  # a call-style example is used as written plus this many noised / partial variants
-CALL_WEIGHT = 3.0  # call-style examples are the product's domain: each counts this much
+CALL_WEIGHT = 6.0  # call-style examples are the product's domain: each counts this much
 CORPUS_NOISED = 0.3  # share of corpus rows that get an extra ASR-noised variant
 ADAPT_L2 = 0.02  # pull of adapted weights towards the base model
 
@@ -54,9 +54,12 @@ class TrainSet:
 # Typed sources talk *about* a shop (商家, 卖家) or to nobody; a caller talks *to* the agent (你们, 你好, 喂). Both
 # classes get the same call framing, so that addressing the listener is not mistaken for chit-chat.
 OPENERS = ("喂", "喂你好", "你好", "你好请问", "那个", "嗯", "我跟你说", "你听我说", "我问你", "喂喂", "哎你好",
-           "你们", "我想说", "就是", "对", "你好我想说一下")  # fmt: skip
+           "你们", "我想说", "就是", "对", "你好我想说一下", "你知道吗", "我跟你讲", "你们这个",
+           "你好那个")  # fmt: skip
+CLOSERS = ("你说呢", "你听到没有", "你明白吗", "你们看看", "你说怎么办", "你知道吧", "对吧", "是吧", "好吧", "你懂吗",
+           "你给我说说", "你帮我看看")  # fmt: skip
 THIRD_PERSON = re.compile("商家|店家|卖家|这家店|他们家|他们|老板")
-FRAMED = 0.35  # share of corpus rows that get a framed variant
+FRAMED = 0.6  # share of corpus rows that get a framed variant
 
 
 def framed(text: str, rng: random.Random) -> str:
@@ -65,6 +68,8 @@ def framed(text: str, rng: random.Random) -> str:
         text = THIRD_PERSON.sub("你们", text)
     if rng.random() < 0.8:
         text = rng.choice(OPENERS) + text
+    if rng.random() < 0.4:
+        text = text + rng.choice(CLOSERS)
     return text
 
 
@@ -72,7 +77,9 @@ def _variant(example: Example, text: str) -> Example:
     return Example(text, example.abusive, example.harassment, example.business, example.group, example.subtype)
 
 
-def cap_corpus(rows: Sequence[Example], cap: int, rng: random.Random) -> list[Example]:
+def cap_corpus(rows: Sequence[Example], cap: int = CORPUS_CAP, *, seed: random.Random) -> list[Example]:
+    """At most ``cap`` rows of each subtype (a seeded sample), in a stable order."""
+    rng = seed
     by_subtype: dict[str, list[Example]] = defaultdict(list)
     for row in rows:
         by_subtype[row.subtype].append(row)
@@ -129,7 +136,7 @@ class Fitted:
 
 
 def fit_heads(
-    data: TrainSet, config: FeatureConfig, *, family: str = "logreg", c: float = 4.0, seed: int = SEED
+    data: TrainSet, config: FeatureConfig, *, family: str = "sgd", c: float = 4.0, alpha: float = 4e-6, seed: int = SEED
 ) -> Fitted:
     """One linear classifier per head on the rows that have that head's label."""
     from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -146,7 +153,7 @@ def fit_heads(
             continue
         clf: LogisticRegression | SGDClassifier
         if family == "sgd":
-            clf = SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=15, tol=None, random_state=seed,
+            clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=15, tol=None, random_state=seed,
                                 class_weight="balanced")  # fmt: skip
         else:
             clf = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=seed, class_weight="balanced")
@@ -200,6 +207,13 @@ def adapt_heads(
     return Fitted(weights, bias)
 
 
+def read_corpus_rows(paths: Sequence[Path]) -> list[Example]:
+    rows: list[Example] = []
+    for path in paths:
+        rows.extend(read_corpus(path))
+    return rows
+
+
 def load_training(
     corpus_paths: Sequence[Path], call_paths: Sequence[Path], *, seed: int = SEED, cap: int = CORPUS_CAP
 ) -> tuple[list[Example], list[Example]]:
@@ -210,4 +224,4 @@ def load_training(
     calls: list[Example] = []
     for path in call_paths:
         calls.extend(read_calls(path))
-    return cap_corpus(corpus, cap, rng), calls
+    return cap_corpus(corpus, cap, seed=rng), calls
