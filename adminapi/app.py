@@ -9,6 +9,8 @@ Everything is under ``/api/v1`` except the page (``/manager/``) and the health p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from adminapi.docs import install_docs
 from adminapi.errors import install_error_handlers
 from adminapi.routes import ROUTERS
 from adminapi.uploads import ContentLengthLimit
+from records.base import utcnow
 from records.database import Database
 from records.policy import AutoEntryPolicy
 from records.reports import DEFAULT_AGENT_SECONDS
@@ -39,6 +42,7 @@ def create_app(
     timezone: str = "Asia/Shanghai",
     agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
     policy: AutoEntryPolicy | None = None,
+    clock: Callable[[], datetime] = utcnow,
     evidence_key: Path | None = None,
     node: str = "node1",
 ) -> FastAPI:
@@ -46,7 +50,8 @@ def create_app(
         title="callscreen admin API",
         version=VERSION,
         description="Number lists, review queue, calls and evidence, incidents, carrier-bill matching, reports, "
-        "keys and audit. Authenticate with an API key in the X-API-Key header.",
+        "users, keys and audit. Machines authenticate with an API key in the X-API-Key header; people log in "
+        "(POST /auth/login) and send the session cookie plus its CSRF token in X-CSRF-Token.",
         docs_url=None,
         redoc_url=None,
     )
@@ -57,6 +62,7 @@ def create_app(
         zone=ZoneInfo(timezone),
         agent_seconds_per_call=agent_seconds_per_call,
         policy=policy or AutoEntryPolicy(),
+        clock=clock,
         evidence_key=evidence_key,
         node=node,
     )

@@ -1,12 +1,16 @@
-"""Request dependencies: the unit of work (one session per request) and API-key authentication by role.
+"""Request dependencies: the unit of work (one session per request) and authentication by role.
 
 The session dependency has ``scope="function"``: it commits when the endpoint returns and *before* the response
-is sent, so a client never reads a response for a change that has not been committed. Keys arrive in
-``X-API-Key`` (or ``Authorization: Bearer``); roles include the ones below them (admin ⊇ manager ⊇ agent).
+is sent, so a client never reads a response for a change that has not been committed. Machines send an API key
+in ``X-API-Key`` (or ``Authorization: Bearer``); people log in on the page and send the session cookie, and
+with it, on every request that changes something, the session's CSRF token in ``X-CSRF-Token`` (a cookie is
+sent by the browser whoever made the page; the token only by this page's own script). Roles include the ones
+below them (admin ⊇ manager ⊇ agent).
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -18,9 +22,15 @@ from adminapi.config import ApiConfig
 from numbering import mask
 from records.keys import Principal, authenticate
 from records.models import Role
+from records.users import SessionInfo, resume_session
 
 API_KEY_HEADER = "X-API-Key"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_COOKIE = "callscreen_session"
 MAX_KEY_LEN = 200
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a user whose password was reset by an admin may still do before choosing a new one.
+PASSWORD_CHANGE_PATHS = ("/api/v1/me", "/api/v1/auth/")
 
 _key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="API key (`callscreen keys create`)")
 _bearer = HTTPBearer(auto_error=False, description="the API key as a bearer token")
@@ -42,25 +52,48 @@ def get_session(config: ConfigDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def browser_session(request: Request, config: ConfigDep, session: SessionDep) -> SessionInfo | None:
+    """The logged-in person behind the session cookie, if any (no CSRF check here)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > MAX_KEY_LEN:
+        return None
+    return resume_session(session, token, now=config.clock())
+
+
+BrowserSession = Annotated[SessionInfo | None, Depends(browser_session)]
+
+
 def _principal(
+    request: Request,
     session: SessionDep,
+    browser: BrowserSession,
     key: Annotated[str | None, Depends(_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     secret = key or (bearer.credentials if bearer else None)
-    if not secret:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing API key: send it in the {API_KEY_HEADER} header")
-    principal = authenticate(session, secret) if len(secret) <= MAX_KEY_LEN else None
-    if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key")
-    return principal
+    if secret:
+        principal = authenticate(session, secret) if len(secret) <= MAX_KEY_LEN else None
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key")
+        return principal
+    if browser is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, f"missing API key (send it in the {API_KEY_HEADER} header) or log-in session"
+        )
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), browser.csrf_token.encode()):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {CSRF_HEADER} header")
+    if browser.must_change_password and not request.url.path.startswith(PASSWORD_CHANGE_PATHS):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "your password was reset: choose a new one first")
+    return browser.principal
 
 
 def _require(role: Role) -> object:
     def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         if not principal.allows(role):
             raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; your key has {principal.role.value}"
+                status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; you have {principal.role.value}"
             )
         return principal
 

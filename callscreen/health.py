@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 class Component(enum.StrEnum):
     MODEL = "model"
+    LANGUAGE = "asr_language"  # does the ASR model speak Mandarin (asr.language)
+    CONTENT_MODEL = "content_model"  # the learned content models (screening.model_dir)
     DATABASE = "database"
     SIP = "sip"
     API = "api"

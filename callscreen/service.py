@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
@@ -31,7 +31,6 @@ from records.listsync import ListSync
 from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
-from records.secrets import HASH_SALT, shared_secret
 from screening.engine import ScreeningEngine
 from screening.learned.model import ContentModel, ModelError, load_scorer
 from screening.numberlist import InMemoryNumberLists
@@ -47,31 +46,7 @@ from telephony.sip.registration import Registration
 from telephony.sip.transport import PeerAcl, UdpTransport
 
 log = logging.getLogger(__name__)
-SALT_FILE = "hash_salt"
 SPOOL_REPLAY_S = 30.0
-
-
-def _salt(settings: Settings, db: Database) -> bytes:
-    """The caller-hash salt: configured, else shared through the database so every node hashes alike.
-
-    A salt file in ``data_dir`` (single-node installs, or a database that was down at start) seeds the shared
-    value the first time; while the database is unreachable the node falls back to that file, loudly.
-    """
-    if settings.privacy.hash_salt is not None:
-        return settings.privacy.hash_salt.get_secret_value().encode()
-    path = settings.data_dir / SALT_FILE
-    local = path.read_text().strip() if path.exists() else None
-    try:
-        return shared_secret(db, HASH_SALT, initial=local).encode()
-    except StorageError as exc:
-        log.error("hash salt not readable from the database (%s): using the local one; set privacy.hash_salt "
-                  "on every node so caller hashes agree", exc)
-    if local is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        local = secrets.token_hex(32)
-        path.write_text(local)
-        path.chmod(0o600)
-    return local.encode()
 
 
 def _load_scorer(settings: Settings, health: ServiceHealth) -> ContentModel | None:
@@ -100,8 +75,23 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
+    _check_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+
+
+def _check_language(path: Path, health: ServiceHealth) -> None:
+    """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
+    from asr.language import check_language
+
+    language = check_language(path)
+    message = language.message(path)
+    if language.mandarin:
+        log.info("ASR model language: %s", message)
+        health.report(Component.LANGUAGE, Status.OK, message)
+    else:
+        log.warning("!!! %s !!!", message)
+        health.report(Component.LANGUAGE, Status.DEGRADED, message)
 
 
 @dataclass
@@ -178,13 +168,14 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     except StorageError as exc:  # fail open: records spool to disk until the database is back
         log.error("database unavailable, call records will be spooled: %s", exc)
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
-    salt = _salt(settings, db)
+    salt = _records.hash_salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
                                policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
-        PeriodicPurge(db, retention_days=settings.privacy.retention_days, interval_s=settings.privacy.purge_interval_s),
+        PeriodicPurge(db, retention_days=settings.privacy.retention_days, salt=salt,
+                      rules=_records.privacy_rules(settings), interval_s=settings.privacy.purge_interval_s),
     ]
     if transcribers is None:
         transcribers = _load_transcribers(settings, health)

@@ -147,6 +147,10 @@ class PrivacySettings(_Section):
     retention_days: int = Field(default=90, ge=1, le=3650)
     hash_salt: SecretStr | None = None  # salt for caller hashes; generated and stored in var/ when unset
     purge_interval_s: float = Field(default=6 * 3600.0, ge=60)  # how often `serve` runs the retention purge
+    unflagged_days: int = Field(default=30, ge=1, le=3650)  # never-flagged callers' numbers → salted hash
+    evidence_days: int = Field(default=730, ge=1, le=36500)  # flagged sources' numbers and bill lines kept this long
+    bill_days: int = Field(default=90, ge=1, le=3650)  # carrier bills (everyone's numbers) deleted after this
+    shadow_days: int = Field(default=7, ge=1, le=90)  # shadow-mode screening inputs kept this long
 
 
 class Settings(BaseSettings):

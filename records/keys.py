@@ -26,14 +26,19 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling the API: a key's id, role and label ("key:3 ops-pbx")."""
+    """Who is calling the API: a machine's key ("key:3 ops-pbx") or a logged-in person ("user:wang")."""
 
-    key_id: int
+    key_id: int | None
     role: Role
     label: str
+    user_id: int | None = None
+    username: str | None = None
 
     @property
     def actor(self) -> str:
+        """The name the audit log records: the person's user name, or the key's id and label."""
+        if self.username is not None:
+            return f"user:{self.username}"
         return f"key:{self.key_id}" + (f" {self.label}" if self.label else "")
 
     def allows(self, needed: Role) -> bool:

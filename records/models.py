@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from records.base import Base, UtcDateTime, utcnow
@@ -32,6 +32,13 @@ class Role(enum.StrEnum):
     @property
     def rank(self) -> int:
         return list(Role).index(self)
+
+
+class ReviewOutcome(enum.StrEnum):
+    """A manager's review of a call's verdict: stored with the call, read by ``callscreen train --from-reviews``."""
+
+    CONFIRMED = "confirmed"  # the verdict was right
+    OVERTURNED = "overturned"  # the verdict was wrong; ``review_label`` holds the right answer
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -72,6 +79,13 @@ class ScreenedCall(Base):
     ref: Mapped[str | None] = mapped_column(String(32), index=True)  # the reference the agent was given
     hotline: Mapped[str | None] = mapped_column(String(64), index=True)  # dialled service number (profile)
     ladder_step: Mapped[int | None] = mapped_column(Integer)  # graduated-response step (records.ladder)
+    # A manager's review (the training set of ``train --from-reviews``): review_label is the truth, harassment
+    # or allow, whatever the screener said.
+    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(_enum(ReviewOutcome))
+    review_label: Mapped[Label | None] = mapped_column(_enum(Label))
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    review_note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CallArrival(Base):
@@ -92,6 +106,7 @@ class NumberEntry(Base):
         Index("ix_list_entries_status", "status"),
         Index("ix_list_entries_value", "value"),  # lookup by number or prefix, whatever the list
         Index("ix_list_entries_kind", "kind"),  # ranges and patterns are scanned by kind
+        Index("ix_list_entries_list_status_id", "list", "status", "id"),  # the page's keyset paging per list
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,6 +120,8 @@ class NumberEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # screened calls it matched
+    last_hit_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ListVersion(Base):
@@ -186,3 +203,56 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(120))
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class User(Base):
+    """A person who logs in to the manager page: a name, an argon2 password hash and a role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UserSession(Base):
+    """A logged-in browser: the cookie holds a random token whose SHA-256 is stored here, with its CSRF token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ShadowInput(Base):
+    """What screening saw on one call — transcript, caller, time, the caller's recent history — for shadow replay.
+
+    Kept ``privacy.shadow_days`` (default 7) and purged like transcripts: a candidate model, lexicon, threshold or
+    list file is replayed over these rows (``records.shadow``) before it goes live. No audio is kept.
+    """
+
+    __tablename__ = "shadow_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(200))
+    node: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # arrival time (what the screener saw)
+    caller_raw: Mapped[str | None] = mapped_column(String(200))  # as received; re-normalised on replay
+    listened: Mapped[bool] = mapped_column(Boolean, default=False)  # content was screened (the transcript counts)
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    history: Mapped[str] = mapped_column(Text, default="{}")  # JSON: earlier arrivals of the caller and its range
+    label: Mapped[Label] = mapped_column(_enum(Label))  # the live verdict, for reference
+    score: Mapped[float] = mapped_column(Float)
+    route: Mapped[Route] = mapped_column(_enum(Route))

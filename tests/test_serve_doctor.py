@@ -39,3 +39,25 @@ def test_serve_without_model_runs_in_caller_id_mode_and_doctor_sees_it(node: Ser
 
 def test_sigterm_stops_the_service_cleanly(node: ServiceProcess) -> None:
     assert node.stop() == 0
+
+
+def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(
+    tmp_path: Path, korean_model_path: Path
+) -> None:
+    service = ServiceProcess(tmp_path, env={"VOSK_MODEL_PATH": str(korean_model_path)})
+    try:
+        service.start()
+        ready = service.readyz()
+        assert ready is not None and ready["ready"] is True and ready["status"] == "degraded"
+        language = ready["components"]["asr_language"]  # type: ignore[index]
+        assert language["status"] == "degraded"
+        detail = str(language["detail"])
+        assert "not a Mandarin model" in detail and "every caller would look off-topic" in detail
+        assert any("not a Mandarin model" in str(p) for p in ready["problems"])  # type: ignore[attr-defined]
+        warning = [line for line in service.log_path.read_text().splitlines() if "not a Mandarin model" in line]
+        assert warning and "WARNING" in warning[0]
+        doctor = service.cli("doctor", "--no-load")
+        row = next(line for line in doctor.stdout.splitlines() if line.startswith("model language"))
+        assert "WARN" in row and "every caller would look off-topic" in row
+    finally:
+        service.stop()

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from adminapi.routes import (
     audit,
+    auth,
     bills,
     calls,
     entries,
@@ -14,10 +15,13 @@ from adminapi.routes import (
     lookup,
     reports,
     review,
+    users,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, audit)
+    m.router
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
+              audit)
 )
 
 __all__ = ["ROUTERS"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from adminapi.deps import AdminUser, AgentUser, SessionDep
+from adminapi.deps import AdminUser, AgentUser, BrowserSession, ConfigDep, SessionDep
+from adminapi.routes.auth import me_of
 from adminapi.schemas.admin import KeyCreate, KeyCreated, KeyPublic, Me
 from adminapi.schemas.common import EntityId
 from records import keys
@@ -13,9 +14,9 @@ router = APIRouter(tags=["keys"])
 
 
 @router.get("/me", response_model=Me)
-def me(user: AgentUser) -> Me:
-    """Who this key is: the manager page uses it to log in and to show what the role may do."""
-    return Me(key_id=user.key_id, role=user.role, label=user.label)
+def me(config: ConfigDep, user: AgentUser, browser: BrowserSession) -> Me:
+    """Who is calling (a person or a key): the page uses it to resume a session and to show what the role may do."""
+    return me_of(config, user, browser)
 
 
 @router.get("/keys", response_model=list[KeyPublic])

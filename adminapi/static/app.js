@@ -1,5 +1,6 @@
 // callscreen manager page: plain JavaScript, no framework, no network beyond this server (works offline).
-// The API key lives in sessionStorage only for this tab; every request sends it in X-API-Key.
+// People log in with a password: the session is an HTTP-only cookie the script never sees; every change sends
+// the session's CSRF token (from the log-in answer or /me) in X-CSRF-Token.
 "use strict";
 
 const API = "/api/v1";
@@ -20,7 +21,8 @@ function el(tag, attrs = {}, ...children) {
 function showError(message) { $("#error").textContent = message || ""; }
 
 async function call(path, options = {}) {
-  const headers = Object.assign({ "X-API-Key": sessionStorage.getItem("key") || "" }, options.headers || {});
+  const headers = Object.assign({}, options.headers || {});
+  if (me && me.csrf_token) headers["X-CSRF-Token"] = me.csrf_token;
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(options.json);
@@ -217,10 +219,13 @@ async function banner() {
   } catch (_) { /* no health router mounted */ }
 }
 
-async function enter() {
-  me = await call("/me");
-  $("#who").textContent = `${me.label || "key " + me.key_id} (${me.role})`;
+async function enter(who) {
+  me = who || await call("/me");
+  $("#who").textContent = `${me.label || me.username || "key " + me.key_id} (${me.role})`;
   $("#login").hidden = true;
+  $("#logout").hidden = false;
+  if (me.must_change_password) { $("#password-change").hidden = false; return; }
+  $("#password-change").hidden = true;
   $("#app").hidden = false;
   $("#logout").hidden = false;
   for (const f of document.querySelectorAll(".admin-only")) f.hidden = me.role !== "admin";
@@ -231,13 +236,25 @@ function init() {
   for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("#login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    sessionStorage.setItem("key", $("#key").value.trim());
-    try { await enter(); $("#login-error").textContent = ""; } catch (err) {
-      sessionStorage.removeItem("key");
-      $("#login-error").textContent = err.message;
-    }
+    const form = new FormData(event.target);
+    try {
+      const who = await call("/auth/login", { method: "POST", json: { username: form.get("username"), password: form.get("password") } });
+      $("#login-error").textContent = "";
+      $("#password").value = "";
+      await enter(who);
+    } catch (err) { $("#login-error").textContent = err.message; }
   });
-  $("#logout").addEventListener("click", () => { sessionStorage.removeItem("key"); location.reload(); });
+  $("#password-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await call("/auth/password", { method: "POST", json: Object.fromEntries(new FormData(event.target)) });
+      location.reload();  // the change ends every session: log in again with the new password
+    } catch (err) { $("#password-error").textContent = err.message; }
+  });
+  $("#logout").addEventListener("click", async () => {
+    await call("/auth/logout", { method: "POST" }).catch(() => null);
+    location.reload();
+  });
   submitting("#list-filter", loadLists);
   submitting("#entry-form", async (form) => {
     const data = Object.fromEntries(new FormData(form));
@@ -267,7 +284,7 @@ function init() {
   });
   submitting("#match-form", async (form) => matchBill({ preventDefault() {}, target: form }));
   banner();
-  if (sessionStorage.getItem("key")) enter().catch(() => sessionStorage.removeItem("key"));
+  enter().catch(() => { me = null; });  // resumes a session whose cookie is still valid
 }
 
 init();

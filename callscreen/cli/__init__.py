@@ -27,12 +27,14 @@ from callscreen.cli import (
     serve,
     train_cmd,
     transcribe,
+    users,
 )
 from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, train_cmd, blocklist, report, keys, purge, evidence)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, train_cmd, blocklist, report, keys, users, purge,
+            evidence)
 
 
 def build_parser() -> argparse.ArgumentParser:

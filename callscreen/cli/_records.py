@@ -7,6 +7,8 @@ object is translated into them, once.
 from __future__ import annotations
 
 import getpass
+import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,8 +19,13 @@ from sqlalchemy.orm import Session
 
 from adminapi import create_app
 from callscreen.settings import Settings
-from records import AutoEntryPolicy, Database
+from records import AutoEntryPolicy, Database, StorageError
+from records.retention import PrivacyRules
+from records.secrets import HASH_SALT, shared_secret
 from records.signing import key_path
+
+log = logging.getLogger(__name__)
+SALT_FILE = "hash_salt"
 
 
 def open_database(settings: Settings) -> Database:
@@ -47,6 +54,35 @@ def auto_entry_policy(settings: Settings) -> AutoEntryPolicy:
         auto_activate_at=section.auto_activate_at,
         expires_after=timedelta(days=section.auto_block_expires_days) if section.auto_block_expires_days else None,
     )
+
+
+def privacy_rules(settings: Settings) -> PrivacyRules:
+    section = settings.privacy
+    return PrivacyRules(unflagged_days=section.unflagged_days, evidence_days=section.evidence_days,
+                        bill_days=section.bill_days, shadow_days=section.shadow_days)  # fmt: skip
+
+
+def hash_salt(settings: Settings, db: Database) -> bytes:
+    """The caller-hash salt: configured, else shared through the database so every node hashes alike.
+
+    A salt file in ``data_dir`` (single-node installs, or a database that was down at start) seeds the shared
+    value the first time; while the database is unreachable the node falls back to that file, loudly.
+    """
+    if settings.privacy.hash_salt is not None:
+        return settings.privacy.hash_salt.get_secret_value().encode()
+    path = settings.data_dir / SALT_FILE
+    local = path.read_text().strip() if path.exists() else None
+    try:
+        return shared_secret(db, HASH_SALT, initial=local).encode()
+    except StorageError as exc:
+        log.error("hash salt not readable from the database (%s): using the local one; set privacy.hash_salt "
+                  "on every node so caller hashes agree", exc)  # fmt: skip
+    if local is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        local = secrets.token_hex(32)
+        path.write_text(local)
+        path.chmod(0o600)
+    return local.encode()
 
 
 def spool_dir(settings: Settings) -> Path:

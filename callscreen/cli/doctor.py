@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from asr.errors import ModelError
+from asr.language import check_language
 from asr.model_files import check_model_dir
 from callscreen.settings import Settings
 
@@ -61,9 +62,16 @@ def check_model(settings: Settings, load: bool) -> list[Row]:
             return [Row("model", Level.FAIL, str(exc))]
         return [Row("model", Level.WARN, f"{exc} — the service runs in caller-ID/time mode (no content screening)")]
     rows = [Row("model files", Level.OK, f"{check.path} ({check.files_hashed} files, {check.verified_by})")]
+    rows.append(check_model_language(check.path))
     if load:
         rows.append(_load_model(check.path))
     return rows
+
+
+def check_model_language(path: Path) -> Row:
+    """The ASR model must speak Mandarin: with any other, every caller looks off-topic (asr.language)."""
+    language = check_language(path)
+    return Row("model language", Level.OK if language.mandarin else Level.WARN, language.message(path))
 
 
 def _load_model(path: Path) -> Row:

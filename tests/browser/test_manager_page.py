@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,21 +13,11 @@ from records import Database, Role, SqlCallRecorder
 from records.keys import create_key
 from screening.verdict import Label
 from tests.adminapi.live_server import serve
-from tests.conftest import REPO, require
+from tests.browser.pages import add_user, chromium, log_in, shot
 from tests.records.factories import SALT, call
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = REPO / "tests" / "artifacts"
 HARASSER = "13812345678"
 
 
@@ -41,77 +30,61 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Database, str]]:
     for minute in (5, 70, 130, 600):
         recorder.record(call("13900001111", Label.HARASSMENT, minutes=minute))
     with db.session() as s:
-        _, key = create_key(s, Role.MANAGER, label="browser-manager", actor="test")
+        _, key = create_key(s, Role.AGENT, label="pbx", actor="test")  # the PBX's lookups
+    add_user(db, "manager", Role.MANAGER, display_name="browser-manager")
     yield db, key
     db.dispose()
 
 
 def test_approve_proposed_block_and_see_chart(seeded: tuple[Database, str]) -> None:
-    require(shutil.which("chromium") is not None or Path(CHROMIUM).exists(), "Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
     db, key = seeded
     app = create_app(db=db, max_upload_bytes=1 << 20, salt=SALT)
-    with serve(app) as url, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requested: list[str] = []
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(f"{url}/manager/")
-            page.get_by_test_id("key").fill(key)
-            page.get_by_test_id("login-button").click()
-            page.get_by_test_id("who").filter(has_text="browser-manager").wait_for()
+    with serve(app) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        log_in(page, url, "manager", wait_for="browser-manager")
 
-            lookup = {"number": HARASSER}
-            with httpx.Client(base_url=url, headers={"X-API-Key": key}) as client:
-                assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
-                row = page.locator("[data-testid=review-table] tbody tr").filter(has_text="+8613812345678")
-                row.get_by_role("button", name="Approve").click()
-                row.wait_for(state="detached")
-                assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is True
+        lookup = {"number": HARASSER}
+        with httpx.Client(base_url=url, headers={"X-API-Key": key}) as client:
+            assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
+            row = page.locator("[data-testid=review-table] tbody tr").filter(has_text="+8613812345678")
+            row.get_by_role("button", name="Approve").click()
+            row.wait_for(state="detached")
+            assert client.get("/api/v1/lookup", params=lookup).json()["blocked"] is True
 
-            with page.expect_response(lambda r: "/reports/summary" in r.url):
-                page.get_by_role("button", name="Reports").click()
-            page.get_by_label("From").fill("2026-11-01")
-            page.get_by_label("to").fill("2026-11-03")
-            with page.expect_response(lambda r: "/reports/summary?since=" in r.url):
-                page.get_by_role("button", name="Show").click()
-            # One evaluation in the page, so a re-render cannot detach the bar between finding and measuring it.
-            page.wait_for_function(
-                """() => {
-                    const bar = document.querySelector("#chart-hour svg rect.bar[data-value='2']");
-                    return bar !== null && bar.getBoundingClientRect().height > 20;
-                }"""
-            )
-            assert page.locator("#chart-weekday svg rect.bar").count() == 7
-            assert "+8613900001111" in page.locator("#repeat").inner_text()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "manager-page-reports.png"), full_page=True)
-            assert requested and all(u.startswith(url) for u in requested), "the page must work offline"
-        finally:
-            browser.close()
+        with page.expect_response(lambda r: "/reports/summary" in r.url):
+            page.get_by_role("button", name="Reports").click()
+        page.get_by_label("From").fill("2026-11-01")
+        page.get_by_label("to").fill("2026-11-03")
+        with page.expect_response(lambda r: "/reports/summary?since=" in r.url):
+            page.get_by_role("button", name="Show").click()
+        # One evaluation in the page, so a re-render cannot detach the bar between finding and measuring it.
+        page.wait_for_function(
+            """() => {
+                const bar = document.querySelector("#chart-hour svg rect.bar[data-value='2']");
+                return bar !== null && bar.getBoundingClientRect().height > 20;
+            }"""
+        )
+        assert page.locator("#chart-weekday svg rect.bar").count() == 7
+        assert "+8613900001111" in page.locator("#repeat").inner_text()
+        shot(page, "manager-page-reports")
+        assert requested and all(u.startswith(url) for u in requested), "the page must work offline"
 
 
 def test_lists_incidents_and_bill_matching_on_the_page(tmp_path: Path) -> None:
-    require(Path(CHROMIUM).exists(), "Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
     from tests.records.test_bills import INCIDENT_TIMES, carrier_bill
 
     db = Database(f"sqlite:///{tmp_path / 'records.db'}")
     db.migrate()
-    with db.session() as s:
-        _, key = create_key(s, Role.ADMIN, label="browser-admin", actor="test")
+    add_user(db, "admin", Role.ADMIN, display_name="browser-admin")
     bill = tmp_path / "bill.csv"
     bill.write_bytes(carrier_bill().encode("gb18030"))
     app = create_app(db=db, max_upload_bytes=1 << 20, salt=SALT, timezone="Asia/Shanghai")
-    with serve(app) as url, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with serve(app) as url, chromium() as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Shanghai")
-            page.goto(f"{url}/manager/")
-            page.get_by_test_id("key").fill(key)
-            page.get_by_test_id("login-button").click()
-            page.get_by_test_id("who").filter(has_text="browser-admin").wait_for()
+            log_in(page, url, "admin", wait_for="browser-admin")
 
             page.get_by_role("button", name="Lists").click()
             form = page.locator("#entry-form")
@@ -141,9 +114,7 @@ def test_lists_incidents_and_bill_matching_on_the_page(tmp_path: Path) -> None:
             first.wait_for()
             assert first.locator("td").nth(0).inner_text() == "+8675587654321"
             assert first.locator("td").nth(1).inner_text() == "4"
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "manager-page-bill-matching.png"), full_page=True)
+            shot(page, "manager-page-bill-matching")
             assert page.locator("#error").inner_text() == ""
         finally:
-            browser.close()
             db.dispose()

@@ -36,7 +36,7 @@ def test_periodic_purge_runs_at_start(database: Database, tmp_path: Path) -> Non
     SqlCallRecorder(database, spool_dir=tmp_path, salt=SALT).record(
         call("13812345678", at=utcnow() - timedelta(days=10))
     )
-    purger = PeriodicPurge(database, retention_days=5, interval_s=3600)
+    purger = PeriodicPurge(database, retention_days=5, salt=SALT, interval_s=3600)
     purger.start()
     try:
         for _ in range(500):

@@ -70,7 +70,7 @@ def test_purge_clears_old_transcripts_only(database: Database, tmp_path: Path) -
     recorder.record(call("13812345678", at=now - timedelta(days=100)))
     recorder.record(call("13812345679", at=now - timedelta(days=2)))
     with database.session() as s:
-        result = purge(s, now=now, retention_days=90)
+        result = purge(s, now=now, retention_days=90, salt=SALT)
     assert result.transcripts == 1
     with database.session() as s:
         old, recent = collect(s, "+8613812345678").calls[0], collect(s, "+8613812345679").calls[0]

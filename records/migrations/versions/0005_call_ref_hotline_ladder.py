@@ -1,7 +1,7 @@
 """Calls carry the agent's call reference, the dialled hotline and the graduated-response step.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"  # 16a: re-point to "0004" when your 0004 lands (BOARD)
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
