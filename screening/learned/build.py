@@ -13,14 +13,14 @@ import hashlib
 import random
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from screening.learned.data import Example, read_calls
 from screening.learned.features import FeatureConfig
-from screening.learned.model import ContentModel, save_model
+from screening.learned.model import ContentModel, ContentScores, save_model
 from screening.learned.noise import Homophones
 from screening.learned.train import (
     SEED,
@@ -32,7 +32,13 @@ from screening.learned.train import (
     read_corpus_rows,
 )
 
-DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.6, "business": 0.5}
+DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.6, "business": 0.5, "no_business": 0.25}
+
+
+def learned_call_flag(scores: ContentScores, thresholds: Mapping[str, float]) -> bool:
+    """The learned models' call-level judgement alone: abuse aimed at the listener, or no business at all."""
+    t = DEFAULT_THRESHOLDS | dict(thresholds)
+    return scores.aimed.prob >= t["harassment"] or scores.business.prob < t["no_business"]
 CORPUS_SOURCES = (
     ("thu-coai/COLDataset", "Apache-2.0", "cold"),
     ("aggiejiang/SWSR", "MIT", "swsr"),
@@ -70,13 +76,12 @@ class Figures:
 
 
 def head_figures(model: ContentModel, rows: Sequence[Example], by: str = "subtype") -> dict[str, dict[str, Any]]:
-    """Per-subtype (and ``all``) figures of the harassment head at the model's own threshold."""
-    threshold = model.thresholds.get("harassment", DEFAULT_THRESHOLDS["harassment"])
+    """Per-subtype (and ``all``) figures of the learned call-level judgement at the model's own thresholds."""
     out: dict[str, Figures] = defaultdict(Figures)
     for row in rows:
         if row.harassment is None:
             continue
-        flagged = model.score(row.text).aimed.prob >= threshold
+        flagged = learned_call_flag(model.score(row.text), model.thresholds)
         out[getattr(row, by)].add(row.harassment, flagged)
         out["all"].add(row.harassment, flagged)
     return {k: v.as_dict() for k, v in sorted(out.items())}
@@ -155,14 +160,17 @@ variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for bo
 
 ## What the heads are and are not
 
-- *harassment* on the corpus is `1 − business`: social-media commentary, chit-chat and online abuse are not
-  customer-service matters, enquiries and reviews (also the ones that swear) are. Whether abuse is *aimed at the
-  listener* is learned only from the call-style rows (insults to 客服/你 are harassment, swearing about a product
-  is not); the corpus's `cold_*_individual`/`_group` split is too small (231 rows) to learn it and is not used.
+- *harassment* (aimed) is abuse, sexual talk or threats aimed at a person: the call-style rows' insults, sexual
+  remarks and threats, COLD's attacks on an individual and SWSR's sexual offences are 1; attacks on groups,
+  sexism about women in general and the reviews that swear (angry customers) are 0; COLD's unsplit offensive rows
+  are not used for this head. Pranks and chit-chat are harassment too, but not aimed abuse: the call-level
+  judgement finds them through the *business* head (nothing about a customer-service matter over the window).
+- For figures, the corpus's call-level truth is `1 − business`: social-media commentary, chit-chat and online
+  abuse are not customer-service matters; enquiries and reviews (also the ones that swear) are.
 - The complaint guard stays in the fusion: talking business caps all abuse (rules and learned) below the
   harassment threshold.
 
-## Validation (rows the fit never saw; harassment head at its threshold)
+## Validation (rows the fit never saw; learned models alone: aimed abuse ≥ threshold or business < no_business)
 
 {_figures_table(figures)}
 {extra}"""

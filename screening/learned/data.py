@@ -5,9 +5,15 @@ Every example carries up to three labels (``None`` = unknown for that head):
 - ``abusive``: abusive, sexual or threatening language (the corpus's human label; a call file's subtypes
   ``insult``/``sexual``/``threat`` are 1, its other subtypes 0);
 - ``business``: talks about a customer-service matter (corpus per source; a call file's ``legit`` is 1);
-- ``harassment``: the call-level judgement of the SPEC, abuse aimed at the agent, pranks, nonsense *and* chit-chat
-  with no business purpose. For the corpus this is ``1 - business``: social-media commentary, chit-chat and
-  online abuse are not customer-service matters, reviews and enquiries are — including the reviews that swear.
+- ``aimed`` (the model's ``harassment`` head): abuse, sexual talk or threats *aimed at a person* — in a call, the
+  listener. Call files: subtypes ``insult``/``sexual``/``threat`` are 1, everything else 0 (pranks and chit-chat are
+  harassment but not aimed abuse; they are found by the business head). Corpus: COLD's attacks on an individual
+  and SWSR's sexual offences are 1; attacks on groups, sexism about women in general and the swearing reviews
+  (angry customers: swearing about a product, not at a person) are 0; COLD's unsplit offensive rows are unknown.
+
+And the call-level truth ``harassment`` (for figures, never a head's label): the SPEC's judgement — abuse aimed at
+the agent, pranks, nonsense *and* chit-chat with no business purpose. For the corpus this is ``1 - business``:
+social-media commentary, chit-chat and online abuse are not customer-service matters, reviews and enquiries are.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from pathlib import Path
 from screening.learned.normalize import learned_normal
 
 HEADS = ("abusive", "harassment", "business")
+HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business"}
+AIMED_CORPUS: dict[str, int | None] = {"cold_offensive_individual": 1, "swsr_sexual_offence": 1, "cold_offensive": None}
 ABUSIVE_SUBTYPES = frozenset({"insult", "sexual", "threat"})
 CALL_LABELS = frozenset({"harassment", "legit"})
 
@@ -32,14 +40,19 @@ class DataError(ValueError):
 class Example:
     text: str  # normalised
     abusive: int | None
-    harassment: int | None
+    harassment: int | None  # call-level truth
     business: int | None
     group: str  # source family (cold, swsr, kdconv, lccc, atec, review, calls…) for leave-one-source-out
     subtype: str
+    aimed: int | None = None
 
     def label(self, head: str) -> int | None:
-        value: int | None = getattr(self, head)
+        """The training label of one of the model's heads."""
+        value: int | None = getattr(self, HEAD_LABEL[head])
         return value
+
+    def with_text(self, text: str) -> Example:
+        return Example(text, self.abusive, self.harassment, self.business, self.group, self.subtype, self.aimed)
 
 
 def _flag(value: str) -> int | None:
@@ -64,7 +77,8 @@ def read_corpus(path: Path) -> Iterator[Example]:
             business = _flag(row["business"])
             harassment = None if business is None else 1 - business
             subtype = row["subtype"]
-            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype)
+            aimed = AIMED_CORPUS.get(subtype, 0)
+            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype, aimed)
 
 
 def call_example(text: str, label: str, subtype: str, group: str) -> Example | None:
@@ -77,7 +91,7 @@ def call_example(text: str, label: str, subtype: str, group: str) -> Example | N
         abusive: int | None = int(subtype in ABUSIVE_SUBTYPES) if subtype else None
     else:
         abusive = 0
-    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label)
+    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive)
 
 
 def read_calls(path: Path, group: str = "calls") -> list[Example]:

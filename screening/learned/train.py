@@ -74,7 +74,7 @@ def framed(text: str, rng: random.Random) -> str:
 
 
 def _variant(example: Example, text: str) -> Example:
-    return Example(text, example.abusive, example.harassment, example.business, example.group, example.subtype)
+    return example.with_text(text)
 
 
 def cap_corpus(rows: Sequence[Example], cap: int = CORPUS_CAP, *, seed: random.Random) -> list[Example]:
