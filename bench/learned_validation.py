@@ -117,6 +117,7 @@ def verdicts(rows: Sequence[Row], mode: str, model: ContentModel, knobs: Mapping
     cached = _Cached(model, thresholds)
     signal = LearnedContentSignal(cached, weights, no_business_min_chars=config.no_business_min_chars)  # type: ignore[arg-type]
     cap = weights.weight("complaint_abuse_cap")
+    veto = weights.weight("learned_no_business_veto")
     out = []
     for row in rows:
         if mode == "learned":
@@ -126,7 +127,7 @@ def verdicts(rows: Sequence[Row], mode: str, model: ContentModel, knobs: Mapping
         if mode == "fused":
             cached.current = row.scores
             reasons.extend(signal.reasons(Observation(transcript=row.text, end_of_window=True)))
-        out.append(fuse(reasons, config, complaint_abuse_cap=cap).label is Label.HARASSMENT)
+        out.append(fuse(reasons, config, complaint_abuse_cap=cap, no_business_veto=veto).label is Label.HARASSMENT)
     return out
 
 
@@ -157,18 +158,20 @@ def noised(rows: Sequence[Example], homophones: Homophones, seed: int) -> list[E
 def current_knobs() -> dict[str, float]:
     lexicon = load_lexicon(None)
     names = ("learned_abuse", "learned_harassment", "learned_business", "learned_no_business",
-             "learned_no_business_max", "complaint_abuse_cap")  # fmt: skip
+             "learned_no_business_max", "complaint_abuse_cap", "learned_no_business_veto")  # fmt: skip
     return {n: lexicon.weight(n) for n in names}
 
 
 def grid(sets: dict[str, list[Row]], model: ContentModel) -> None:
     """Highest mean recall (corpus, its noised copy, call rows) with the targets held on corpus, noised corpus, dev."""
     best: tuple[float, dict[str, float], dict[str, float]] | None = None
-    space = itertools.product((0.6, 0.8), (0.5, 0.7), (-0.4, -0.6), (0.5,), (0.5, 0.7, 0.9, 1.0), (0.1, 0.2, 0.3),
-                              (0.4, 0.6))  # fmt: skip
-    for w_h, t_h, w_b, t_b, w_nb, nb_max, w_a in space:
+    tried: list[tuple[Any, ...]] = []
+    space = itertools.product((0.6,), (0.7,), (-0.4, -0.6), (0.6, 0.75, 0.85), (0.8, 1.0), (0.2, 0.3),
+                              (0.4,), (0.3, 0.4, 0.5))  # fmt: skip
+    for w_h, t_h, w_b, t_b, w_nb, nb_max, w_a, veto in space:
         knobs = current_knobs() | {"learned_harassment": w_h, "learned_business": w_b, "learned_no_business": w_nb,
-                                   "learned_no_business_max": nb_max, "learned_abuse": w_a}  # fmt: skip
+                                   "learned_no_business_max": nb_max, "learned_abuse": w_a,
+                                   "learned_no_business_veto": veto}  # fmt: skip
         th = {"abusive": model.thresholds.get("abusive", 0.6), "harassment": t_h, "business": t_b,
               "no_business": nb_max}  # fmt: skip
         got = {name: figures(sets[name], verdicts(sets[name], "fused", model, knobs, th))
@@ -179,7 +182,32 @@ def grid(sets: dict[str, list[Row]], model: ContentModel) -> None:
         if ok and (best is None or score > best[0]):
             best = (score, knobs, th)
             print("better", round(score, 4), got, knobs, th, flush=True)
+        tried.append((score, ok, {n: (f["precision"], f["recall"], f["angry_flagged"]) for n, f in got.items()},
+                      {k: v for k, v in knobs.items() if k != "complaint_abuse_cap"}, th))  # fmt: skip
     print("best", best)
+    for entry in sorted(tried, key=lambda t: -t[0])[:12]:
+        print("top", entry)
+
+
+def loso(fit_corpus: list[Example], held_corpus: list[Example], fit_calls: list[Example],
+         homophones: Homophones, config: Any, thresholds: Mapping[str, float]) -> None:  # fmt: skip
+    """Leave one source family out: fit without it, measure the learned judgement on its held-out rows."""
+    groups = sorted({e.group for e in fit_corpus})
+    for group in groups:
+        started = time.monotonic()
+        rest = [e for e in fit_corpus if e.group != group]
+        fitted = fit_heads(augmented(rest, fit_calls, homophones), config)
+        model = ContentModel({"model_id": f"loso-{group}", "features": config.as_dict(), "thresholds": thresholds},
+                             fitted.weights, fitted.bias)  # fmt: skip
+        rows: dict[str, list[bool]] = defaultdict(list)
+        truth = {}
+        for e in held_corpus:
+            if e.group == group and len(rows[e.subtype]) < PER_SUBTYPE:
+                rows[e.subtype].append(learned_call_flag(model.score(e.text), thresholds))
+                truth[e.subtype] = e.harassment
+        shares = {k: round(sum(v) / len(v), 3) for k, v in sorted(rows.items())}
+        print(f"without {group:<7} ({time.monotonic() - started:.0f} s): share flagged "
+              + ", ".join(f"{k} {v} (truth {truth[k]})" for k, v in shares.items()), flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -194,6 +222,9 @@ def main() -> None:
     homophones = Homophones.from_texts(e.text for e in fit_corpus)
     shipped = load_scorer(ScreeningConfig())
     assert shipped is not None
+    if args.loso:
+        loso(fit_corpus, held_corpus, fit_calls, homophones, shipped.features, shipped.thresholds)
+        return
     model = shipped  # built by `callscreen train --corpus` from exactly this split: it never saw the held-out rows
     if args.fit:
         fitted = fit_heads(augmented(fit_corpus, fit_calls, homophones), shipped.features)

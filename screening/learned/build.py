@@ -32,7 +32,7 @@ from screening.learned.train import (
     read_corpus_rows,
 )
 
-DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.6, "business": 0.5, "no_business": 0.25}
+DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.7, "business": 0.75, "no_business": 0.3}
 
 
 def learned_call_flag(scores: ContentScores, thresholds: Mapping[str, float]) -> bool:
