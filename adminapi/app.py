@@ -22,11 +22,12 @@ from adminapi.config import ApiConfig
 from adminapi.docs import install_docs
 from adminapi.errors import install_error_handlers
 from adminapi.routes import ROUTERS
+from adminapi.routes.model import ModelControl
 from adminapi.uploads import ContentLengthLimit
 from records.base import utcnow
+from records.costs import Tariffs
 from records.database import Database
 from records.policy import AutoEntryPolicy
-from records.reports import DEFAULT_AGENT_SECONDS
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -40,11 +41,12 @@ def create_app(
     max_upload_bytes: int,
     salt: bytes,
     timezone: str = "Asia/Shanghai",
-    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS,
+    tariffs: Tariffs | None = None,
     policy: AutoEntryPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
     evidence_key: Path | None = None,
     node: str = "node1",
+    model_control: ModelControl | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -60,11 +62,12 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         salt=salt,
         zone=ZoneInfo(timezone),
-        agent_seconds_per_call=agent_seconds_per_call,
+        tariffs=tariffs or Tariffs(),
         policy=policy or AutoEntryPolicy(),
         clock=clock,
         evidence_key=evidence_key,
         node=node,
+        model_control=model_control,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -6,13 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from adminapi.throttle import LoginThrottle, ThrottlePolicy
 from records.base import utcnow
+from records.costs import Tariffs
 from records.database import Database
 from records.policy import AutoEntryPolicy
-from records.reports import DEFAULT_AGENT_SECONDS
+from screening.config import ScreeningConfig
+
+if TYPE_CHECKING:  # the route module imports this one
+    from adminapi.routes.model import ModelControl
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +26,14 @@ class ApiConfig:
     max_upload_bytes: int
     salt: bytes
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    agent_seconds_per_call: int = DEFAULT_AGENT_SECONDS
+    tariffs: Tariffs = field(default_factory=Tariffs)  # toll-free per-minute tariffs (cost report)
     policy: AutoEntryPolicy = field(default_factory=AutoEntryPolicy)
     clock: Callable[[], datetime] = utcnow  # injected in tests (session expiry, throttling)
     throttle_policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     evidence_key: Path | None = None  # the node's Ed25519 key file (records.signing); created on first use
     node: str = "node1"  # names the signer in evidence-pack manifests
+    screening: ScreeningConfig = field(default_factory=ScreeningConfig)  # the live settings, shadow's baseline
+    model_control: ModelControl | None = None  # a screening node's learned-model control; None: /admin/model is 404
     throttle: LoginThrottle = field(init=False)
 
     def __post_init__(self) -> None:

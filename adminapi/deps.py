@@ -106,7 +106,7 @@ AdminUser = Annotated[Principal, _require(Role.ADMIN)]
 
 
 def shown(number: str | None, principal: Principal) -> str | None:
-    """A number as this principal may see it: masked for agents (SPEC: privacy), in full for managers."""
+    """A number as this principal may see it: masked for agents (numbers are personal data), in full for managers."""
     if number is None:
         return None
     return mask(number) if principal.role is Role.AGENT else number

@@ -1,13 +1,13 @@
 """Character error rate: how the ASR is scored, by the benchmark and by ``callscreen transcribe --list``.
 
 Characters, not words, because Mandarin has no spaces to count words by. Both sides are normalised first
-(:func:`asr.text_norm.normalize_text`) and whitespace is not counted, so a word boundary the decoder put elsewhere
+(:func:`asr.text_norm.canonical_transcript`) and whitespace is not counted, so a word boundary the decoder put elsewhere
 is not an error.
 """
 
 from __future__ import annotations
 
-from asr.text_norm import normalize_text
+from asr.text_norm import canonical_transcript
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -24,7 +24,7 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def _chars(text: str) -> str:
-    return "".join(normalize_text(text).split())
+    return "".join(canonical_transcript(text).split())
 
 
 def char_errors(hypothesis: str, reference: str) -> tuple[int, int]:

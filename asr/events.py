@@ -52,7 +52,7 @@ AsrEvent = AsrPartial | AsrFinal
 
 @dataclass(frozen=True, slots=True)
 class SpeechStats:
-    """Speech activity over the audio so far — silence calls, open lines and shouting are signals."""
+    """Speech activity over the audio so far — silence calls and open lines are signals (level is diagnostic)."""
 
     duration_s: float
     speech_s: float

@@ -21,7 +21,7 @@ from asr.errors import AsrError
 from asr.events import BYTES_PER_SECOND, SAMPLE_RATE, SAMPLE_WIDTH, AsrEvent, AsrFinal, AsrPartial, SpeechStats, Word
 from asr.model import SharedModel
 from asr.speech_stats import SpeechStatsTracker
-from asr.text_norm import normalize_text
+from asr.text_norm import canonical_transcript
 
 CHUNK_MS = 100
 CHUNK_BYTES = SAMPLE_RATE * CHUNK_MS // 1000 * SAMPLE_WIDTH
@@ -32,7 +32,7 @@ DEFAULT_ENDPOINT_SILENCE_MS = 600
 def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
     return tuple(
         Word(
-            text=normalize_text(str(item["word"])),
+            text=canonical_transcript(str(item["word"])),
             start_s=round(float(item["start"]), 3),
             end_s=round(float(item["end"]), 3),
             confidence=round(float(item.get("conf", 1.0)), 3),
@@ -103,7 +103,7 @@ class Recognizer:
 
     def _partial(self, raw: str) -> list[AsrEvent]:
         words = self._heard(_words(json.loads(raw).get("partial_result", [])))
-        text = normalize_text(" ".join(w.text for w in words))
+        text = canonical_transcript(" ".join(w.text for w in words))
         if not text or text == self._last_partial:
             return []
         self._last_partial = text
@@ -116,7 +116,7 @@ class Recognizer:
         if not words:
             return None
         return AsrFinal(
-            text=normalize_text(" ".join(w.text for w in words)),
+            text=canonical_transcript(" ".join(w.text for w in words)),
             start_s=words[0].start_s,
             end_s=words[-1].end_s,
             words=words,

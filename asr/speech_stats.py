@@ -1,11 +1,13 @@
-"""Speech activity of one stream from frame energies: silent calls, open lines and shouting are signals.
+"""Speech activity of one stream from frame energies: silent calls and open lines are signals.
 
 An energy VAD with an adaptive floor: a 20 ms frame is speech when it is at least ``MARGIN_DB`` above the lowest
 smoothed frame energy of the last ``FLOOR_WINDOW_S`` and above an absolute minimum. A steady background (line hiss,
 an open line in a quiet room, fan noise) therefore becomes the floor and never counts as speech, while syllables
 stand out from the pauses between them. The speech segments it finds are also used to drop words the decoder
 hallucinates from noise (see :mod:`asr.recognizer`). Not here: telling laughter or several voices apart — an
-energy VAD cannot, and nothing measured here would support the claim.
+energy VAD cannot, and nothing measured here would support the claim. Level and clipping are reported for
+diagnosis (a hot line, a broken gain) but are no harassment signal: loudness is a trait of the voice and the
+line, and a caller's voice traits never count against them.
 """
 
 from __future__ import annotations

@@ -32,8 +32,11 @@ def _char_width(ch: str) -> str:
     return ch
 
 
-def normalize_text(text: str) -> str:
-    """One canonical spelling of a recogniser's (or a reference transcript's) text."""
+def canonical_transcript(text: str) -> str:
+    """One canonical spelling of a recogniser's (or a reference transcript's) text.
+
+    Keeps what a reader needs (spaces between Latin words, punctuation); not to be confused with
+    :func:`screening.text.normalize_text`, the judgement's matching form (simplified, no spaces or punctuation)."""
     text = unicodedata.normalize("NFC", "".join(_char_width(ch) for ch in text))
     text = text.translate(_SPOKEN_DIGITS)
     if _HAN_CHAR.search(text):
@@ -43,5 +46,5 @@ def normalize_text(text: str) -> str:
 
 
 def join_texts(parts: list[str]) -> str:
-    """Join utterances: with a space, which :func:`normalize_text` then drops between Chinese characters."""
-    return normalize_text(" ".join(p for p in parts if p))
+    """Join utterances: with a space, which :func:`canonical_transcript` then drops between Chinese characters."""
+    return canonical_transcript(" ".join(p for p in parts if p))

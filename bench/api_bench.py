@@ -31,7 +31,7 @@ from records.base import utcnow  # noqa: E402
 from records.keys import create_key  # noqa: E402
 from records.list_csv import import_entries  # noqa: E402
 from records.lookup import lookup_number  # noqa: E402
-from screening.interfaces import ListName  # noqa: E402
+from screening.numberlist import ListName  # noqa: E402
 
 
 def client_loop(url: str, key: str, numbers: list[str], latencies: list[float], errors: list[int]) -> None:

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,7 @@ def python_loop_rate(stop: threading.Event) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run_together(workers: list[threading.Thread] | list[multiprocessing.process.BaseProcess]) -> float:
+def run_together(workers: Sequence[threading.Thread | multiprocessing.process.BaseProcess]) -> float:
     """Start all, wait for all; wall seconds."""
     started = time.perf_counter()
     for w in workers:

@@ -24,8 +24,7 @@ from bench._records_server import api_server, database  # noqa: E402
 from records import Database, ListSync, Role  # noqa: E402
 from records.keys import create_key  # noqa: E402
 from records.list_csv import export_entries, import_entries  # noqa: E402
-from screening.interfaces import ListName  # noqa: E402
-from screening.numberlist import InMemoryNumberLists  # noqa: E402
+from screening.numberlist import InMemoryNumberLists, ListName  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

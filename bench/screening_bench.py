@@ -26,7 +26,7 @@ from screening.config import ScreeningConfig  # noqa: E402
 from screening.engine import ScreeningEngine  # noqa: E402
 from screening.interfaces import CallContext  # noqa: E402
 
-DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
+DEV = ROOT / "tests" / "data" / "dev_utterances.tsv"  # the team's development set, vendored
 AT = datetime(2026, 11, 23, 12, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
 STEP_CHARS = 2
 

@@ -148,7 +148,7 @@ def main() -> int:
             (tmp / SCENARIO.name).write_text(
                 SCENARIO.read_text().replace('rtp_stream="caller.raw,-1,[codec_pt]"', 'rtp_stream="caller.raw,-1,0"'))
             r = run(n, args.asr, args.listen, args.asr_queue_frames, tmp)
-        routed = sum(v for k, v in r["routes"].items() if k.endswith("transfer_ok"))  # type: ignore[union-attr]
+        routed = sum(v for k, v in r["routes"].items() if k.endswith("transfer_ok"))  # type: ignore[attr-defined]
         print(f"| {n} | {'ok' if r['sipp_exit'] == 0 else 'exit ' + str(r['sipp_exit'])} | {routed}/{n} "
               f"({r['records']}) | {r['routes']} | {r['wall_s']:.1f} | {r['cpu_s']:.2f} "
               f"| {1000 * r['cpu_s'] / n:.0f} | {r['rss0']:.0f} → {r['peak_rss']:.0f} "  # type: ignore[operator]

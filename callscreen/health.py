@@ -1,7 +1,7 @@
 """Component health of a running node: what `/healthz`, `/readyz`, `doctor` and the manager page report.
 
 A node is *ready* when it can take calls. A missing model does not make it unready — it screens on caller ID and
-time only — but it makes it *degraded*, and every surface says so loudly (SPEC §3).
+time only — but it makes it *degraded*, and every surface says so loudly.
 """
 
 from __future__ import annotations

@@ -8,10 +8,12 @@ a recogniser double at the ASR boundary; nothing else is replaceable from outsid
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,46 +22,40 @@ import uvicorn
 from asr.events import TranscriberFactory
 from callscreen.cli import _records
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
+from callscreen.model_reload import ModelReloader
+from callscreen.profiles import HotlineRouter, HotlineTable, build_table
 from callscreen.settings import Settings, SipMode
-from prompts.library import PromptLibrary
-from prompts.names import PromptName
+from prompts.errors import PromptError
 from records.database import Database
 from records.errors import StorageError
 from records.guarded_history import GuardedCallHistory
 from records.history import SqlCallHistory
+from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
 from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
-from screening.learned.model import ContentModel, ModelError, load_scorer
+from screening.learned.model import load_scorer
+from screening.errors import ModelRefusedError
+from screening.interfaces import CallRecord, CallRecorder, Screener
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
-from telephony.listening import ListenLimits
 from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
-from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.sip.stream import StreamTransport, server_context
+from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
+from telephony.wallclock import WallClock, offset_clock
 
 log = logging.getLogger(__name__)
+RECORD_GRACE_S = 10.0  # after the drain: time for the last flows to write their records
 SPOOL_REPLAY_S = 30.0
-
-
-def _load_scorer(settings: Settings, health: ServiceHealth) -> ContentModel | None:
-    """The learned content model; a directory that is refused costs the learned signal, never the service."""
-    try:
-        scorer = load_scorer(settings.screening)
-    except ModelError as exc:
-        log.error("learned content model refused, screening with the rules only: %s", exc)
-        health.report(Component.CONTENT_MODEL, Status.DEGRADED, f"rules only: {exc}")
-        return None
-    detail = f"model {scorer.model_id}" if scorer is not None else "off (screening.learned = false)"
-    health.report(Component.CONTENT_MODEL, Status.OK, detail)
-    return scorer
 
 
 def _load_transcribers(settings: Settings, health: ServiceHealth) -> TranscriberFactory | None:
@@ -107,6 +103,9 @@ class Service:
     jobs: list[PeriodicJob | PeriodicPurge] = field(default_factory=list)
     history: GuardedCallHistory | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    model_reloader: ModelReloader | None = None
+    hotlines: HotlineRouter | None = None
+    rebuild_hotlines: Callable[[Settings], HotlineTable] | None = None
     _api: uvicorn.Server | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -130,17 +129,45 @@ class Service:
             self.health.report(Component.API, Status.OK, f"{self.settings.api.host}:{self.settings.api.port}")
         log.info("callscreen serving: SIP udp %s:%s, agents %s", sip.host, sip.port, self.settings.sip.agents_uri)
 
+    def reload_model(self, trigger: str) -> None:
+        """SIGHUP: reload the learned content model; a refused directory is logged and the running model stays."""
+        if self.model_reloader is None:
+            log.warning("%s: no learned content model to reload on this node", trigger)
+            return
+        with contextlib.suppress(ModelRefusedError):  # logged and reported in /readyz by the reloader
+            self.model_reloader.reload(trigger=trigger)
+
+    def reload_conversation(self, settings: Settings, trigger: str) -> bool:
+        """SIGHUP: prompts and profiles from ``settings``; on any problem the running ones stay. No call drops:
+        calls in progress keep the runner they started with (see :mod:`callscreen.profiles`)."""
+        if self.hotlines is None or self.rebuild_hotlines is None:
+            return False
+        try:
+            table = self.rebuild_hotlines(settings)
+        except (PromptError, ValueError, OSError) as exc:  # a bad recording or profile: keep the running ones
+            log.error("%s: prompts/profiles NOT reloaded, the running ones stay: %s", trigger, exc)
+            return False
+        self.hotlines.swap(table)
+        self.runner = table.default
+        return True
+
     def stop(self, drain_timeout_s: float | None = None) -> None:
         """Stop taking calls (503), hand calls still being screened to the agents, let the rest finish."""
         timeout = self.settings.sip.drain_timeout_s if drain_timeout_s is None else drain_timeout_s
         self.endpoint.accepting = False
         self.runner.shutdown.set()
         deadline = time.monotonic() + timeout
-        while self.endpoint.active_calls() and time.monotonic() < deadline:
-            self.endpoint.active_calls()[0].ended.wait(0.2)
+        while time.monotonic() < deadline:
+            active = self.endpoint.active_calls()  # one read: the last call may end between two
+            if not active:
+                break
+            active[0].ended.wait(0.2)
         for call in self.endpoint.active_calls():
             log.warning("call=%s still active at shutdown; hanging up", call.call_id)
-            call.hangup("shutdown")
+            call.hangup(EndReason.SHUTDOWN)
+        # Their flows record them after the signalling ended: wait for that, or the last records are lost.
+        if not self.runner.wait_idle(max(0.0, deadline - time.monotonic()) + RECORD_GRACE_S):
+            log.error("call flows still running at shutdown; their records may be missing")
         if self.registration is not None:
             self.registration.stop()
         self.endpoint.stop()
@@ -158,7 +185,26 @@ class Service:
         self.db.engine.dispose()
 
 
-def build_service(settings: Settings, *, transcribers: TranscriberFactory | None = None) -> Service:
+class ReasonCountingRecorder:
+    """Counts each recorded verdict's reason codes in the metrics (prefix bursts alert from it), then records."""
+
+    def __init__(self, inner: CallRecorder, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    def record(self, record: CallRecord) -> None:
+        try:
+            self._metrics.reasons(reason.code for reason in record.verdict.reasons)
+        except Exception:  # counting must never cost the record
+            log.exception("call=%s: reason metrics failed", record.call_id)
+        self._inner.record(record)
+
+
+def build_service(
+    settings: Settings, *, transcribers: TranscriberFactory | None = None, clock: WallClock | None = None
+) -> Service:
+    """``clock``: the wall clock of the call path (default: the system clock shifted by ``clock_offset_s``)."""
+    wall_clock = clock if clock is not None else offset_clock(settings.clock_offset_s)
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
     db = Database(settings.database.url, echo=settings.database.echo)
@@ -170,7 +216,8 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
     salt = _records.hash_salt(settings, db)
     recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
-                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error)
+                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error,
+                               shadow=_records.shadow_capture(settings))
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
@@ -182,29 +229,53 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
-    lists = InMemoryNumberLists()
+    hits = HitCounter()  # list-entry hit counts, written in batches by the list poll (records.hits)
+    lists = CountingNumberLists(InMemoryNumberLists(), hits)
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
-                               content_available=transcribers is not None, scorer=_load_scorer(settings, health))
-    library = PromptLibrary.load(settings.prompts.override_dir)
-    prompts = {name.value: library.pcm16(name) for name in PromptName}
+                               content_available=transcribers is not None)
+    # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
+    # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader.start()
     sip, rtp = settings.sip, settings.rtp
-    policy = FlowPolicy(
-        agents_uri=sip.agents_uri, fallback_uri=sip.fallback_uri, analysis_user=sip.analysis_user,
-        deterrent=settings.screening.blocked_policy, redirect_before_answer=sip.redirect_allowlisted,
-        limits=ListenLimits(settings.screening.listen_timeout_s, rtp.media_timeout_s),
-        answer_delay_s=sip.answer_delay_ms / 1000,
-    )
-    runner = FlowRunner(screener, transcribers, recorder, prompts, policy, settings.node_name, observer=metrics)
-    acl = PeerAcl(sip.peers) if sip.mode is SipMode.TRUNK else None
-    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings), observer=metrics)
+    shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
+    counting = ReasonCountingRecorder(recorder, metrics)
+
+    def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
+        runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
+                            observer=metrics, wall_clock=wall_clock)
+        runner.shutdown = shutdown
+        return runner
+
+    def make_screener_for(current: Settings) -> Callable[[dict[str, object]], Screener]:
+        def make(overrides: dict[str, object]) -> Screener:
+            config = type(current.screening).model_validate({**current.screening.model_dump(), **overrides})
+            return ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None,
+                                   scorer=screener.scorer)
+        return make
+
+    def rebuild(current: Settings) -> HotlineTable:
+        return build_table(current, make_runner=make_runner, make_screener=make_screener_for(current))
+
+    table = rebuild(settings)
+    hotlines = HotlineRouter(table, shutdown)
+    runner = table.default
+    peers = _peer_acl(settings)
+    acl = peers if sip.mode is SipMode.TRUNK else None
+    invite_acl = peers if sip.mode is SipMode.REGISTER else None  # INVITEs only from the registrar or peers
+    transport = UdpTransport(sip.bind_host, sip.port, acl, guard=_flood_guard(settings, peers), observer=metrics,
+                             invite_acl=invite_acl, refusal_interval_s=sip.refusal_log_interval_s,
+                             extra_hosts=(sip.bind_host6,) if sip.bind_host6 else (),
+                             streams=_streams(settings), peer_transports=sip.peer_transports)
     local = LocalParty(sip.public_host or sip.bind_host, transport.address[1], sip.username)
     host = sip.public_host or sip.bind_host
     media = RtpMediaFactory(RtpPortPool(rtp.port_min, rtp.port_max, host=host), jitter_frames=rtp.jitter_frames,
                             rx_queue_frames=settings.asr.queue_frames)
-    endpoint = SipEndpoint(transport, local, media, runner.run, max_calls=sip.max_calls,
-                           notify_timeout_s=sip.transfer_notify_timeout_s)
+    endpoint = SipEndpoint(transport, local, media, hotlines.run, max_calls=sip.max_calls,
+                           notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header,
+                           wall_clock=wall_clock)
     registration = None
     if sip.mode is SipMode.REGISTER:
         password = sip.password.get_secret_value() if sip.password else ""
@@ -212,16 +283,45 @@ def build_service(settings: Settings, *, transcribers: TranscriberFactory | None
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
-                      history=history, metrics=metrics)
+                      history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
+    service.model_reloader = reloader
     if settings.api.enabled:
-        service._api = _api_server(settings, db, health, salt, metrics)
+        service._api = _api_server(settings, db, health, salt, metrics, reloader)
     return service
 
 
-def _flood_guard(settings: Settings) -> FloodGuard:
-    """Per-source limits; peers given as single addresses (the PBX, the balancer) are exempt."""
+def _streams(settings: Settings) -> tuple[StreamTransport, ...]:
+    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured."""
+    sip = settings.sip
+    hosts = [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]
+    idle, per_source = sip.tcp_idle_timeout_s, sip.tcp_max_per_source
+    streams = [StreamTransport(host, sip.port, idle_timeout_s=idle, max_per_source=per_source) for host in hosts
+               ] if sip.tcp else []
+    if sip.tls_cert_file is not None:
+        context = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
+                                 str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
+        streams.append(StreamTransport(sip.bind_host, sip.tls_port, tls=context, idle_timeout_s=idle,
+                                       max_per_source=per_source))
+    return tuple(streams)
+
+
+def _peer_acl(settings: Settings) -> PeerAcl:
+    """Who counts as a peer: ``sip.peers`` plus, in register mode, the registrar's addresses (looked up once)."""
+    sip = settings.sip
+    peers = list(sip.peers)
+    if sip.mode is SipMode.REGISTER and sip.registrar:
+        host = sip.registrar.rsplit(":", 1)[0] if sip.registrar.count(":") == 1 else sip.registrar
+        address = HostCache().resolve(host.strip("[]"))
+        if address is not None:
+            peers.append(address)
+    return PeerAcl(peers)
+
+
+def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
+    """Per-source limits: peers given as single addresses (the PBX, the balancer) are exempt, peer networks get
+    the peer rate, everybody else the far lower stranger rate."""
     exempt = set()
     for peer in [*settings.sip.peers, settings.sip.registrar or ""]:
         host = peer.rsplit(":", 1)[0] if peer.count(":") == 1 else peer
@@ -231,15 +331,15 @@ def _flood_guard(settings: Settings) -> FloodGuard:
             continue  # a network (CIDR) or a name: its members are limited like anyone else
     sip = settings.sip
     return FloodGuard(rate_per_s=sip.flood_rate_per_s, burst=sip.flood_burst, ban_s=sip.flood_ban_s,
-                      exempt=frozenset(exempt))
+                      exempt=frozenset(exempt), stranger_rate_per_s=sip.flood_stranger_rate_per_s,
+                      stranger_burst=sip.flood_stranger_burst, is_peer=peers.allows)
 
 
-def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
-                ) -> uvicorn.Server:
-    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
-                            lifespan="off")
-    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`
+def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics,
+                reloader: ModelReloader | None = None) -> uvicorn.Server:
+    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
+                             model_control=reloader)
+    return _records.api_server(settings, app)
 
 
 __all__ = ["Service", "build_service"]

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from screening.config import ScreeningConfig
-from telephony.actions import Deterrent
+from telephony.vocabulary import Deterrent
 
 ENV_PREFIX = "CALLSCREEN_"
 CONFIG_ENV = "CALLSCREEN_CONFIG"
@@ -57,6 +57,8 @@ class SipSettings(_Section):
     agents_uri: str = "sip:agents@127.0.0.1"
     fallback_uri: str | None = None  # where a failed transfer goes (302 before answer when possible)
     analysis_user: str = "analysis"  # user part agents transfer confirmed harassers to
+    senior_agents_uri: str | None = None  # angry customers (complaint + anger); unset: the agents
+    dialled_header: str | None = None  # header naming the dialled hotline (X-Dialed-Number, Diversion); else R-URI
     max_calls: int = Field(default=50, ge=1, le=10000)
     answer_delay_ms: int = Field(default=200, ge=0, le=10000)  # ringing before answering
     redirect_allowlisted: bool = False  # allowlisted callers: 302 to agents_uri before answering (no REFER)
@@ -66,6 +68,21 @@ class SipSettings(_Section):
     flood_rate_per_s: float = Field(default=200.0, gt=0)
     flood_burst: float = Field(default=400.0, ge=1)
     flood_ban_s: float = Field(default=60.0, ge=0)
+    # Sources that are not peers (not in `peers`; in register mode: not the registrar) — scanners, mostly.
+    flood_stranger_rate_per_s: float = Field(default=10.0, gt=0)
+    flood_stranger_burst: float = Field(default=30.0, ge=1)
+    refusal_log_interval_s: float = Field(default=60.0, gt=0)  # refused requests: one summary line per source
+    # Transports (RFC 3261 §18): UDP always; TCP on the same port unless off; TLS when a certificate is given.
+    tcp: bool = True
+    tcp_idle_timeout_s: float = Field(default=300.0, gt=0)
+    tcp_max_per_source: int = Field(default=16, ge=1)
+    tls_port: int = Field(default=5061, ge=0, le=65535)  # 0: any free port (tests)
+    tls_cert_file: Path | None = None  # PEM server certificate (chain); TLS is off without it
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None  # set: clients must present a certificate this CA signed
+    bind_host6: str | None = None  # an IPv6 address to take UDP (and TCP) on as well, e.g. "::1"
+    # Transport for requests we start towards a peer with no connection open (address → "udp" or "tcp").
+    peer_transports: dict[str, str] = Field(default_factory=dict)
 
 
 class RtpSettings(_Section):
@@ -84,6 +101,21 @@ class RtpSettings(_Section):
 
 class PromptSettings(_Section):
     override_dir: Path | None = None  # recorded WAVs (8 kHz mono 16-bit) replacing the packaged prompts by name
+
+
+class ProfileSettings(_Section):
+    """One hotline's conversation: selected by the dialled number; every unset key falls back to the defaults."""
+
+    numbers: list[str] = Field(default_factory=list)  # dialled numbers (digits compared) that select this profile
+    prompts_dir: Path | None = None  # recorded prompts for this hotline (`callscreen prompts import --profile`)
+    agents_uri: str | None = None
+    senior_agents_uri: str | None = None
+    fallback_uri: str | None = None
+    lexicon_dir: Path | None = None  # business vocabulary (lexicons, weights) for this hotline
+    listen_timeout_s: float | None = Field(default=None, gt=0, le=60)
+    suspect_threshold: float | None = Field(default=None, ge=0, le=1)
+    harassment_threshold: float | None = Field(default=None, ge=0, le=1)
+    blocked_policy: Deterrent | None = None  # deterrent policy for this hotline
 
 
 class AsrSettings(_Section):
@@ -110,15 +142,32 @@ class ScreeningSettings(ScreeningConfig):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/callscreen.db"
+    url: str = ""  # empty: SQLite at <data_dir>/callscreen.db (filled in by Settings, so every command agrees)
     echo: bool = False
     list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
     spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
-    # Automatic block entries: proposed after this many harassment verdicts (or any agent confirmation) ...
-    auto_block_after: int = Field(default=3, ge=1, le=1000)
-    auto_block_window_days: int = Field(default=30, ge=1, le=3650)
-    auto_activate_at: int | None = Field(default=None, ge=1, le=1000)  # ... and activated without review at this
-    auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)
+    # Automatic block entries: the graduated response is [ladder]; an agent's confirmation proposes a block too …
+    auto_block_window_days: int = Field(default=30, ge=1, le=3650)  # offences counted within this window
+    auto_activate_at: int | None = Field(default=None, ge=1, le=1000)  # … activated without review at this count
+    auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)  # agent-confirmed proposals expire
+
+
+class LadderStepSettings(_Section):
+    notice: bool = False  # the recorded-call notice before the analysis queue
+    block_days: int | None = Field(default=None, ge=1, le=3650)  # propose a block expiring after this
+    carrier_report: bool = False  # list the number in the report for the carrier
+
+
+def _default_ladder() -> list[LadderStepSettings]:
+    return [LadderStepSettings(notice=True), LadderStepSettings(block_days=7),
+            LadderStepSettings(block_days=90, carrier_report=True)]
+
+
+class LadderSettings(_Section):
+    """The graduated response per source: the n-th harassment offence within the window takes step n."""
+
+    steps: list[LadderStepSettings] = Field(default_factory=_default_ladder, min_length=1, max_length=20)
+    auto_approve: bool = False  # ladder blocks active at once instead of proposed to a manager
 
 
 class ApiSettings(_Section):
@@ -126,7 +175,36 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
-    agent_seconds_per_call: int = Field(default=90, ge=0, le=3600)  # for the "agent time saved" estimate
+    # HTTPS served directly: PEM certificate (chain) and key; plain HTTP without them (e.g. behind a proxy).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Proxies whose X-Forwarded-Proto/-For are believed (a proxy terminating TLS makes the session cookie Secure).
+    proxy_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("api.tls_cert and api.tls_key go together: set both (HTTPS) or neither (HTTP)")
+        for path in (self.tls_cert, self.tls_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"api TLS file {path} does not exist")
+        return self
+
+
+class CostSettings(_Section):
+    """Toll-free tariffs for the cost report (records.costs): per dialled hotline, per started minute."""
+
+    tariffs: dict[str, float] = Field(default_factory=dict)  # hotline → price per minute, e.g. {"4008001234": 0.12}
+    default_tariff: float = Field(default=0.0, ge=0)  # hotlines not listed (and calls without one)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("tariffs")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [hotline for hotline, rate in value.items() if rate < 0]
+        if bad:
+            raise ValueError(f"negative tariff for {', '.join(bad)}")
+        return value
 
 
 class LogSettings(_Section):
@@ -165,15 +243,30 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     node_name: str = "node1"
+    # Added to the system clock for call times (arrival, end, list validity): drills and tests run the night shift
+    # in daytime. Not negative: records written by the admin API use the system clock and must not lie ahead.
+    clock_offset_s: float = Field(default=0.0, ge=0, le=366 * 86400)
     sip: SipSettings = Field(default_factory=SipSettings)
     rtp: RtpSettings = Field(default_factory=RtpSettings)
     prompts: PromptSettings = Field(default_factory=PromptSettings)
     asr: AsrSettings = Field(default_factory=AsrSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    ladder: LadderSettings = Field(default_factory=LadderSettings)
+    profiles: dict[str, ProfileSettings] = Field(default_factory=dict)  # per-hotline profiles, by name
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        """The default SQLite file lives in ``data_dir``, not in whatever directory a command was started from:
+        ``CALLSCREEN_DATA_DIR=/var/lib/callscreen callscreen keys create`` must write the database ``serve`` reads."""
+        if not self.database.url:
+            url = f"sqlite:///{self.data_dir / 'callscreen.db'}"
+            object.__setattr__(self, "database", self.database.model_copy(update={"url": url}))
+        return self
 
     @classmethod
     def settings_customise_sources(

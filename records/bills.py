@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from numbering import normalize
 from records.base import Base
-from records.csv_input import parse_time, read_rows
+from records.csv_input import PROGRESS_EVERY, Progress, parse_time, read_rows, total_rows
 from records.errors import CsvImportError, InvalidInputError, NotFoundError, RowError
 from records.models import BillImport, BillLine, Incident
 
@@ -60,17 +60,24 @@ def _parse_line(values: dict[str, str], zone: ZoneInfo) -> dict[str, object]:
     }
 
 
-def import_bill(session: Session, text: str, *, filename: str, zone: ZoneInfo, actor: str) -> BillImport:
+def import_bill(
+    session: Session, text: str, *, filename: str, zone: ZoneInfo, actor: str, progress: Progress | None = None
+) -> BillImport:
     """Store a bill, all lines or none (:class:`CsvImportError` lists every bad row)."""
     lines: list[dict[str, object]] = []
     errors: list[RowError] = []
     rows = 0
+    total = total_rows(text) if progress is not None else 0
     for line_no, values in read_rows(text, ALIASES, {"time", "caller"}):
         rows += 1
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress("validating", rows, total)
         try:
             lines.append(_parse_line(values, zone))
         except InvalidInputError as exc:
             errors.append(RowError(line_no, str(exc)))
+    if progress is not None:
+        progress("validating", rows, rows)
     if errors:
         raise CsvImportError(errors, rows=rows)
     if not lines:
@@ -88,6 +95,8 @@ def import_bill(session: Session, text: str, *, filename: str, zone: ZoneInfo, a
     for start in range(0, len(lines), INSERT_CHUNK):
         chunk = [{**line, "import_id": bill.id} for line in lines[start : start + INSERT_CHUNK]]
         session.execute(insert(Base.metadata.tables[BillLine.__tablename__]), chunk)
+        if progress is not None:
+            progress("writing", start + len(chunk), len(lines))
     return bill
 
 

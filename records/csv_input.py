@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,16 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise InvalidInputError("file is neither UTF-8 nor GB18030 text")
+
+
+Progress = Callable[[str, int, int], None]
+"""``(stage, done, total)``: how far a long import or export is, for the CLI's progress bars (records never print)."""
+PROGRESS_EVERY = 10_000
+
+
+def total_rows(text: str) -> int:
+    """Data rows in a CSV text, roughly (lines after the header): the total a progress bar counts towards."""
+    return max(0, text.count("\n") - 1 + (0 if text.endswith("\n") else 1))
 
 
 def read_rows(text: str, aliases: Mapping[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from records.audit import record_change
 from records.base import Base, utcnow
-from records.csv_input import parse_time, read_rows
+from records.csv_input import PROGRESS_EVERY, Progress, parse_time, read_rows, total_rows
 from records.entry_values import normalize_value
 from records.errors import CsvImportError, InvalidInputError, RowError
 from records.lists import bump_version
@@ -72,14 +72,18 @@ def _parse_row(values: dict[str, str], default_list: ListName, zone: ZoneInfo, n
     }
 
 
-def import_entries(session: Session, text: str, *, default_list: ListName, zone: ZoneInfo, actor: str) -> ImportResult:
-    """Validate every row, then write all of them or none (raises :class:`CsvImportError`)."""
-    now = utcnow()
+def parse_entries(
+    text: str, *, default_list: ListName, zone: ZoneInfo, now: datetime, progress: Progress | None = None
+) -> tuple[dict[tuple[ListName, MatchKind, str], dict[str, object]], int]:
+    """Every row validated (all errors raised at once as :class:`CsvImportError`); the rows by key, and the count."""
     errors: list[RowError] = []
     parsed: dict[tuple[ListName, MatchKind, str], dict[str, object]] = {}
     rows = 0
+    total = total_rows(text) if progress is not None else 0
     for line, values in read_rows(text, ALIASES, {"value"}):
         rows += 1
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress("validating", rows, total)
         try:
             row = _parse_row(values, default_list, zone, now)
         except InvalidInputError as exc:
@@ -91,8 +95,19 @@ def import_entries(session: Session, text: str, *, default_list: ListName, zone:
             errors.append(RowError(line, f"duplicate of an earlier row: {row['value']}"))
             continue
         parsed[key] = row  # type: ignore[index]
+    if progress is not None:
+        progress("validating", rows, rows)
     if errors:
         raise CsvImportError(errors, rows=rows)
+    return parsed, rows
+
+
+def import_entries(
+    session: Session, text: str, *, default_list: ListName, zone: ZoneInfo, actor: str, progress: Progress | None = None
+) -> ImportResult:
+    """Validate every row, then write all of them or none (raises :class:`CsvImportError`)."""
+    now = utcnow()
+    parsed, rows = parse_entries(text, default_list=default_list, zone=zone, now=now, progress=progress)
     lists = {key[0] for key in parsed}
     existing = {
         (r.list, r.kind, r.value)
@@ -106,6 +121,8 @@ def import_entries(session: Session, text: str, *, default_list: ListName, zone:
         row.update(extra)
     for start in range(0, len(fresh), INSERT_CHUNK):
         session.execute(insert(Base.metadata.tables[NumberEntry.__tablename__]), fresh[start : start + INSERT_CHUNK])
+        if progress is not None:
+            progress("writing", min(start + INSERT_CHUNK, len(fresh)), len(fresh))
     result = ImportResult(rows=rows, created=len(fresh), skipped_existing=len(parsed) - len(fresh))
     record_change(
         session,
@@ -129,7 +146,9 @@ def _export_cell(value: object) -> str:
     return str(value)
 
 
-def export_entries(session: Session, *, list_name: ListName | None, status: EntryStatus | None) -> Iterator[str]:
+def export_entries(
+    session: Session, *, list_name: ListName | None, status: EntryStatus | None, progress: Progress | None = None
+) -> Iterator[str]:
     """CSV text in chunks of lines (streamed: a million entries never sit in memory as one string)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -140,10 +159,18 @@ def export_entries(session: Session, *, list_name: ListName | None, status: Entr
         stmt = stmt.where(NumberEntry.list == list_name)
     if status is not None:
         stmt = stmt.where(NumberEntry.status == status)
+    total = 0
+    if progress is not None:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    index = 0
     for index, row in enumerate(session.execute(stmt.execution_options(yield_per=10_000)), start=1):
         writer.writerow(_export_cell(value) for value in row)
         if index % 5000 == 0:
+            if progress is not None:
+                progress("exporting", index, total)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    if progress is not None:
+        progress("exporting", index, max(total, index))
     yield buffer.getvalue()

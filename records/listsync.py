@@ -4,6 +4,7 @@ Every list change bumps one version counter in the same transaction (``lists.bum
 that counter — one indexed single-row query — and reloads the whole active set only when it moved. The
 background thread polls every ``interval_s`` (≤ 1 s by default), so a manager's approval reaches every node
 within about a second. A failed poll keeps the previous lists (fail open: the calls carry on) and is logged.
+The same poll writes the entries' hit counts gathered since the last one (``records.hits``), in one batch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from records.base import utcnow
 from records.database import Database
+from records.hits import HitCounter
 from records.lists import active_entries, current_version
 from records.periodic import PeriodicJob
 from screening.numberlist import NumberLists
@@ -31,8 +33,10 @@ class ListSync:
         *,
         interval_s: float = DEFAULT_INTERVAL_S,
         clock: Callable[[], datetime] = utcnow,
+        hits: HitCounter | None = None,
     ) -> None:
         self._db = db
+        self._hits = hits
         self._lists = lists
         self._clock = clock
         self._loaded: int | None = None
@@ -53,8 +57,10 @@ class ListSync:
         return version
 
     def poll(self) -> bool:
-        """Reload if the lists changed since the last load; True when it reloaded."""
+        """Reload if the lists changed since the last load; True when it reloaded. Writes pending hit counts."""
         with self._db.session() as session:
+            if self._hits is not None:
+                self._hits.flush(session)
             version = current_version(session)
         if version == self._loaded:
             return False
@@ -62,11 +68,15 @@ class ListSync:
         return True
 
     def start(self) -> None:
-        """Load once (errors propagate: the caller decides to start without lists) and keep polling."""
+        """Load once (errors propagate: the caller decides to start without lists) and keep polling — the poller
+        starts even when that first load fails, so a node started while the database was down enforces the
+        lists within ``interval_s`` of the database coming back, without a restart."""
         if self._poller.running:
             return
-        self.load()
-        self._poller.start()
+        try:
+            self.load()
+        finally:
+            self._poller.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self._poller.stop(timeout_s)

@@ -122,6 +122,9 @@ class NumberEntry(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     hit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # screened calls it matched
     last_hit_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lifted_reason: Mapped[str | None] = mapped_column(String(500))  # why it stopped (e.g. a customer's appeal)
+    lifted_by: Mapped[str | None] = mapped_column(String(120))
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ListVersion(Base):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from numbering import CallerNumber, NumberKind
-from screening.interfaces import CallRecord, Route
+from screening.interfaces import CallRecord, Route, ScreeningInput
 from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 
@@ -68,4 +68,5 @@ def record_from_json(line: str) -> CallRecord:
         ref=data.get("ref"),
         hotline=data.get("hotline"),
         ladder_step=data.get("ladder_step"),
+        screening_input=ScreeningInput(**data["screening_input"]) if data.get("screening_input") else None,
     )

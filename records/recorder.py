@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,10 +23,12 @@ from records.base import utcnow
 from records.database import Database
 from records.errors import StorageError
 from records.models import ScreenedCall
-from records.policy import AutoEntryPolicy, apply_policy
+from records.policy import AutoEntryPolicy, apply_ladder, apply_policy, ladder_step
 from records.record_codec import record_from_json, record_to_json
 from records.repository_calls import insert_call
+from records.shadow_capture import ShadowCapture, store_input
 from screening.interfaces import CallRecord
+from screening.verdict import Label
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,9 @@ def _already_stored(session: Session, record: CallRecord) -> bool:
 class SqlCallRecorder:
     def __init__(
         self, db: Database, *, spool_dir: Path, salt: bytes, policy: AutoEntryPolicy | None = None,
-        on_error: Callable[[str], None] | None = None,
+        on_error: Callable[[str], None] | None = None, shadow: ShadowCapture | None = None,
     ) -> None:
+        self._shadow = shadow  # None: screening inputs are not kept (shadow mode off)
         self._on_error = on_error
         self._db = db
         self._salt = salt
@@ -59,7 +63,14 @@ class SqlCallRecorder:
         with self._db.session() as session:
             if replay and _already_stored(session, record):
                 return  # written by a replay that was killed before it could rewrite the spool
+            if record.verdict.label is Label.HARASSMENT and record.ladder_step is None:
+                # the flow did not ask (blocklisted, no ladder wired): the step is this call's place in the count
+                step = ladder_step(session, self._policy, record.caller.normalized, now=record.started_at)
+                record = replace(record, ladder_step=step)
             row = insert_call(session, record, salt=self._salt)
+            if self._shadow is not None:
+                store_input(session, record, self._shadow)
+            apply_ladder(session, self._policy, row, now=record.started_at)
             apply_policy(session, self._policy, row.caller, now=utcnow(), confirmed_by=record.confirmed_by)
 
     def record(self, record: CallRecord) -> None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from numbering import caller_hash
@@ -64,6 +64,8 @@ class CallFilter:
     since: datetime | None = None
     until: datetime | None = None
     confirmed: bool | None = None
+    hotline: str | None = None
+    before: tuple[datetime, int] | None = None  # keyset paging: calls older than (started_at, id)
 
 
 def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 0) -> tuple[list[ScreenedCall], int]:
@@ -74,6 +76,8 @@ def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 
         stmt = stmt.where(ScreenedCall.route == flt.route)
     if flt.caller is not None:
         stmt = stmt.where(ScreenedCall.caller == flt.caller)
+    if flt.hotline is not None:
+        stmt = stmt.where(ScreenedCall.hotline == flt.hotline)
     if flt.since is not None:
         stmt = stmt.where(ScreenedCall.started_at >= flt.since)
     if flt.until is not None:
@@ -81,7 +85,12 @@ def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 
     if flt.confirmed is not None:
         confirmed = ScreenedCall.confirmed_by.is_not(None)
         stmt = stmt.where(confirmed if flt.confirmed else ~confirmed)
-    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    count = session.scalar(select(func.count()).select_from(stmt.with_only_columns(ScreenedCall.id).subquery())) or 0
+    if flt.before is not None:
+        at, pk = flt.before
+        stmt = stmt.where(
+            or_(ScreenedCall.started_at < at, and_(ScreenedCall.started_at == at, ScreenedCall.id < pk))
+        )
     rows = session.scalars(
         stmt.order_by(ScreenedCall.started_at.desc(), ScreenedCall.id.desc()).limit(limit).offset(offset)
     )

@@ -21,7 +21,7 @@ background thread, once at start and then every ``interval_s``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import CursorResult, Select, delete, exists, or_, select, union,
 from sqlalchemy.orm import Session
 
 from numbering import caller_hash
+from records.audit import SYSTEM_ACTOR, record_change
 from records.base import utcnow
 from records.database import Database
 from records.models import BillImport, BillLine, CallArrival, Incident, NumberEntry, ScreenedCall, ShadowInput
@@ -83,7 +84,8 @@ def flagged_sources() -> Select[Any]:
         or_(
             ScreenedCall.label != Label.ALLOW,
             ScreenedCall.confirmed_by.is_not(None),
-            exists().where(Incident.call_id == ScreenedCall.call_id),
+            # IN, not a correlated EXISTS: the incidents are read once, not once per call row
+            ScreenedCall.call_id.in_(select(Incident.call_id).where(Incident.call_id.is_not(None))),
         ),
     )
     listed = select(NumberEntry.value).where(NumberEntry.kind == MatchKind.EXACT)
@@ -154,7 +156,7 @@ def purge(
         or_(CallArrival.at < cutoff, (CallArrival.at < unflagged_cutoff) & CallArrival.caller.not_in(flagged))
     ))  # fmt: skip
     shadow = session.execute(delete(ShadowInput).where(ShadowInput.at < now - timedelta(days=rules.shadow_days)))
-    return PurgeResult(
+    result = PurgeResult(
         transcripts=_count(cleared),
         arrivals=_count(deleted),
         numbers_hashed=_count(hashed),
@@ -163,6 +165,10 @@ def purge(
         bills_deleted=bills_deleted,
         shadow_inputs=_count(shadow),
     )
+    if any(asdict(result).values()):  # what retention removed is a change like any other: audited, in counts
+        record_change(session, actor=SYSTEM_ACTOR, action="retention.purge", target="retention",
+                      after={**asdict(result), "now": now.isoformat()})  # fmt: skip
+    return result
 
 
 class PeriodicPurge:

@@ -50,7 +50,7 @@ class ContentSession(Protocol):
         ...
 
     def on_speech(self, stats: SpeechStats) -> Verdict | None:
-        """Feed updated speech statistics (silence, shouting); same return rule as ``on_asr``."""
+        """Feed updated speech statistics (silence, open line); same return rule as ``on_asr``."""
         ...
 
     def on_steering(self, at_s: float) -> None:
@@ -82,6 +82,18 @@ class Route(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ScreeningInput:
+    """What the judgement heard on a call, kept briefly for shadow replay of a candidate change (no audio).
+
+    The caller and the time are the record's own ``caller`` and ``started_at``; the records layer adds the caller's
+    recent history when it stores this (``records.shadow_capture``).
+    """
+
+    transcript: str  # everything recognised, whatever the verdict (the record's own transcript is flagged-only)
+    listened: bool  # the content was screened; False for calls decided before answering
+
+
+@dataclass(frozen=True, slots=True)
 class CallRecord:
     """One screened call, as telephony hands it to the records layer (always written, even on failure)."""
 
@@ -100,6 +112,7 @@ class CallRecord:
     ref: str | None = None  # callscreen's call reference, given to the agent in the transferred INVITE
     hotline: str | None = None  # the dialled service number (profile selection)
     ladder_step: int | None = None  # graduated-response step this call took (harassment only)
+    screening_input: ScreeningInput | None = None  # for shadow mode; None when the call never reached prescreen
 
 
 class CallRecorder(Protocol):

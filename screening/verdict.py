@@ -1,8 +1,9 @@
 """The screening core's output: a verdict with a score and the reasons behind it.
 
 Screening decides, telephony acts: a :class:`Verdict` says *what* (label + score + reasons); the route the call
-takes is derived from it and from policy in :mod:`screening.policy`. Every reason names its signal, its weight
-and the evidence (matched words, counts, times) so that a manager can see why a call was treated as it was.
+takes is derived from it by the call flow (:func:`telephony.flow.derive_route`). Every reason names its signal,
+its weight and the evidence (matched words, counts, times) so that a manager can see why a call was treated as it
+was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Label(enum.StrEnum):
 
 class SignalKind(enum.StrEnum):
     CONTENT = "content"
-    SPEECH = "speech"  # silence, open line, shouting — from ASR speech statistics
+    SPEECH = "speech"  # silence, open line — from ASR speech statistics
     CALLER_ID = "caller_id"
     TIME = "time"
     AGENT = "agent"  # an agent confirmed it

@@ -1,30 +1,24 @@
-"""What the call flow does to a call, as small verbs (jambonz style): PlayPrompt, PlaySit, Pause, Transfer, Hangup.
+"""What the call flow does to a call, as small verbs (jambonz style): PlayPrompt, PlaySit, Pause, Hangup.
 
 Each verb states its precondition (``needs_answered_call``) and can be cancelled from another thread (barge-in,
 shutdown). :func:`run_verbs` runs a list in order and stops early when the caller hangs up. The auto-analysis queue
 and the line-fault treatment are just lists (:func:`analysis_queue`, :func:`line_fault`). Verbs talk to a
-:class:`CallControl`, never to SIP or RTP directly.
+:class:`CallControl`, never to SIP or RTP directly. Transferring to the agents (with its retry and fallback) is
+not a verb: it is the TO_AGENTS state of :mod:`telephony.flow_runner`, whose outcome decides what happens next.
 """
 
 from __future__ import annotations
 
-import enum
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from telephony.media import Playback
-from telephony.sip.refer import TransferOutcome, TransferResult
+from telephony.sip.refer import TransferResult
+from telephony.vocabulary import EndReason
 
 WAIT_SLICE_S = 0.1
-
-
-class Deterrent(enum.StrEnum):
-    """What a confirmed harasser gets (setting ``screening.blocked_policy``); SPEC §1's options."""
-
-    ANALYSIS = "analysis"  # auto-analysis queue: notice, SIT, "analysis complete", hang up (:func:`analysis_queue`)
-    LINE_FAULT = "line_fault"  # "line fault, please call later" prompt, hang up (:func:`line_fault`)
-    REJECT = "reject"  # 603 Decline before answering (an answered call gets the analysis queue instead)
 
 
 class ActionError(Exception):
@@ -45,7 +39,7 @@ class CallControl(Protocol):
         self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()
     ) -> TransferResult: ...
 
-    def hangup(self, reason: str) -> None: ...
+    def hangup(self, reason: EndReason) -> None: ...
 
 
 class Verb(Protocol):
@@ -58,19 +52,39 @@ class Verb(Protocol):
     def cancel(self) -> None: ...
 
 
+@dataclass
+class MediaWatch:
+    """The media timeout while prompts play: a caller whose RTP stopped (gone without a BYE) is not played to
+    for the rest of the queue. ``silence`` says how long no packet has arrived; ``fired`` once it passed
+    ``limit_s``."""
+
+    silence: Callable[[], float]
+    limit_s: float
+    fired: bool = False
+
+    def expired(self) -> bool:
+        if not self.fired and self.silence() >= self.limit_s:
+            self.fired = True
+        return self.fired
+
+
 class _Cancellable:
     needs_answered_call = True
 
     def __init__(self) -> None:
         self._cancelled = threading.Event()
+        self.watch: MediaWatch | None = None  # set by run_verbs
 
     def cancel(self) -> None:
         self._cancelled.set()
 
     def _wait(self, call: CallControl, playback: Playback | None, seconds: float | None) -> bool:
-        """Block until the playback finished / the time passed; False if the caller left or we were cancelled."""
+        """Block until the playback finished / the time passed; False if the caller left, the media went silent
+        past the watch's limit, or we were cancelled."""
         waited = 0.0
         while not call.ended.is_set() and not self._cancelled.is_set():
+            if self.watch is not None and self.watch.expired():
+                break
             if playback is not None and playback.wait(WAIT_SLICE_S):
                 return not call.ended.is_set()
             if playback is None:
@@ -113,23 +127,10 @@ class Pause(_Cancellable):
         return self._wait(call, None, self.ms / 1000)
 
 
-class Transfer(_Cancellable):
-    def __init__(self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__()
-        self.target = target
-        self.verdict = verdict
-        self.embedded = embedded  # headers for the agent's INVITE (verdict, score, call reference)
-        self.result: TransferResult | None = None
-
-    def run(self, call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-        self.result = call.transfer(self.target, self.verdict, self.embedded)
-        return self.result.succeeded
-
-
 class Hangup(_Cancellable):
     needs_answered_call = False
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: EndReason) -> None:
         super().__init__()
         self.reason = reason
 
@@ -139,26 +140,33 @@ class Hangup(_Cancellable):
 
 
 def analysis_queue() -> list[Verb]:
-    """SPEC §1 option B: notice, special information tone, 'analysis complete, please hang up', hang up."""
+    """The auto-analysis queue: notice, special information tone, 'analysis complete, please hang up', hang up."""
     return [PlayPrompt("analysis_notice"), Pause(300), PlaySit(), Pause(300), PlayPrompt("analysis_done"),
-            Hangup("analysis_done")]
+            Hangup(EndReason.ANALYSIS_DONE)]
 
 
 def line_fault() -> list[Verb]:
-    """SPEC §1 option A: the polite mechanical 'line fault' prompt, then hang up."""
-    return [PlayPrompt("line_fault"), Hangup("line_fault")]
+    """The line-fault treatment: the polite mechanical 'line fault' prompt, then hang up."""
+    return [PlayPrompt("line_fault"), Hangup(EndReason.LINE_FAULT)]
 
 
-def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, bytes]) -> bool:
-    """Run in order; False as soon as one is cut short. Raises :class:`ActionError` on a broken precondition."""
+def run_verbs(verbs: Sequence[Verb], call: CallControl, prompts: Mapping[str, bytes], *,
+              watch: MediaWatch | None = None) -> bool:
+    """Run in order; False as soon as one is cut short. Raises :class:`ActionError` on a broken precondition.
+
+    With ``watch``, silence on the wire past its limit ends the call with ``MEDIA_TIMEOUT`` mid-prompt, as it
+    does while listening.
+    """
     for verb in verbs:
         if call.ended.is_set():
             return False
         if verb.needs_answered_call and not call.answered:
             raise ActionError(f"{verb!r} needs an answered call")
+        if isinstance(verb, _Cancellable):
+            verb.watch = watch
         if not verb.run(call, prompts):
+            if watch is not None and watch.fired and not call.ended.is_set():
+                call.hangup(EndReason.MEDIA_TIMEOUT)
             return False
     return True
 
-
-TRANSFER_OK = frozenset({TransferOutcome.COMPLETED, TransferOutcome.ACCEPTED})

@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Protocol
 
 from telephony.media import MediaParams, MediaSession, Playback
-from telephony.sip.dialog import CallLeg, LegState, LocalParty
+from telephony.sip.dialog import CallLeg, LegEvent, LegState, LocalParty
 from telephony.sip.dtmf_info import info_digit
 from telephony.sip.identity import CallerIdentity
 from telephony.sip.message import SipRequest, SipResponse, make_response
 from telephony.sip.refer import SIPFRAG_TYPE, PendingTransfer, TransferResult, refer_headers
 from telephony.sip.sdp import SdpChoice, SdpOffer, build_answer, choose, parse_offer
+from telephony.vocabulary import EndReason
 
 log = logging.getLogger(__name__)
 REFER_ANSWER_TIMEOUT_S = 8.0
@@ -64,6 +65,7 @@ class CallInfo:
     called_user: str | None
     source: tuple[str, int]
     referred_by: str | None
+    dialled: str | None = None  # the hotline the caller dialled (selects the profile; stored with the record)
 
 
 class Call:
@@ -87,7 +89,7 @@ class Call:
         self._lock = threading.RLock()
         self.ended = threading.Event()
         self.confirmed = threading.Event()  # the ACK for our 200 arrived
-        self.end_reason = ""
+        self.end_reason: EndReason | None = None
         self.media: MediaSession | None = None
         self._port: int | None = None
         self._answer_sdp = b""
@@ -124,7 +126,7 @@ class Call:
             media.start()
             self._port, self.media = port, media
             self._answer_sdp = build_answer(local.host, port, self.choice)
-            self.leg.transition("answer")
+            self.leg.transition(LegEvent.ANSWER)
             self._reply(200, body=self._answer_sdp, content_type="application/sdp",
                         extra=(("Contact", local.contact), ("Allow", ALLOW)))
 
@@ -133,22 +135,22 @@ class Call:
             raise CallEndedError("no media: the call is not answered")
         return self.media.play(pcm16)
 
-    def reject(self, status: int, reason: str, extra: tuple[tuple[str, str], ...] = ()) -> None:
+    def reject(self, status: int, reason: EndReason, extra: tuple[tuple[str, str], ...] = ()) -> None:
         with self._lock:
-            if self.leg.transition("reject") is not None:
+            if self.leg.transition(LegEvent.REJECT) is not None:
                 self._reply(status, extra=extra)
                 self._end(reason)
 
-    def redirect(self, target: str, reason: str) -> None:
+    def redirect(self, target: str, reason: EndReason) -> None:
         """302 before answer: the caller's proxy/PBX re-routes the call (the most robust 'to agents')."""
         self.reject(302, reason, extra=(("Contact", f"<{target}>"),))
 
-    def hangup(self, reason: str) -> None:
+    def hangup(self, reason: EndReason) -> None:
         with self._lock:
             if self.leg.state is LegState.PROCEEDING:
                 self.reject(480, reason)
                 return
-            if self.leg.transition("hangup") is None:
+            if self.leg.transition(LegEvent.HANGUP) is None:
                 self._end(reason)
                 return
             bye = self.leg.request("BYE")
@@ -192,27 +194,27 @@ class Call:
 
     def on_ack(self) -> None:
         with self._lock:
-            self.leg.transition("ACK")
+            self.leg.transition(LegEvent.ACK)
         self.confirmed.set()
 
     def on_cancel(self) -> bool:
         """True when the CANCEL took effect (487 sent); False once answered (it then has no effect, §9.2)."""
         with self._lock:
-            if self.leg.transition("CANCEL") is None:
+            if self.leg.transition(LegEvent.CANCEL) is None:
                 return False
             self._reply(487)
-            self._end("cancel")
+            self._end(EndReason.CANCEL)
             return True
 
     def on_bye(self) -> None:
         with self._lock:
-            self.leg.transition("BYE")
-            self._end("caller_bye")
+            self.leg.transition(LegEvent.BYE)
+            self._end(EndReason.CALLER_BYE)
 
     def on_ack_timeout(self) -> None:
         with self._lock:
-            if self.leg.transition("ack_timeout") is not None:
-                self._end("no_ack")
+            if self.leg.transition(LegEvent.ACK_TIMEOUT) is not None:
+                self._end(EndReason.NO_ACK)
 
     def on_reinvite(self, request: SipRequest) -> SipResponse:
         """Re-INVITE: same RTP threads, new remote address (pyVoIP 1.6.8 started a second pair of threads)."""
@@ -222,7 +224,7 @@ class Call:
                 choice = choose(offer)
                 if not offer.on_hold:
                     self.media.update_remote(offer.host, offer.port, choice.codec)
-            self.leg.transition("INVITE")
+            self.leg.transition(LegEvent.INVITE)
             return make_response(request, 200, to_tag=self.leg.local_tag, body=self._answer_sdp,
                                  content_type="application/sdp", extra=(("Contact", self._signalling.local.contact),))
 
@@ -233,9 +235,9 @@ class Call:
 
     def _on_bye_answered(self, response: SipResponse | None) -> None:
         with self._lock:
-            self.leg.transition("bye_answered")
+            self.leg.transition(LegEvent.BYE_ANSWERED)
 
-    def _end(self, reason: str) -> None:
+    def _end(self, reason: EndReason) -> None:
         with self._lock:
             if self.ended.is_set():
                 return

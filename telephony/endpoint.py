@@ -13,17 +13,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
 from telephony.sip.dialog import CallLeg, LocalParty
 from telephony.sip.errors import SdpError, SipParseError
-from telephony.sip.headers import CSeq, NameAddr, Via
+from telephony.sip.headers import CSeq, NameAddr, Via, tag_of
 from telephony.sip.identity import caller_identity
-from telephony.sip.message import SipMessage, SipRequest, SipResponse, make_response
-from telephony.sip.transaction import Clock, Outgoing, RequestMatch, TransactionLayer
+from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipResponse, make_response
+from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
+from telephony.sip.validate import check
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 REQUIRED_HEADERS = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -37,6 +38,33 @@ class MonotonicClock:
         return time.monotonic()
 
 
+def _digits(text: str) -> str | None:
+    kept = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    return kept or None
+
+
+def dialled_number(request: SipRequest, header: str | None) -> str | None:
+    """The hotline the caller dialled: the configured header (``X-Dialed-Number: 4008001234`` or a name-addr
+    such as ``Diversion: <sip:4008001234@pbx>;reason=unconditional``), else the Request-URI user, else the To user.
+    Digits only (a leading ``+`` kept); None when nothing names a number."""
+    candidates: list[str] = []
+    if header and request.headers.get(header):
+        candidates.append(request.headers.get(header) or "")
+    candidates += [f"<{request.uri}>", request.headers.get("To") or ""]
+    for raw in candidates:
+        if "sip:" in raw.lower() or "tel:" in raw.lower():
+            try:
+                user = NameAddr.parse(raw.split(",")[0]).uri.user
+            except SipParseError:
+                continue
+            number = _digits(user or "")
+        else:
+            number = _digits(raw)
+        if number:
+            return number
+    return None
+
+
 class SipEndpoint:
     def __init__(
         self,
@@ -47,24 +75,26 @@ class SipEndpoint:
         *,
         max_calls: int = 50,
         clock: Clock | None = None,
+        wall_clock: WallClock = system_clock,
         notify_timeout_s: float = 10.0,
+        dialled_header: str | None = None,
     ) -> None:
         self.local = local
+        self._dialled_header = dialled_header
         self._transport = transport
         self._media_factory = media_factory
         self._on_call = on_call
         self._max_calls = max_calls
         self._notify_timeout = notify_timeout_s
+        self._wall_clock = wall_clock  # a call's arrival time; ``clock`` (monotonic) drives the timers
         self._tx = TransactionLayer(clock or MonotonicClock(), on_ack_timeout=self._ack_timeout)
         self._calls: dict[str, Call] = {}
-        self._by_branch: dict[str, Call] = {}
+        self._by_branch: dict[ServerKey, Call] = {}  # INVITE server transaction → call, for CANCEL
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._timer: threading.Thread | None = None
         self.accepting = True
-        self.answered_total = 0
-        self.rejected_busy = 0
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -126,6 +156,11 @@ class SipEndpoint:
         if isinstance(message, SipResponse):
             self._tx.on_response(message)
             return
+        if message.version != SIP_VERSION:  # RFC 3261 §8.2.2 … and before any other check (RFC 4475 §3.1.2.16)
+            log.info("505 to %s from %s:%s: %s", message.method[:20], source[0], source[1], message.version)
+            if message.method != "ACK" and "Via" in message.headers:
+                self._send_direct(make_response(message, 505), message, source)
+            return
         missing = [h for h in REQUIRED_HEADERS if h not in message.headers]
         try:
             if missing:
@@ -152,10 +187,17 @@ class SipEndpoint:
             return
         if match in (RequestMatch.ACK_ABSORBED, RequestMatch.STRAY_ACK):
             return
+        refusal = check(request)
+        if refusal is not None:
+            log.info("%d to %s from %s:%s: %s", refusal.status, request.method[:20], source[0], source[1],
+                     refusal.warning)
+            if request.method != "ACK":
+                self.reply(request, make_response(request, refusal.status, extra=refusal.headers()))
+            return
         self._route(request, source)
 
     def _route(self, request: SipRequest, source: Address) -> None:
-        to_tag = NameAddr.parse(request.headers.get("To") or "").tag
+        to_tag = tag_of(request.headers.get("To") or "")
         method = request.method
         if to_tag is not None:
             self._in_dialog(request)
@@ -179,6 +221,7 @@ class SipEndpoint:
         method = request.method
         if method == "BYE":
             self.reply(request, make_response(request, 200))
+            self._tx.abandon(call.call_id)
             call.on_bye()
         elif method == "INVITE":
             try:
@@ -203,7 +246,6 @@ class SipEndpoint:
         with self._lock:
             busy = not self.accepting or len(self._calls) >= self._max_calls
         if busy:
-            self.rejected_busy += 1
             log.warning("503 to INVITE call=%s: %d calls active (max %d)", request.call_id, len(self._calls),
                         self._max_calls)
             self.reply(request, make_response(request, 503, to_tag="busy", extra=(("Retry-After", "5"),)))
@@ -215,11 +257,9 @@ class SipEndpoint:
             log.info("488 to INVITE call=%s: %s", request.call_id, exc)
             self.reply(request, make_response(request, 488, to_tag="sdp"))
             return
-        branch = Via.parse(request.headers.get_all("Via")[0]).branch
         with self._lock:
             self._calls[call.call_id] = call
-            self._by_branch[branch] = call
-        self.answered_total += 1
+            self._by_branch[server_key(request)] = call
         log.info("call=%s INVITE from %s (%s) to %s", call.call_id, mask(info.identity.number.normalized),
                  info.identity.source.value, info.called_user)
         threading.Thread(target=self._on_call, args=(call,), name=f"call-{call.call_id[:12]}", daemon=True).start()
@@ -230,12 +270,11 @@ class SipEndpoint:
         except SipParseError:
             called_user = None
         referred = request.headers.get("Referred-By")
-        return CallInfo(request.call_id, caller_identity(request.headers), datetime.now(UTC), called_user,
-                        source, referred)
+        return CallInfo(request.call_id, caller_identity(request.headers), self._wall_clock(), called_user,
+                        source, referred, dialled_number(request, self._dialled_header))
 
     def _cancel(self, request: SipRequest) -> None:
-        branch = Via.parse(request.headers.get_all("Via")[0]).branch
-        call = self._by_branch.get(branch)
+        call = self._by_branch.get(server_key(request, "INVITE"))
         if call is None:
             self.reply(request, make_response(request, 481))
             return

@@ -1,16 +1,24 @@
-"""The screening call flow as a pure state machine (SPEC §2, style guide §6).
+"""The screening call flow as a pure state machine, table-driven.
 
 ``PRESCREEN`` (caller ID + time, no media) → ``LISTENING`` (ASR, bounded window) → ``DECIDING`` →
 ``TO_AGENTS`` | ``DETERRING`` → ``DONE``. Any error in a working state → ``FAIL_OPEN`` → ``TO_AGENTS``: a broken
 screener never costs a customer the call. ``TRANSITIONS`` is the whole truth; a pair missing from it raises
 :class:`FlowError` (which the runner treats as an error, i.e. it fails open). The runner that performs the I/O of
 each state is :mod:`telephony.flow_runner`.
+
+The call flow's vocabulary is enums only: states and events here, :class:`telephony.vocabulary.EndReason` (why a
+call ended) and :class:`telephony.vocabulary.Deterrent` beside them, :class:`screening.interfaces.Route` for the
+record. :func:`derive_route` is the one place a call's route is decided, from the flow's history.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Sequence
+
+from screening.interfaces import Route
+from telephony.vocabulary import Deterrent
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +114,31 @@ class FlowMachine:
     @property
     def failed_open(self) -> bool:
         return any(target is FlowState.FAIL_OPEN for _, _, target in self.history)
+
+
+History = Sequence[tuple[FlowState, FlowEvent, FlowState]]
+
+
+def derive_route(history: History, *, suspect: bool, deterrent: Deterrent) -> Route:
+    """Where the call went, from the path it took — the only place a route is decided.
+
+    ``suspect``: the verdict that sent the call to the agents was SUSPECT (the agents see the flag).
+    ``deterrent``: the configured treatment of harassers. An agent-confirmed call always gets the analysis
+    queue, and ``reject`` (603) is only possible before answering, i.e. when the call was not listened to.
+    The runner asks this while the call is in progress too: the history then ends in the current state.
+    """
+    events = {event for _, event, _ in history}
+    visited = {target for _, _, target in history}
+    if FlowEvent.MEDIA_TIMEOUT in events:
+        return Route.MEDIA_TIMEOUT
+    if FlowState.FAIL_OPEN in visited:
+        return Route.FAIL_OPEN
+    if FlowState.TO_AGENTS in visited:
+        return Route.AGENTS_FLAGGED if suspect else Route.AGENTS
+    if FlowState.DETERRING in visited:
+        if FlowEvent.AGENT_CONFIRMED in events:
+            return Route.ANALYSIS
+        if deterrent is Deterrent.REJECT:
+            return Route.ANALYSIS if FlowState.LISTENING in visited else Route.REJECTED
+        return Route.LINE_FAULT if deterrent is Deterrent.LINE_FAULT else Route.ANALYSIS
+    return Route.ABANDONED

@@ -16,18 +16,29 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol
 
 from asr.errors import AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory
-from screening.interfaces import CallContext, CallRecord, CallRecorder, PreDecision, PreScreen, Route, Screener
+from numbering import normalize
+from screening.interfaces import (
+    CallContext,
+    CallRecord,
+    CallRecorder,
+    PreDecision,
+    PreScreen,
+    Route,
+    Screener,
+    ScreeningInput,
+)
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
-from telephony.actions import Deterrent, analysis_queue, line_fault, run_verbs
+from telephony.actions import MediaWatch, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
-from telephony.flow import FlowEvent, FlowMachine, FlowState
+from telephony.flow import FlowEvent, FlowMachine, FlowState, derive_route
 from telephony.listening import ListenLimits, listen
 from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
+from telephony.vocabulary import Deterrent, EndReason, end_reason_text
+from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
 AGENT_CONFIRMED = Verdict(
@@ -47,6 +58,12 @@ _PRE_EVENTS = {
 }
 
 
+# States in which nothing has been routed yet: if the caller left meanwhile, the call is abandoned — unless the
+# step itself ended it for its own reason (no RTP) or failed (which fails open and is recorded as such).
+_SCREENING = (FlowState.PRESCREEN, FlowState.LISTENING, FlowState.DECIDING)
+_KEEP_WHEN_GONE = (FlowEvent.MEDIA_TIMEOUT, FlowEvent.ERROR)
+
+
 class CallObserver(Protocol):
     """What the flow reports for monitoring (the Prometheus metrics implement it); never caller data."""
 
@@ -61,7 +78,9 @@ class CallObserver(Protocol):
     def asr_lag(self, seconds: float) -> None: ...
 
 
-class _NoObserver:
+class NullObserver:
+    """Observes nothing: the default, and the base of observers that watch one thing (tests)."""
+
     def call_started(self) -> None:
         pass
 
@@ -98,10 +117,16 @@ def new_call_ref() -> str:
 @dataclass
 class _CallState:
     ctx: CallContext
+    flow: FlowMachine
     pre: PreScreen | None = None
     verdict: Verdict = FAIL_OPEN
-    route: Route = Route.ABANDONED
-    end_reason: str = ""
+    end_reason: EndReason | None = None
+    end_detail: str = ""  # the SIP status of a failed transfer
+
+    def end(self, reason: EndReason, detail: str = "") -> EndReason:
+        """Note why the call ends (the last word counts); returns ``reason`` for the hang-up."""
+        self.end_reason, self.end_detail = reason, detail
+        return reason
     transcript: list[str] = field(default_factory=list)
     confirmed_by: str | None = None
     ref: str = field(default_factory=new_call_ref)
@@ -122,8 +147,10 @@ class FlowRunner:
         policy: FlowPolicy,
         node: str,
         observer: CallObserver | None = None,
+        wall_clock: WallClock = system_clock,
     ) -> None:
-        self._observer: CallObserver = observer or _NoObserver()
+        self._observer: CallObserver = observer or NullObserver()
+        self._wall_clock = wall_clock
         self._screener = screener
         self._transcribers = transcribers
         self._recorder = recorder
@@ -131,6 +158,8 @@ class FlowRunner:
         self._policy = policy
         self._node = node
         self.shutdown = threading.Event()
+        self._in_flight = 0  # runs not finished yet — their record may still be on its way to the database
+        self._idle = threading.Condition()
         self._steps: dict[FlowState, Callable[[Call, _CallState], FlowEvent]] = {
             FlowState.PRESCREEN: self._prescreen,
             FlowState.LISTENING: self._listen,
@@ -141,11 +170,31 @@ class FlowRunner:
         }
 
     def run(self, call: Call) -> None:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            self._run(call)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Until every run has finished — recorded included; False at the timeout.
+
+        A call leaves the endpoint's active calls when its signalling ends, but its flow records it just after:
+        a shutdown that stopped there lost the last record whenever the machine was slow (the crash-safety test
+        lost 1 of 12 under load that way).
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout_s)
+
+    def _run(self, call: Call) -> None:
         info = call.info
         ctx = CallContext(info.call_id, info.identity.number, info.arrived_at, info.called_user,
                           f"{info.source[0]}:{info.source[1]}", info.referred_by)
-        state = _CallState(ctx)
         flow = FlowMachine(call.call_id)
+        state = _CallState(ctx, flow)
         self._observer.call_started()
         try:
             while flow.state is not FlowState.DONE:
@@ -161,13 +210,17 @@ class FlowRunner:
                     self._observer.failed_open("asr_overload" if isinstance(exc, AsrOverloadError)
                                                else flow.state.value)
                     event = FlowEvent.ERROR
-                if event is not FlowEvent.ERROR and call.ended.is_set() and flow.state is not FlowState.TO_AGENTS:
-                    event = FlowEvent.CALLER_GONE if state.route is Route.ABANDONED else event
+                if call.ended.is_set() and flow.state in _SCREENING and event not in _KEEP_WHEN_GONE:
+                    event = FlowEvent.CALLER_GONE  # gone before any routing: whatever the step concluded is moot
                 flow.handle(event)
         finally:
             if not call.ended.is_set():
-                call.hangup(state.end_reason or "flow_done")
+                call.hangup(state.end_reason or EndReason.FLOW_DONE)
             self._record(call, state, flow)
+
+    def _route(self, st: _CallState) -> Route:
+        return derive_route(st.flow.history, suspect=st.verdict.label is Label.SUSPECT,
+                            deterrent=self._policy.deterrent)
 
     # --- states -------------------------------------------------------------------------------------------
     def _prescreen(self, call: Call, st: _CallState) -> FlowEvent:
@@ -206,8 +259,7 @@ class FlowRunner:
         if outcome.verdict is not None:
             st.verdict = outcome.verdict
         if outcome.event is FlowEvent.MEDIA_TIMEOUT:
-            st.route, st.end_reason = Route.MEDIA_TIMEOUT, "media_timeout"
-            call.hangup("media_timeout")
+            call.hangup(st.end(EndReason.MEDIA_TIMEOUT))
         return outcome.event
 
     def _decide(self, call: Call, st: _CallState) -> FlowEvent:
@@ -215,16 +267,12 @@ class FlowRunner:
 
     def _fail_open(self, call: Call, st: _CallState) -> FlowEvent:
         st.verdict = FAIL_OPEN
-        st.route = Route.FAIL_OPEN
         return FlowEvent.FAILED_OVER
 
     def _to_agents(self, call: Call, st: _CallState) -> FlowEvent:
-        if st.route is not Route.FAIL_OPEN:
-            st.route = Route.AGENTS_FLAGGED if st.verdict.label is Label.SUSPECT else Route.AGENTS
         targets = [self._policy.agents_uri] + ([self._policy.fallback_uri] if self._policy.fallback_uri else [])
-        if not call.answered and (self._policy.redirect_before_answer or st.route is Route.FAIL_OPEN):
-            call.redirect(targets[0], "redirect")
-            st.end_reason = "redirect"
+        if not call.answered and (self._policy.redirect_before_answer or self._route(st) is Route.FAIL_OPEN):
+            call.redirect(targets[0], st.end(EndReason.REDIRECT))
             return FlowEvent.ROUTED
         if not call.answered:
             call.answer()
@@ -232,15 +280,15 @@ class FlowRunner:
             for attempt in range(1, self._policy.transfer_attempts + 1):
                 result = call.transfer(target, st.verdict.summary(), agent_headers(st.verdict, st.ref))
                 if result.succeeded:
-                    st.end_reason = "transfer_ok" if target == targets[0] else "transfer_fallback_ok"
-                    call.hangup(st.end_reason)
+                    call.hangup(st.end(EndReason.TRANSFER_OK if target == targets[0]
+                                       else EndReason.TRANSFER_FALLBACK_OK))
                     return FlowEvent.ROUTED
                 if result.outcome is TransferOutcome.CALL_ENDED:
-                    st.end_reason = call.end_reason or "caller_bye"
+                    st.end(call.end_reason or EndReason.CALLER_BYE)
                     return FlowEvent.ROUTED
                 log.warning("call=%s transfer to %s failed (attempt %d): %s %s", call.call_id, target, attempt,
                             result.outcome.value, result.status or "")
-                st.end_reason = f"transfer_failed:{result.status or result.outcome.value}"
+                st.end(EndReason.TRANSFER_FAILED, str(result.status or result.outcome.value))
                 if result.outcome is not TransferOutcome.TIMEOUT:
                     break  # refused: asking the same target again will not help; try the next one
         log.error("call=%s could not be transferred to any agents target; apologising and ending the call",
@@ -248,40 +296,53 @@ class FlowRunner:
         apology = self._prompts.get("transfer_failed")
         if apology is not None and not call.ended.is_set():  # never a silent drop: the caller hears why
             call.play(apology).wait(len(apology) / BYTES_PER_SECOND + 1.0)
-        call.hangup(st.end_reason)
+        call.hangup(EndReason.TRANSFER_FAILED)
         return FlowEvent.ROUTED
 
     def _deter(self, call: Call, st: _CallState) -> FlowEvent:
-        deterrent = self._policy.deterrent if st.confirmed_by is None else Deterrent.ANALYSIS
-        if deterrent is Deterrent.REJECT and not call.answered:
-            st.route, st.end_reason = Route.REJECTED, "rejected"
-            call.reject(603, "rejected")
+        route = self._route(st)
+        if route is Route.REJECTED:
+            call.reject(603, st.end(EndReason.REJECTED))
             return FlowEvent.ROUTED
-        st.route = Route.LINE_FAULT if deterrent is Deterrent.LINE_FAULT else Route.ANALYSIS
         if not call.answered:
             call.answer()
-        verbs = line_fault() if deterrent is Deterrent.LINE_FAULT else analysis_queue()
-        completed = run_verbs(verbs, call, self._prompts)
-        st.end_reason = verbs[-1].reason if completed else call.end_reason or "caller_bye"  # type: ignore[attr-defined]
+        verbs, done = ((line_fault(), EndReason.LINE_FAULT) if route is Route.LINE_FAULT
+                       else (analysis_queue(), EndReason.ANALYSIS_DONE))
+        media = call.media
+        watch = None if media is None else MediaWatch(lambda: media.seconds_since_last_packet,
+                                                      self._policy.limits.media_timeout_s)
+        completed = run_verbs(verbs, call, self._prompts, watch=watch)
+        st.end(done if completed else call.end_reason or EndReason.CALLER_BYE)
         return FlowEvent.ROUTED
 
     # --- record -------------------------------------------------------------------------------------------
+    def _screening_input(self, st: _CallState) -> ScreeningInput | None:
+        """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
+        if st.pre is None:
+            return None
+        listened = st.pre.decision is PreDecision.SCREEN and self._transcribers is not None
+        return ScreeningInput(" ".join(st.transcript), listened=listened)
+
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:
         verdict = FAIL_OPEN if flow.failed_open else st.verdict
+        route = self._route(st)
         flagged = verdict.label is not Label.ALLOW
         record = CallRecord(
             call_id=call.call_id,
             started_at=call.info.arrived_at,
             caller=call.info.identity.number,
-            route=st.route,
+            route=route,
             verdict=verdict,
             node=self._node,
-            ended_at=datetime.now(UTC),
+            ended_at=self._wall_clock(),
             transcript=" ".join(st.transcript) if flagged else "",
             confirmed_by=st.confirmed_by,
-            end_reason=st.end_reason or call.end_reason,
+            end_reason=(end_reason_text(st.end_reason, st.end_detail) if st.end_reason is not None
+                        else call.end_reason or ""),
             called_user=call.info.called_user,
             ref=st.ref,
+            hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
+            screening_input=self._screening_input(st),
             extra={
                 "identity_source": call.info.identity.source.value,
                 "withheld": str(call.info.identity.withheld).lower(),

@@ -7,10 +7,14 @@ label values are enums, never caller data, so cardinality stays bounded and no n
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 DECISION_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 4, 6, 8, 10, 15)
+_REASON_CODE = re.compile(r"[a-z][a-z_]{0,23}\.[a-z][a-z0-9_]{0,39}")  # bounded label values, never caller data
 LAG_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
 KNOWN_METHODS = frozenset(
     {
@@ -64,6 +68,16 @@ class Metrics:
         self.sip_responses = Counter(
             "callscreen_sip_responses", "SIP responses by direction and status code", ["direction", "code"], registry=r
         )
+        self.sip_refused_total = Counter(
+            "callscreen_sip_refused", "SIP datagrams refused by the transport, by reason", ["reason"], registry=r
+        )
+        self.sip_bans = Counter("callscreen_sip_bans", "Sources banned for exceeding their SIP rate", registry=r)
+        self.verdict_reasons = Counter(
+            "callscreen_verdict_reasons",
+            "Reasons in recorded verdicts, by reason code (e.g. caller.prefix_burst): what the alert rules watch",
+            ["code"],
+            registry=r,
+        )
         self.model_loaded = Gauge(
             "callscreen_model_loaded", "1 when the ASR model is loaded (content screening on)", registry=r
         )
@@ -73,6 +87,12 @@ class Metrics:
 
     def sip_response(self, direction: str, code: int) -> None:
         self.sip_responses.labels(direction, str(code) if 100 <= code <= 699 else "invalid").inc()
+
+    def sip_refused(self, reason: str) -> None:
+        self.sip_refused_total.labels(str(reason)).inc()
+
+    def sip_banned(self) -> None:
+        self.sip_bans.inc()
 
     def call_started(self) -> None:
         self.active_calls.inc()
@@ -91,6 +111,11 @@ class Metrics:
 
     def asr_lag(self, seconds: float) -> None:
         self.asr_lag_seconds.observe(seconds)
+
+    def reasons(self, codes: Iterable[str]) -> None:
+        """Count a recorded verdict's reason codes; codes outside the ``area.name`` vocabulary count as other."""
+        for code in set(codes):
+            self.verdict_reasons.labels(code if _REASON_CODE.fullmatch(code) else "other").inc()
 
     def db_error(self, operation: str) -> None:
         self.db_errors.labels(operation).inc()

@@ -7,18 +7,41 @@ test skips with the reason. Use :func:`require_tool` / :func:`require` for that,
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+# The development set handed to the team (../shared/data), vendored so a clean clone tests the same rows.
+DEV_UTTERANCES = REPO / "tests" / "data" / "dev_utterances.tsv"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CENTRE = ZoneInfo("Asia/Shanghai")  # the call centre's time zone (screening.timezone's default)
+DAYTIME_HOUR = 15  # what service processes under test believe the time is: afternoon, outside night and noon
+
+
+@functools.cache
+def clock_offset_to(hour: int) -> float:
+    """Seconds to add to the system clock so that it reads the next ``hour``:00 centre time.
+
+    Computed once per hour per session, so every node a test starts shares one clock (the suite's 8 minutes stay
+    well inside the afternoon or the night). Services get it as ``clock_offset_s``: no test depends on the
+    machine's wall clock (the suite passes at 03:00 and at 15:00 centre time alike).
+    """
+    now = datetime.now(UTC)
+    local = now.astimezone(CENTRE)
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target < local:
+        target += timedelta(days=1)
+    return (target - local).total_seconds()
 
 
 def require(condition: bool, reason: str) -> None:

@@ -17,8 +17,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import free_port
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -56,6 +57,7 @@ class ServiceProcess:
             "CALLSCREEN_API_PORT": str(self.api_port),
             "CALLSCREEN_RTP_PORT_MIN": str(rtp_min),
             "CALLSCREEN_RTP_PORT_MAX": str(rtp_min + 98),
+            "CALLSCREEN_CLOCK_OFFSET_S": str(clock_offset_to(DAYTIME_HOUR)),  # never the machine's time of day
         })
         base.update(self.env)
         return base
@@ -73,7 +75,7 @@ class ServiceProcess:
             self.wait_ready()
         return self
 
-    def readyz(self) -> dict[str, object] | None:
+    def readyz(self) -> dict[str, Any] | None:
         try:
             with urllib.request.urlopen(f"{self.api}/readyz", timeout=2) as response:
                 return dict(json.loads(response.read()))
@@ -82,7 +84,7 @@ class ServiceProcess:
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
             return None  # not listening yet, or the server is still starting (e.g. BadStatusLine)
 
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:  # JSON
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

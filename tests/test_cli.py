@@ -9,8 +9,6 @@ import pytest
 
 from callscreen import __version__
 from callscreen.cli import build_parser, main
-from callscreen.cli._skeleton import NOT_AVAILABLE_EXIT, not_available
-from callscreen.settings import load_settings
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,12 +32,6 @@ def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             main([name, "--help"])
         assert exit_info.value.code == 0
         assert name in capsys.readouterr().out
-
-
-def test_skeleton_says_not_available_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    args = argparse.Namespace(command="frobnicate")
-    assert not_available(args, load_settings()) == NOT_AVAILABLE_EXIT
-    assert "not available yet" in capsys.readouterr().err
 
 
 def test_doctor_fails_on_an_empty_model_dir_naming_it(

@@ -49,11 +49,11 @@ def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(
         service.start()
         ready = service.readyz()
         assert ready is not None and ready["ready"] is True and ready["status"] == "degraded"
-        language = ready["components"]["asr_language"]  # type: ignore[index]
+        language = ready["components"]["asr_language"]
         assert language["status"] == "degraded"
         detail = str(language["detail"])
         assert "not a Mandarin model" in detail and "every caller would look off-topic" in detail
-        assert any("not a Mandarin model" in str(p) for p in ready["problems"])  # type: ignore[attr-defined]
+        assert any("not a Mandarin model" in str(p) for p in ready["problems"])
         warning = [line for line in service.log_path.read_text().splitlines() if "not a Mandarin model" in line]
         assert warning and "WARNING" in warning[0]
         doctor = service.cli("doctor", "--no-load")

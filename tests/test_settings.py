@@ -37,7 +37,7 @@ def test_toml_file_then_environment_override(tmp_path: Path, monkeypatch: pytest
 def test_screening_section_is_the_judgements_own_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """No mirror: what the engine receives is the settings section itself, deterrent included."""
     from screening.config import ScreeningConfig
-    from telephony.actions import Deterrent
+    from telephony.vocabulary import Deterrent
 
     monkeypatch.setenv("CALLSCREEN_SCREENING_MIN_LISTEN_S", "2.5")
     monkeypatch.setenv("CALLSCREEN_SCREENING_BLOCKED_POLICY", "line_fault")
@@ -104,3 +104,28 @@ def test_bad_setting_on_the_command_line_is_one_line_not_a_traceback(tmp_cwd: Pa
     assert "invalid setting sip.port" in lines[0]
     assert "CALLSCREEN_SIP_PORT" in lines[0]
     assert "'abc'" in lines[0]
+
+
+def test_the_default_sqlite_file_lives_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CALLSCREEN_DATA_DIR moves the database too (deploy/README: `CALLSCREEN_DATA_DIR=… callscreen keys create`)."""
+    monkeypatch.setenv("CALLSCREEN_DATA_DIR", str(tmp_path / "lib"))
+    monkeypatch.delenv("CALLSCREEN_DATABASE_URL", raising=False)
+    assert load_settings().database.url == f"sqlite:///{tmp_path / 'lib' / 'callscreen.db'}"
+    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert load_settings().database.url == "sqlite:///elsewhere.db"  # an explicit URL still wins
+
+
+def test_a_cli_command_and_serve_agree_on_the_database(tmp_path: Path) -> None:
+    import os
+
+    data_dir = tmp_path / "lib"
+    data_dir.mkdir()
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSCREEN_")}
+    env["CALLSCREEN_DATA_DIR"] = str(data_dir)
+    done = subprocess.run([sys.executable, "-m", "callscreen", "keys", "create", "--role", "admin", "--label", "ops"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (data_dir / "callscreen.db").is_file()
+    assert not list(elsewhere.rglob("*.db"))

@@ -7,21 +7,24 @@ from adminapi.routes import (
     auth,
     bills,
     calls,
+    costs,
     entries,
     evidence,
     incidents,
     keys,
     list_files,
     lookup,
+    model,
     reports,
     review,
+    shadow,
     users,
 )
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
-    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, evidence, keys, users,
-              audit)
+    for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, costs, evidence, shadow,
+              keys, users, audit, model)
 )
 
 __all__ = ["ROUTERS"]

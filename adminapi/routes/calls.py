@@ -6,11 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from adminapi.deps import AgentUser, ConfigDep, SessionDep, shown
-from adminapi.schemas.calls import CallDetail, CallList, CallPublic, ReasonPublic
+from adminapi.deps import AgentUser, ConfigDep, ManagerUser, SessionDep, shown
+from adminapi.schemas.calls import (
+    BillMatchPublic,
+    CallContextPublic,
+    CallDetail,
+    CallList,
+    CallPublic,
+    CallReview,
+    IncidentPublic,
+    LookupMatch,
+    ReasonPublic,
+)
 from adminapi.schemas.common import EntityId, Limit, Moment, Offset, Text
 from numbering import normalize
 from records.base import utcnow
+from records.call_review import call_context, review_call
 from records.evidence import reason_codes
 from records.keys import Principal
 from records.models import Role, ScreenedCall
@@ -44,11 +55,16 @@ def list_calls(
     since: Moment | None = None,
     until: Moment | None = None,
     confirmed: bool | None = None,
+    hotline: Annotated[Text | None, Query(max_length=64)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    before_at: Annotated[Moment | None, Query(description="keyset paging: with before_id, the last row seen")] = None,
+    before_id: EntityId | None = None,
 ) -> CallList:
     number = normalize(caller).normalized if caller else None
-    flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed)
+    before = (before_at, before_id) if before_at is not None and before_id is not None else None
+    flt = CallFilter(label=label, route=route, caller=number, since=since, until=until, confirmed=confirmed,
+                     hotline=normalize(hotline).normalized if hotline else None, before=before)
     rows, count = query_calls(session, flt, limit=limit, offset=offset)
     return CallList(data=[public(r, user) for r in rows], count=count)
 
@@ -56,6 +72,28 @@ def list_calls(
 @router.get("/{call_pk}", response_model=CallDetail)
 def get_one(session: SessionDep, user: AgentUser, call_pk: EntityId) -> CallDetail:
     return detail(get_call(session, call_pk), user)
+
+
+@router.get("/{call_pk}/context", response_model=CallContextPublic)
+def get_context(config: ConfigDep, session: SessionDep, _user: ManagerUser, call_pk: EntityId) -> CallContextPublic:
+    """The number's history, incidents on the call, carrier-bill lines and matching list entries."""
+    ctx = call_context(session, get_call(session, call_pk), now=config.clock())
+    return CallContextPublic(
+        history=[CallPublic.model_validate(c) for c in ctx.history],
+        incidents=[IncidentPublic.model_validate(i) for i in ctx.incidents],
+        bill_matches=[BillMatchPublic.model_validate(b) for b in ctx.bill_matches],
+        entries=[LookupMatch.model_validate(e) for e in ctx.entries],
+        blocked=ctx.blocked,
+    )
+
+
+@router.post("/{call_pk}/review", response_model=CallDetail)
+def review(
+    config: ConfigDep, session: SessionDep, user: ManagerUser, call_pk: EntityId, body: CallReview
+) -> CallDetail:
+    """Confirm or overturn the verdict; stored for the content model's training (``train --from-reviews``)."""
+    call = review_call(session, call_pk, body.outcome, actor=user.actor, now=config.clock(), note=body.note)
+    return detail(call, user)
 
 
 @router.post("/{call_pk}/confirm", response_model=CallDetail)

@@ -13,11 +13,11 @@ from adminapi.routes.calls import detail
 from adminapi.schemas.calls import IncidentPublic
 from adminapi.schemas.common import Moment, Text
 from adminapi.schemas.entries import EntryPublic
-from adminapi.schemas.reports import BillLinePublic, Count, EvidencePublic, ReportPublic
+from adminapi.schemas.reports import BillLinePublic, CarrierLinePublic, Count, EvidencePublic, ReportPublic
 from numbering import normalize
 from records.base import utcnow
 from records.evidence import calls_csv, collect
-from records.reports import Report, build_report, report_csv
+from records.reports import Report, build_report, carrier_report, report_csv
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 DEFAULT_WINDOW = timedelta(days=30)
@@ -35,11 +35,19 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[datetime, d
     return start, end
 
 
-def _report(config: ConfigDep, session: SessionDep, since: datetime | None, until: datetime | None) -> Report:
+Hotline = Annotated[Text | None, Query(max_length=64, description="only calls to this dialled number")]
+
+
+def _report(
+    config: ConfigDep, session: SessionDep, since: datetime | None, until: datetime | None, hotline: str | None
+) -> Report:
     start, end = _window(since, until)
-    return build_report(
-        session, since=start, until=end, zone=config.zone, agent_seconds_per_call=config.agent_seconds_per_call
-    )
+    return build_report(session, since=start, until=end, zone=config.zone, hotline=_hotline(hotline))
+
+
+def _hotline(number: str | None) -> str | None:
+    """Hotlines are stored normalised: ``4008001234`` in a query means ``+864008001234``."""
+    return normalize(number).normalized if number else None
 
 
 def _counts(pairs: list[tuple[str, int]]) -> list[Count]:
@@ -48,10 +56,11 @@ def _counts(pairs: list[tuple[str, int]]) -> list[Count]:
 
 @router.get("/summary", response_model=ReportPublic)
 def summary(
-    config: ConfigDep, session: SessionDep, _user: ManagerUser, since: Moment | None = None, until: Moment | None = None
+    config: ConfigDep, session: SessionDep, _user: ManagerUser, since: Moment | None = None,
+    until: Moment | None = None, hotline: Hotline = None,
 ) -> ReportPublic:
     """Default window: the last 30 days. Hours and weekdays are local to the call center."""
-    r = _report(config, session, since, until)
+    r = _report(config, session, since, until, hotline)
     fields = {
         k: getattr(r, k)
         for k in ReportPublic.model_fields
@@ -67,10 +76,22 @@ def summary(
 
 @router.get("/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def export(
-    config: ConfigDep, session: SessionDep, _user: ManagerUser, since: Moment | None = None, until: Moment | None = None
+    config: ConfigDep, session: SessionDep, _user: ManagerUser, since: Moment | None = None,
+    until: Moment | None = None, hotline: Hotline = None,
 ) -> Response:
-    text = report_csv(_report(config, session, since, until))
+    text = report_csv(_report(config, session, since, until, hotline))
     return Response(text, media_type=CSV, headers={"Content-Disposition": 'attachment; filename="report.csv"'})
+
+
+@router.get("/carrier", response_model=list[CarrierLinePublic])
+def carrier(
+    config: ConfigDep, session: SessionDep, _user: ManagerUser, since: Moment | None = None,
+    until: Moment | None = None, hotline: Hotline = None,
+) -> list[CarrierLinePublic]:
+    """Sources that climbed to a ladder step with ``carrier_report`` (default: the third offence in 30 days)."""
+    start, end = _window(since, until)
+    lines = carrier_report(session, config.policy, since=start, until=end, hotline=_hotline(hotline))
+    return [CarrierLinePublic.model_validate(line) for line in lines]
 
 
 @router.get("/evidence", response_model=EvidencePublic, responses={200: {"content": {"text/csv": {}}}})

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from adminapi.schemas.common import Moment, Schema, Text
+from records.models import ReviewOutcome
 from screening.interfaces import Route
 from screening.numberlist import EntryStatus, ListName, MatchKind
 from screening.verdict import Label
@@ -33,6 +34,12 @@ class CallPublic(Schema):
     score: float
     confirmed_by: str | None
     end_reason: str
+    ref: str | None = None  # the call reference the agent was given
+    hotline: str | None = None  # the dialled service number (profile)
+    ladder_step: int | None = None  # graduated-response step (harassment)
+    review_outcome: str | None = None  # confirmed | overturned (a manager's review)
+    review_label: Label | None = None  # the truth the review settled on (training data)
+    reviewed_by: str | None = None
 
 
 class CallDetail(CallPublic):
@@ -89,3 +96,25 @@ class IncidentPublic(Schema):
 class IncidentList(Schema):
     data: list[IncidentPublic]
     count: int
+
+
+class BillMatchPublic(Schema):
+    bill_id: int
+    filename: str
+    called_at: datetime
+    duration_s: int | None
+
+
+class CallContextPublic(Schema):
+    """What a manager reads before deciding: the number's calls, incidents, bill lines and list entries."""
+
+    history: list[CallPublic]
+    incidents: list[IncidentPublic]
+    bill_matches: list[BillMatchPublic]
+    entries: list[LookupMatch]
+    blocked: bool
+
+
+class CallReview(Schema):
+    outcome: ReviewOutcome
+    note: Text = Field(default="", max_length=500)

@@ -42,11 +42,21 @@ class EntryPublic(Schema):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None
+    hit_count: int = 0  # screened calls this entry matched (batched: up to a second late)
+    last_hit_at: datetime | None = None
+    lifted_reason: str | None = None
+    lifted_by: str | None = None
+    lifted_at: datetime | None = None
 
 
 class EntryList(Schema):
     data: list[EntryPublic]
-    count: int
+    count: int  # a substring search counts at most 10,001
+
+
+class EntryLift(Schema):
+    reason: Text = Field(min_length=2, max_length=REASON_MAX, description="why (kept with the entry and audited)")
+    appeal: bool = Field(default=False, description="a customer said he was blocked wrongly")
 
 
 class ReviewItem(EntryPublic):

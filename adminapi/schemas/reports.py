@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from adminapi.schemas.calls import CallDetail, IncidentPublic
 from adminapi.schemas.common import Schema
 from adminapi.schemas.entries import EntryPublic
@@ -33,6 +35,17 @@ class ReportPublic(Schema):
     automatic: int
     deterred_calls: int
     agent_seconds_saved: int
+    by_route: dict[str, int] = Field(default_factory=dict)
+    by_label: dict[str, int] = Field(default_factory=dict)
+    by_day: list[tuple[str, int, int]] = Field(default_factory=list)  # (local date, calls, harassment)
+
+
+class CarrierLinePublic(Schema):
+    number: str
+    offences: int
+    first_at: datetime
+    last_at: datetime
+    step: int
 
 
 class BillLinePublic(Schema):

@@ -15,16 +15,21 @@ from pathlib import Path
 
 from callscreen import __version__
 from callscreen.cli import (
+    bills,
     blocklist,
     doctor,
     eval_cmd,
     evidence,
+    incidents,
     keys,
     model,
+    prompts_cmd,
     purge,
     report,
+    review,
     screen,
     serve,
+    shadow,
     train_cmd,
     transcribe,
     users,
@@ -34,7 +39,7 @@ from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
 COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, train_cmd, blocklist, report, keys, users, purge,
-            evidence)
+            evidence, shadow, prompts_cmd, bills, incidents, review)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,14 +14,19 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
 from adminapi import create_app
+from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
+from records.costs import Tariffs
+from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
+from records.shadow_capture import ShadowCapture
 from records.signing import key_path
 
 log = logging.getLogger(__name__)
@@ -49,7 +54,8 @@ def records_session(settings: Settings) -> Iterator[Session]:
 def auto_entry_policy(settings: Settings) -> AutoEntryPolicy:
     section = settings.database
     return AutoEntryPolicy(
-        repeat_harassment=section.auto_block_after,
+        ladder=tuple(LadderStep(s.notice, s.block_days, s.carrier_report) for s in settings.ladder.steps),
+        auto_approve=settings.ladder.auto_approve,
         window=timedelta(days=section.auto_block_window_days),
         auto_activate_at=section.auto_activate_at,
         expires_after=timedelta(days=section.auto_block_expires_days) if section.auto_block_expires_days else None,
@@ -85,6 +91,19 @@ def hash_salt(settings: Settings, db: Database) -> bytes:
     return local.encode()
 
 
+def shadow_capture(settings: Settings) -> ShadowCapture:
+    """How much caller history to keep with each screening input (the longest history window, plus margin)."""
+    section = settings.screening
+    longest = max(section.repeat_window_min, section.burst_window_min)
+    return ShadowCapture(lookback=timedelta(minutes=2 * longest), burst_drop_digits=section.burst_drop_digits,
+                         confirmation_window=timedelta(days=section.confirmation_window_days))  # fmt: skip
+
+
+def tariffs(settings: Settings) -> Tariffs:
+    section = settings.costs
+    return Tariffs.of(section.tariffs, default=section.default_tariff, currency=section.currency)
+
+
 def spool_dir(settings: Settings) -> Path:
     return settings.database.spool_dir or settings.data_dir / "spool"
 
@@ -97,7 +116,14 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: APIRouter | None = None) -> FastAPI:
+def admin_app(
+    settings: Settings,
+    db: Database,
+    *,
+    salt: bytes,
+    health_router: APIRouter | None = None,
+    model_control: ModelControl | None = None,
+) -> FastAPI:
     """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this)."""
     return create_app(
         db=db,
@@ -105,8 +131,22 @@ def admin_app(settings: Settings, db: Database, *, salt: bytes, health_router: A
         max_upload_bytes=settings.api.max_upload_bytes,
         salt=salt,
         timezone=settings.screening.timezone,
-        agent_seconds_per_call=settings.api.agent_seconds_per_call,
+        tariffs=tariffs(settings),
         policy=auto_entry_policy(settings),
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,
+        model_control=model_control,
     )
+
+
+def api_server(settings: Settings, app: FastAPI) -> uvicorn.Server:
+    """The uvicorn server for the admin API: HTTPS when ``api.tls_cert``/``api.tls_key`` are set, and forwarded
+    headers believed only from ``api.proxy_ips`` (so behind a TLS-terminating proxy the page knows it is HTTPS)."""
+    api = settings.api
+    config = uvicorn.Config(
+        app, host=api.host, port=api.port, log_level="warning", lifespan="off",
+        ssl_certfile=str(api.tls_cert) if api.tls_cert else None,
+        ssl_keyfile=str(api.tls_key) if api.tls_key else None,
+        proxy_headers=True, forwarded_allow_ips=api.proxy_ips,
+    )  # fmt: skip
+    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from callscreen.cli._progress import ProgressBars
 from callscreen.cli._records import cli_actor, records_session
 from callscreen.settings import Settings
 from records import ConflictError, CsvImportError, InvalidInputError, NotFoundError
@@ -29,6 +30,7 @@ MAX_SHOWN_ERRORS = 20
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("blocklist", help="manage number lists (block, allow, payphone, switchboard)")
     parser.add_argument("--list", dest="list_name", choices=[n.value for n in ListName], default=ListName.BLOCK.value)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars for import/export")
     actions = parser.add_subparsers(dest="blocklist_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add an entry (active unless --proposed)")
     add.add_argument("value", help="number, prefix, FIRST-LAST range or regular expression")
@@ -91,16 +93,16 @@ def _remove(args: argparse.Namespace, list_name: ListName, settings: Settings) -
 
 def _import(args: argparse.Namespace, list_name: ListName, settings: Settings) -> str:
     text = decode(args.file.read_bytes())
-    with records_session(settings) as session:
+    with records_session(settings) as session, ProgressBars(enabled=not args.no_progress) as bars:
         zone = ZoneInfo(settings.screening.timezone)
-        result = import_entries(session, text, default_list=list_name, zone=zone, actor=cli_actor())
+        result = import_entries(session, text, default_list=list_name, zone=zone, actor=cli_actor(), progress=bars)
         return f"{result.rows} rows: {result.created} added, {result.skipped_existing} already present\n"
 
 
 def _export(args: argparse.Namespace, list_name: ListName, settings: Settings) -> str:
-    with records_session(settings) as session:
+    with records_session(settings) as session, ProgressBars(enabled=not args.no_progress) as bars:
         status = EntryStatus(args.status) if args.status else None
-        chunks = export_entries(session, list_name=list_name, status=status)
+        chunks = export_entries(session, list_name=list_name, status=status, progress=bars)
         if args.file is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)

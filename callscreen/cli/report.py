@@ -9,9 +9,10 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from callscreen.cli._records import records_session
+from callscreen.cli._records import records_session, tariffs
 from callscreen.settings import Settings
 from records.base import utcnow
+from records.costs import build_costs, costs_csv
 from records.reports import build_report, report_csv
 
 DEFAULT_DAYS = 30
@@ -35,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--since", help=f"start: a date or '<N>d' (default {DEFAULT_DAYS}d)")
     parser.add_argument("--until", help="end: a date (default now)")
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    parser.add_argument(
+        "--costs", action="store_true", help="the cost report: agent and deterrent minutes, toll-free charges by month"
+    )
     parser.set_defaults(func=run)
 
 
@@ -49,9 +53,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if since >= until:
         sys.stderr.write("callscreen report: --since must be before --until\n")
         return 2
+    if args.costs:
+        with records_session(settings) as session:
+            costs = build_costs(session, since=since, until=until, zone=zone, tariffs=tariffs(settings))
+        text = costs_csv(costs) if args.format == "csv" else json.dumps(
+            dataclasses.asdict(costs), default=str, ensure_ascii=False, indent=2) + "\n"  # fmt: skip
+        sys.stdout.write(text)
+        return 0
     with records_session(settings) as session:
         report = build_report(
-            session, since=since, until=until, zone=zone, agent_seconds_per_call=settings.api.agent_seconds_per_call
+            session, since=since, until=until, zone=zone
         )
     if args.format == "csv":
         sys.stdout.write(report_csv(report))

@@ -1,6 +1,7 @@
 """SIP signalling for callscreen: message, transaction and dialog layers, transport, identity, SDP, REFER, REGISTER.
 
-Why our own layers instead of pyVoIP 1.6.8's ``SIPClient`` (pyVoIP stays a dependency; nothing here imports it):
+Why our own layers instead of pyVoIP 1.6.8's ``SIPClient`` (pyVoIP is only a development dependency, for the
+tests below; nothing here imports it):
 a trunk-mode endpoint that a PBX or proxy routes call-center traffic to cannot be built on it sanely. Its defects
 sit in the core, not at an edge a subclass or patch could wrap — each is reproduced on plain pyVoIP in
 ``tests/telephony/test_pyvoip_sip_defects.py`` (parser) and shown fixed here by ``tests/telephony/test_endpoint.py``

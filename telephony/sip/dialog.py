@@ -3,9 +3,9 @@
 Pure: no sockets, no threads. States change only through :meth:`CallLeg.transition`, which looks the event up in
 the current state's dispatch table and logs ``call=… PROCEEDING→CANCELLED (CANCEL)``. Events are SIP methods
 received from the peer (``INVITE`` = re-INVITE, ``ACK``, ``BYE``, ``CANCEL``) and local decisions in lower case
-(``answer``, ``reject``, ``hangup``, ``bye_answered``, ``ack_timeout``). An event missing from the table means
-"not valid now" and returns ``None`` (the endpoint answers 481 or ignores it). Transaction states never appear
-here (see :mod:`telephony.sip.transaction`).
+(``answer``, ``reject``, ``hangup``, ``bye_answered``, ``ack_timeout``), together :class:`LegEvent`. An event
+missing from the table means "not valid now" and returns ``None`` (the endpoint answers 481 or ignores it).
+Transaction states never appear here (see :mod:`telephony.sip.transaction`).
 """
 
 from __future__ import annotations
@@ -33,35 +33,48 @@ class LegState(enum.Enum):
     FAILED = "FAILED"  # rejected / redirected before answer, or our 200 OK was never ACKed
 
 
-LIVE_STATES = frozenset({LegState.PROCEEDING, LegState.ANSWERED, LegState.CONFIRMED, LegState.TERMINATING})
+class LegEvent(enum.StrEnum):
+    """What moves a leg: SIP methods from the peer (upper case) and our own decisions (lower case)."""
 
+    INVITE = "INVITE"  # the initial INVITE, or a re-INVITE on a confirmed leg
+    ACK = "ACK"
+    BYE = "BYE"
+    CANCEL = "CANCEL"
+    ANSWER = "answer"  # we sent 200 OK
+    REJECT = "reject"  # we sent a final non-2xx (or a 302) before answering
+    HANGUP = "hangup"  # we sent BYE
+    BYE_ANSWERED = "bye_answered"  # our BYE got its final response (or timed out)
+    ACK_TIMEOUT = "ack_timeout"  # our 200 OK was never ACKed (§13.3.1.4)
+
+
+_L, _V = LegState, LegEvent
 # state -> {event: next state}. A missing entry: the event is not valid in that state.
-DISPATCH: dict[LegState, dict[str, LegState]] = {
-    LegState.IDLE: {"INVITE": LegState.PROCEEDING},
-    LegState.PROCEEDING: {
-        "CANCEL": LegState.CANCELLED,
-        "answer": LegState.ANSWERED,
-        "reject": LegState.FAILED,
+DISPATCH: dict[LegState, dict[LegEvent, LegState]] = {
+    _L.IDLE: {_V.INVITE: _L.PROCEEDING},
+    _L.PROCEEDING: {
+        _V.CANCEL: _L.CANCELLED,
+        _V.ANSWER: _L.ANSWERED,
+        _V.REJECT: _L.FAILED,
     },
-    LegState.ANSWERED: {
-        "ACK": LegState.CONFIRMED,
-        "BYE": LegState.TERMINATED,  # §15: a BYE before the ACK ends the dialog too
-        "hangup": LegState.TERMINATING,
-        "ack_timeout": LegState.FAILED,
+    _L.ANSWERED: {
+        _V.ACK: _L.CONFIRMED,
+        _V.BYE: _L.TERMINATED,  # §15: a BYE before the ACK ends the dialog too
+        _V.HANGUP: _L.TERMINATING,
+        _V.ACK_TIMEOUT: _L.FAILED,
     },
-    LegState.CONFIRMED: {
-        "INVITE": LegState.CONFIRMED,  # re-INVITE: same leg, media may move
-        "ACK": LegState.CONFIRMED,
-        "BYE": LegState.TERMINATED,
-        "hangup": LegState.TERMINATING,
+    _L.CONFIRMED: {
+        _V.INVITE: _L.CONFIRMED,  # re-INVITE: same leg, media may move
+        _V.ACK: _L.CONFIRMED,
+        _V.BYE: _L.TERMINATED,
+        _V.HANGUP: _L.TERMINATING,
     },
-    LegState.TERMINATING: {
-        "BYE": LegState.TERMINATED,  # BYE crossed ours
-        "bye_answered": LegState.TERMINATED,
+    _L.TERMINATING: {
+        _V.BYE: _L.TERMINATED,  # BYE crossed ours
+        _V.BYE_ANSWERED: _L.TERMINATED,
     },
-    LegState.TERMINATED: {},
-    LegState.CANCELLED: {"ACK": LegState.CANCELLED},
-    LegState.FAILED: {"ACK": LegState.FAILED},
+    _L.TERMINATED: {},
+    _L.CANCELLED: {_V.ACK: _L.CANCELLED},
+    _L.FAILED: {_V.ACK: _L.FAILED},
 }
 
 
@@ -95,24 +108,20 @@ class CallLeg:
         self.route_set = invite.headers.get_all("Record-Route")  # UAS keeps the order as received (§12.1.1)
         self.local_cseq = secrets.randbelow(2**15) + 1
         self.state = LegState.IDLE
-        self.history: list[tuple[LegState, str, LegState]] = []
-        self.transition("INVITE")
+        self.history: list[tuple[LegState, LegEvent, LegState]] = []
+        self.transition(LegEvent.INVITE)
 
-    def transition(self, event: str) -> LegState | None:
+    def transition(self, event: LegEvent) -> LegState | None:
         """Apply ``event``; return the new state, or None when the event is not valid in the current state."""
         target = DISPATCH[self.state].get(event)
         if target is None:
             log.debug("call=%s %s ignores %s", self.call_id, self.state.value, event)
             return None
         if target is not self.state:
-            log.info("call=%s %s→%s (%s)", self.call_id, self.state.value, target.value, event)
+            log.info("call=%s %s→%s (%s)", self.call_id, self.state.value, target.value, event.value)
             self.history.append((self.state, event, target))
             self.state = target
         return target
-
-    @property
-    def live(self) -> bool:
-        return self.state in LIVE_STATES
 
     def request(self, method: str, extra: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> SipRequest:
         """An in-dialog request from us (BYE, REFER): our tag in From, the peer's in To, next local CSeq."""

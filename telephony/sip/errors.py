@@ -16,8 +16,13 @@ class TelephonyError(Exception):
 
 
 class SipParseError(TelephonyError):
-    def __init__(self, message: str, *, line: int | None = None) -> None:
+    """``partial`` is the request as far as it could be read (headers intact) when only the Request-Line or the
+    framing is wrong: enough to answer 400 to the sender instead of dropping the request (RFC 4475 §3.1.2)."""
+
+    def __init__(self, message: str, *, line: int | None = None, partial: object = None) -> None:
         self.line = line
+        self.reason = message
+        self.partial = partial
         super().__init__(f"{message} (line {line})" if line is not None else message)
 
 

@@ -63,8 +63,9 @@ class Uri:
         if scheme == "tel":
             number, _, params = rest.partition(";")
             return cls(scheme, number, "", None, _params(params))
-        target, _, params = rest.partition(";")
-        user, at, hostport = target.rpartition("@")
+        # userinfo may hold ';' (RFC 4475 §3.1.1.9: sip:user;par=u%40example.net@example.com): split at '@' first
+        user, at, host_part = rest.rpartition("@")
+        hostport, _, params = host_part.partition(";")
         host, port = split_hostport(hostport)
         if not host:
             raise SipParseError(f"URI without host {text[:60]!r}")
@@ -130,6 +131,11 @@ class Via:
     def branch(self) -> str:
         return self.params.get("branch", "")
 
+    @property
+    def sent_by(self) -> str:
+        """host:port as RFC 3261 §17.2.3 compares it (host case-insensitive, the default port made explicit)."""
+        return f"{self.host.lower()}:{self.port or DEFAULT_SIP_PORT}"
+
     def reply_address(self, source: tuple[str, int]) -> tuple[str, int]:
         """Where responses go (RFC 3261 §18.2.2 + RFC 3581 rport): the source when rport was asked for."""
         if "rport" in self.params:
@@ -173,6 +179,18 @@ class CSeq:
 
     def __str__(self) -> str:
         return f"{self.number} {self.method}"
+
+
+def tag_of(text: str) -> str | None:
+    """The ``tag`` parameter of a From/To value whatever its URI scheme (``To: isbn:…`` must not raise)."""
+    text = text.strip()
+    if text.startswith('"'):
+        end = 1
+        while end < len(text) and text[end] != '"':
+            end += 2 if text[end] == "\\" else 1
+        text = text[end + 1:]
+    after = text.partition(">")[2] if "<" in text else text.partition(";")[2]
+    return _params(after).get("tag")
 
 
 def new_branch() -> str:

@@ -10,6 +10,8 @@ canonicalisation. Bad input raises :class:`SipParseError` naming the line. Parsi
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field, replace
 
 from telephony.sip.errors import SipParseError
@@ -167,9 +169,10 @@ class SipRequest(_Message):
     uri: str
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+    version: str = SIP_VERSION  # another version is parsed so that it can be answered 505 (RFC 3261 §8.2.2)
 
     def start_line(self) -> str:
-        return f"{self.method} {self.uri} {SIP_VERSION}"
+        return f"{self.method} {self.uri} {self.version}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,31 +219,49 @@ def _header_lines(head_lines: list[str]) -> list[tuple[int, str]]:
     return unfolded
 
 
+# RFC 3261 §25.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF — one SP each, nothing after; the
+# method is a token (lower case and '%' included: RFC 4475 §3.1.1.2 and §3.1.1.5 are unknown methods, not garbage).
+TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
+_REQUEST_LINE = re.compile(rf"([{TOKEN_CHARS}]+) ([^ \t]+) (SIP/\d+\.\d+)")
+_STATUS_LINE = re.compile(r"SIP/2\.0 (\d{3}) (.*)|SIP/2\.0 (\d{3})")
+_HEADER_NAME = re.compile(rf"[{TOKEN_CHARS}]+")
+
+
 def parse(data: bytes) -> SipMessage:
-    """Parse one datagram. Leading CRLF keep-alives are skipped; the body is cut to Content-Length."""
+    """Parse one datagram. Leading CRLF keep-alives are skipped; the body is cut to Content-Length.
+
+    A request whose headers are readable but whose Request-Line or Content-Length is malformed raises
+    :class:`SipParseError` with ``partial`` set, so the transport can still answer 400.
+    """
     if len(data) > MAX_MESSAGE_BYTES:
         raise SipParseError(f"message of {len(data)} bytes is larger than {MAX_MESSAGE_BYTES}")
     head, body = _split_head(data.lstrip(b"\r\n"))
     head_lines = head.replace("\r\n", "\n").split("\n")
-    start = head_lines[0].strip()
-    if not start:
+    start = head_lines[0]
+    if not start.strip():
         raise SipParseError("empty message", line=1)
     items: list[tuple[str, str]] = []
     for number, line in _header_lines(head_lines):
         name, colon, value = line.partition(":")
-        if not colon or not name.strip() or " " in name.strip():
+        if not colon or not _HEADER_NAME.fullmatch(name.strip()):
             raise SipParseError(f"header line without a name and colon: {line[:60]!r}", line=number)
         items.append((canonical_name(name), value.strip()))
     headers = Headers(tuple(items))
-    body = _cut_body(headers, body)
-    parts = start.split(" ", 2)
-    if parts[0] == SIP_VERSION:
-        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+    if start.startswith("SIP/"):
+        status = _STATUS_LINE.fullmatch(start)
+        if status is None:
             raise SipParseError(f"bad status line {start[:60]!r}", line=1)
-        return SipResponse(int(parts[1]), parts[2] if len(parts) == 3 else "", headers, body)
-    if len(parts) != 3 or parts[2] != SIP_VERSION or not parts[0].isalpha() or not parts[0].isupper():
-        raise SipParseError(f"bad request line {start[:60]!r}", line=1)
-    return SipRequest(parts[0], parts[1], headers, body)
+        return SipResponse(int(status[1] or status[3]), status[2] or "", headers, _cut_body(headers, body))
+    request = _REQUEST_LINE.fullmatch(start)
+    if request is None:
+        method, _, rest = start.partition(" ")
+        partial = SipRequest(method or "?", rest.rsplit(" ", 1)[0], headers)
+        raise SipParseError(f"bad request line {start[:60]!r}", line=1, partial=partial)
+    try:
+        cut = _cut_body(headers, body)
+    except SipParseError as exc:
+        raise SipParseError(exc.reason, partial=SipRequest(request[1], request[2], headers)) from exc
+    return SipRequest(request[1], request[2], headers, cut, request[3])
 
 
 def _cut_body(headers: Headers, body: bytes) -> bytes:
@@ -264,7 +285,12 @@ REASONS = {
     400: "Bad Request",
     403: "Forbidden",
     405: "Method Not Allowed",
+    406: "Not Acceptable",
     408: "Request Timeout",
+    415: "Unsupported Media Type",
+    416: "Unsupported URI Scheme",
+    420: "Bad Extension",
+    483: "Too Many Hops",
     481: "Call/Transaction Does Not Exist",
     486: "Busy Here",
     487: "Request Terminated",
@@ -272,6 +298,7 @@ REASONS = {
     500: "Server Internal Error",
     501: "Not Implemented",
     503: "Service Unavailable",
+    505: "Version Not Supported",
     603: "Decline",
 }
 COPIED_TO_RESPONSE = ("Via", "From", "To", "Call-ID", "CSeq")  # RFC 3261 §8.2.6.2
@@ -286,7 +313,10 @@ def make_response(
     body: bytes = b"",
     content_type: str | None = None,
 ) -> SipResponse:
-    """A response that copies Via (all, in order), From, To, Call-ID and CSeq; adds our To tag above 100.
+    """A response that copies Via (all, in order), From, To, Call-ID and CSeq; adds a To tag above 100.
+
+    RFC 3261 §8.2.6.2: a UAS MUST add a tag to a To without one in every response but 100 — a fresh one when the
+    caller names none (a refusal creates no dialog, but the client still needs the tag to match its ACK).
 
     A response that establishes a dialog (101–299 to INVITE) also copies every Record-Route value in order
     (RFC 3261 §12.1.1): without it the caller has no route set and its ACK, BYE and NOTIFY bypass — or are
@@ -296,8 +326,8 @@ def make_response(
     dialog_forming = request.method == "INVITE" and 100 < status < 300
     for name, value in request.headers.items:
         if name in COPIED_TO_RESPONSE or (dialog_forming and name == "Record-Route"):
-            if name == "To" and to_tag and status > 100 and ";tag=" not in value.replace(" ", "").lower():
-                value = f"{value};tag={to_tag}"
+            if name == "To" and status > 100 and ";tag=" not in value.replace(" ", "").lower():
+                value = f"{value};tag={to_tag or secrets.token_hex(6)}"
             items.append((name, value))
     items.extend(extra)
     if content_type is not None:

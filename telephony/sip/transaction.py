@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from telephony.sip.headers import CSeq, Via
+from telephony.sip.headers import BRANCH_MAGIC, CSeq, Via, tag_of
 from telephony.sip.message import SipRequest, SipResponse
 
 T1 = 0.5  # RTT estimate, §17.1.1.1
@@ -82,6 +82,30 @@ class ClientTransaction:
     on_result: Callable[[SipResponse | None], None]
     retransmit: _Retransmit
     provisional: list[int] = field(default_factory=list)
+    call_id: str = ""
+
+
+ServerKey = tuple[str, ...]
+
+
+def server_key(request: SipRequest, method: str | None = None) -> ServerKey:
+    """The server transaction a request belongs to (RFC 3261 §17.2.3).
+
+    With an RFC 3261 branch (the magic cookie and something after it): branch + the top Via's sent-by + method,
+    ACK counting as INVITE. Without one (RFC 2543 peers, or a branch that is only the cookie, RFC 4475 §3.2.1):
+    Request-URI, From tag, Call-ID, CSeq number, the whole top Via and the method. ``method`` overrides the
+    request's own (CANCEL looks up the INVITE it cancels). The To tag of the 2543 rule is left out: the ACK and
+    CANCEL of a dialog-creating INVITE carry a tag the INVITE had not.
+    """
+    method = method or request.method
+    method = "INVITE" if method == "ACK" else method
+    top = request.headers.get_all("Via")[0]
+    via = Via.parse(top)
+    if via.branch.startswith(BRANCH_MAGIC) and len(via.branch) > len(BRANCH_MAGIC):
+        return ("3261", via.branch, via.sent_by, method)
+    number = CSeq.parse(request.headers.get("CSeq") or "").number
+    from_tag = tag_of(request.headers.get("From") or "") or ""
+    return ("2543", request.uri, from_tag, request.call_id, str(number), " ".join(top.split()), method)
 
 
 def _top_branch(message: SipRequest | SipResponse) -> str:
@@ -96,7 +120,7 @@ class TransactionLayer:
         self._clock = clock
         self._t1 = t1
         self._on_ack_timeout = on_ack_timeout
-        self._server: dict[tuple[str, str], ServerTransaction] = {}
+        self._server: dict[ServerKey, ServerTransaction] = {}
         self._invites: dict[tuple[str, int], ServerTransaction] = {}  # (Call-ID, CSeq) → INVITE, for ACK of 2xx
         self._client: dict[tuple[str, str], ClientTransaction] = {}
         self._lock = threading.Lock()
@@ -119,12 +143,13 @@ class TransactionLayer:
                 if 200 <= invite.status < 300:
                     return (RequestMatch.ACK_FOR_2XX if was_pending else RequestMatch.RETRANSMISSION), None
                 return RequestMatch.ACK_ABSORBED, None
-            key = (_top_branch(request), request.method)
+            key = server_key(request)
             existing = self._server.get(key)
             if existing is not None:
                 return RequestMatch.RETRANSMISSION, existing.last
             expires = now + 2 * self.timeout
-            txn = ServerTransaction(key[0], request.method, request.call_id, cseq.number, source, expires)
+            txn = ServerTransaction(_top_branch(request), request.method, request.call_id, cseq.number, source,
+                                    expires)
             self._server[key] = txn
             if request.method == "INVITE":
                 self._invites[(request.call_id, cseq.number)] = txn
@@ -140,7 +165,7 @@ class TransactionLayer:
         out = Outgoing(response.format(), address)
         now = self._clock.monotonic()
         with self._lock:
-            txn = self._server.get((_top_branch(request), request.method))
+            txn = self._server.get(server_key(request))
             if txn is None:
                 return out
             txn.last, txn.status, txn.address = out, response.status, address
@@ -157,9 +182,22 @@ class TransactionLayer:
         retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
         with self._lock:
             self._client[(_top_branch(request), request.method)] = ClientTransaction(
-                _top_branch(request), request.method, on_result, retransmit
+                _top_branch(request), request.method, on_result, retransmit, call_id=request.call_id
             )
         return out
+
+    def abandon(self, call_id: str) -> int:
+        """Stop every client transaction of a dialog the far end has ended (its BYE): nobody will answer them.
+
+        Without this a REFER or NOTIFY in flight when the caller hung up was retransmitted to the caller's
+        Contact for 64·T1 (≈ 32 s). The owners hear ``None``, as at a timeout. Returns how many were stopped.
+        """
+        with self._lock:
+            keys = [key for key, txn in self._client.items() if txn.call_id == call_id and txn.method != "BYE"]
+            dropped = [self._client.pop(key) for key in keys]
+        for txn in dropped:
+            txn.on_result(None)
+        return len(dropped)
 
     def on_response(self, response: SipResponse) -> bool:
         """Match a response to our request; True when it belonged to a client transaction."""

@@ -19,13 +19,15 @@ from dataclasses import replace
 from typing import Protocol
 
 from telephony.sip.errors import SipParseError, TransportError
-from telephony.sip.flood import FloodGuard
+from telephony.sip.flood import FloodGuard, RefusalReason, RefusalSummary
 from telephony.sip.headers import Via
 from telephony.sip.message import SipMessage, SipRequest, make_response, parse
+from telephony.sip.stream import StreamTransport
 
 log = logging.getLogger(__name__)
 Address = tuple[str, int]
 RECV_BYTES = 65535
+UDP_REQUEST_LIMIT = 1300  # RFC 3261 §18.1.1: a larger request goes over TCP when the path MTU is unknown
 Handler = Callable[[SipMessage, Address], None]
 
 
@@ -45,72 +47,197 @@ class PeerAcl:
         return any(address in net for net in self._nets)
 
 
-def stamp_via(request: SipRequest, source: Address) -> SipRequest:
-    """Record where the request really came from in its top Via."""
+def stamp_via(request: SipRequest, source: Address, *, stream: bool = False) -> SipRequest:
+    """Record where the request really came from in its top Via (an unreadable Via is left for the 400).
+
+    On a stream (``stream``) ``rport`` is always recorded: the response must go back over the connection the
+    request came on (RFC 3261 §18.2.2), and the connection is known by its remote address and port.
+    """
     for index, (name, value) in enumerate(request.headers.items):
         if name == "Via":
             first, _, rest = value.partition(",")
-            stamped = str(Via.parse(first).stamped(source)) + ("," + rest if rest else "")
+            try:
+                via = Via.parse(first)
+                if stream:
+                    via = Via(via.transport, via.host, via.port, {**via.params, "rport": ""})
+                stamped = str(via.stamped(source)) + ("," + rest if rest else "")
+            except SipParseError:
+                return request
             items = list(request.headers.items)
             items[index] = (name, stamped)
             return replace(request, headers=replace(request.headers, items=tuple(items)))
     return request
 
 
+class HostCache:
+    """Name → address, looked up once and kept ``ttl_s`` (failures ``negative_ttl_s``): no DNS per datagram.
+
+    Replies go to Via hosts and in-dialog requests to Contact hosts, which may be names; resolving them on every
+    send (every retransmission included) put a blocking DNS query on the ``sip-rx`` and timer threads. Address
+    literals pass straight through. ``lookup`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, lookup: Callable[[str], str] | None = None, clock: Callable[[], float] = time.monotonic,
+                 *, ttl_s: float = 300.0, negative_ttl_s: float = 30.0, max_entries: int = 1024) -> None:
+        self._lookup = lookup or _getaddrinfo
+        self._clock = clock
+        self._ttl = ttl_s
+        self._negative_ttl = negative_ttl_s
+        self._max = max_entries
+        self._entries: dict[str, tuple[str | None, float]] = {}
+        self._lock = threading.Lock()
+        self.lookups = 0
+
+    def resolve(self, host: str) -> str | None:
+        try:
+            ipaddress.ip_address(host)
+            return host
+        except ValueError:
+            pass
+        now = self._clock()
+        with self._lock:
+            cached = self._entries.get(host.lower())
+            if cached is not None and now < cached[1]:
+                return cached[0]
+        self.lookups += 1
+        try:
+            address: str | None = self._lookup(host)
+        except OSError as exc:
+            log.warning("cannot resolve SIP host %s: %s (retrying in %.0f s)", host, exc, self._negative_ttl)
+            address = None
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[host.lower()] = (address, now + (self._ttl if address else self._negative_ttl))
+        return address
+
+
+def _getaddrinfo(host: str) -> str:
+    return str(socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_DGRAM)[0][4][0])
+
+
 class SipObserver(Protocol):
-    """Counts messages by direction ("in"/"out") and method or status (the Prometheus metrics implement it)."""
+    """Counts messages by direction ("in"/"out") and method or status, refusals and bans (Prometheus implements it)."""
 
     def sip_request(self, direction: str, method: str) -> None: ...
 
     def sip_response(self, direction: str, code: int) -> None: ...
 
+    def sip_refused(self, reason: RefusalReason) -> None: ...
+
+    def sip_banned(self) -> None: ...
+
 
 class UdpTransport:
     def __init__(
         self, host: str, port: int, acl: PeerAcl | None = None, *, guard: FloodGuard | None = None,
-        observer: SipObserver | None = None,
+        observer: SipObserver | None = None, hosts: HostCache | None = None, invite_acl: PeerAcl | None = None,
+        refusal_interval_s: float = 60.0, streams: tuple[StreamTransport, ...] = (), extra_hosts: tuple[str, ...] = (),
+        peer_transports: dict[str, str] | None = None,
     ) -> None:
+        self._peer_transports = {host: name.upper() for host, name in (peer_transports or {}).items()}
         self._acl = acl or PeerAcl(None)
+        self._invite_acl = invite_acl or PeerAcl(None)  # register mode: INVITEs only from the registrar or peers
+        self.refusals = RefusalSummary(log, time.monotonic, interval_s=refusal_interval_s)
+        if guard is not None and guard.on_ban is None:
+            guard.on_ban = self._banned
+        self.hosts = hosts or HostCache()
         self._guard = guard
         self._observer = observer
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock = _bind_udp(host, port)
+        self.address: Address = self._sock.getsockname()[:2]
+        # More datagram sockets (an IPv6 address beside the IPv4 one), on the same port where it is free.
+        self._socks = [self._sock]
         try:
-            self._sock.bind((host, port))
-        except OSError as exc:
-            self._sock.close()
-            raise TransportError(f"cannot bind SIP UDP {host}:{port}: {exc.strerror}") from exc
-        self._sock.settimeout(0.5)
-        self.address: Address = self._sock.getsockname()
-        self._thread: threading.Thread | None = None
+            self._socks += [_bind_udp(extra, self.address[1]) for extra in extra_hosts]
+        except TransportError:
+            for sock in self._socks:
+                sock.close()
+            raise
+        self.streams = streams
+        self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self.dropped = 0  # datagrams that were not SIP
         self.denied = 0  # requests from outside the ACL
 
     def start(self, handler: Handler) -> None:
-        self._thread = threading.Thread(target=self._run, args=(handler,), name="sip-rx", daemon=True)
-        self._thread.start()
+        self._handler = handler
+        for sock in self._socks:
+            thread = threading.Thread(target=self._run, args=(sock, handler), name="sip-rx", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        for stream in self.streams:
+            stream.start(self._deliver_stream)
 
     def send(self, data: bytes, address: Address) -> None:
+        """Over the connection ``address`` came from (TCP/TLS), else UDP — a request over 1300 bytes over TCP."""
         if self._observer is not None:
             if data.startswith(b"SIP/2.0 ") and data[8:11].isdigit():
                 self._observer.sip_response("out", int(data[8:11]))
             else:
                 self._observer.sip_request("out", data.split(b" ", 1)[0].decode("ascii", "replace"))
+        for stream in self.streams:
+            if stream.has(address) and stream.send(data, address):
+                return
+        host = self.hosts.resolve(address[0])
+        if host is None:
+            return  # logged by the cache, once per negative TTL
+        is_request = not data.startswith(b"SIP/2.0 ")
+        if is_request and (len(data) > UDP_REQUEST_LIMIT or self._peer_transports.get(address[0]) == "TCP"):
+            tcp = next((s for s in self.streams if s.name == "TCP"), None)
+            via_tcp = data.replace(b"SIP/2.0/UDP ", b"SIP/2.0/TCP ", 1)
+            if tcp is not None and tcp.send(via_tcp, (host, address[1]), self._deliver_stream):
+                return
+        sock = next((s for s in self._socks if (s.family == socket.AF_INET6) == (":" in host)), self._sock)
         try:
-            self._sock.sendto(data, address)
+            sock.sendto(data, (host, address[1]))
         except OSError as exc:  # unreachable peer: UDP has no delivery guarantee anyway
             log.warning("SIP send to %s:%s failed: %s", address[0], address[1], exc)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._sock.close()
+        for stream in self.streams:
+            stream.stop()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        for sock in self._socks:
+            sock.close()
+        self.refusals.close()
 
-    def _run(self, handler: Handler) -> None:
+    def _deliver_stream(self, data: bytes, source: Address) -> None:
+        """One framed message from a TCP/TLS connection: the same pipeline as a datagram."""
+        if self._guard is not None and not self._guard.allow(source[0], time.monotonic()):
+            self._refuse(source[0], RefusalReason.BANNED)
+            return
+        self._receive(data, source, self._handler, stream=True)
+
+    def _refuse(self, source: str, reason: RefusalReason, detail: str = "") -> None:
+        self.refusals.refused(source, reason.value, detail)
+        if self._observer is not None:
+            self._observer.sip_refused(reason)
+
+    def _banned(self, source: str, ban_s: float) -> None:
+        """Once per ban, when it starts: the datagrams dropped during it are only counted."""
+        log.warning("SIP source %s banned for %.0f s: over its request rate", source, ban_s)
+        if self._observer is not None:
+            self._observer.sip_banned()
+
+    def _answer_malformed(self, partial: SipRequest, reason: str, source: Address) -> None:
+        """400 to a request whose Request-Line or framing is broken but whose headers say where to answer."""
+        if partial.method == "ACK" or not all(h in partial.headers for h in ("Via", "CSeq", "Call-ID")):
+            return
+        request = stamp_via(partial, source, stream=any(s.has(source) for s in self.streams))
+        try:
+            address = Via.parse(request.headers.get_all("Via")[0]).response_address()
+        except SipParseError:
+            address = source
+        text = reason.replace('"', "'").replace("\\", "")[:120]
+        self.send(make_response(request, 400, extra=(("Warning", f'399 callscreen "{text}"'),)).format(), address)
+
+    def _run(self, sock: socket.socket, handler: Handler) -> None:
         while not self._stop.is_set():
             try:
-                data, source = self._sock.recvfrom(RECV_BYTES)
+                data, source = sock.recvfrom(RECV_BYTES)
             except TimeoutError:
                 continue
             except OSError:
@@ -118,28 +245,33 @@ class UdpTransport:
                     return
                 continue
             if self._guard is not None and not self._guard.allow(source[0], time.monotonic()):
+                self._refuse(source[0], RefusalReason.BANNED)
                 continue  # flooding source: dropped unparsed until its ban expires
             self._receive(data, (source[0], source[1]), handler)
 
-    def _receive(self, data: bytes, source: Address, handler: Handler) -> None:
+    def _receive(self, data: bytes, source: Address, handler: Handler, *, stream: bool = False) -> None:
         if not data.strip(b"\r\n"):
             return  # RFC 5626 keep-alive
         try:
             message = parse(data)
             if isinstance(message, SipRequest):
-                message = stamp_via(message, source)
+                message = stamp_via(message, source, stream=stream)
         except SipParseError as exc:
             self.dropped += 1
-            log.info("dropped malformed SIP datagram from %s:%s: %s", source[0], source[1], exc)
+            if isinstance(exc.partial, SipRequest) and self._acl.allows(source[0]):
+                self._answer_malformed(exc.partial, exc.reason, source)
+            self._refuse(source[0], RefusalReason.MALFORMED, str(exc)[:80])
             return
         if self._observer is not None:
             if isinstance(message, SipRequest):
                 self._observer.sip_request("in", message.method)
             else:
                 self._observer.sip_response("in", message.status)
-        if isinstance(message, SipRequest) and not self._acl.allows(source[0]):
+        if isinstance(message, SipRequest) and (
+            not self._acl.allows(source[0]) or (message.method == "INVITE" and not self._invite_acl.allows(source[0]))
+        ):
             self.denied += 1
-            log.warning("%s from %s:%s refused: not a configured peer", message.method, source[0], source[1])
+            self._refuse(source[0], RefusalReason.NOT_A_PEER, message.method[:20])
             if message.method != "ACK":
                 self.send(make_response(message, 403).format(), source)
             return
@@ -147,3 +279,14 @@ class UdpTransport:
             handler(message, source)
         except Exception:  # fail-open boundary: one bad message must not kill the sip-rx thread
             log.exception("error handling SIP message from %s:%s", source[0], source[1])
+
+
+def _bind_udp(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise TransportError(f"cannot bind SIP UDP {host}:{port}: {exc.strerror}") from exc
+    sock.settimeout(0.5)
+    return sock

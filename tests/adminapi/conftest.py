@@ -13,9 +13,9 @@ from adminapi import create_app
 from records import Database, Role
 from records.keys import create_key
 from tests.adminapi.live_server import serve
-from tests.records.db_backends import database
+from tests.records.db_backends import database, shared_databases
 
-__all__ = ["ApiHarness", "api", "database"]
+__all__ = ["ApiHarness", "api", "database", "shared_databases"]
 
 MAX_UPLOAD = 64 * 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from asr.cer import cer, char_errors, edit_distance
-from asr.text_norm import join_texts, normalize_text
+from asr.text_norm import canonical_transcript, join_texts
 
 
 @pytest.mark.parametrize(
@@ -24,13 +24,13 @@ from asr.text_norm import join_texts, normalize_text
     ],
 )
 def test_normalize_text(raw: str, expected: str) -> None:
-    assert normalize_text(raw) == expected
+    assert canonical_transcript(raw) == expected
 
 
 def test_normalize_is_idempotent() -> None:
     for raw in ("我 想 查 订单 138", "ＡＢＣ　１２３ 我 。", "안녕 하세요"):
-        once = normalize_text(raw)
-        assert normalize_text(once) == once
+        once = canonical_transcript(raw)
+        assert canonical_transcript(once) == once
 
 
 def test_join_texts_joins_utterances_per_script() -> None:

@@ -46,8 +46,12 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def log_in(page: Any, url: str, username: str, *, password: str = PASSWORD, wait_for: str | None = None) -> None:
+def log_in(
+    page: Any, url: str, username: str, *, password: str = PASSWORD, wait_for: str | None = None, lang: str = "en"
+) -> None:
+    """Log in on the page as a person would; ``lang`` picks the page's language first (it opens in zh-CN)."""
     page.goto(f"{url}/manager/")
+    page.get_by_test_id("lang").select_option(lang)
     page.get_by_test_id("username").fill(username)
     page.get_by_test_id("password").fill(password)
     page.get_by_test_id("login-button").click()

@@ -13,6 +13,7 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from records.lists import EntryDraft, create_entry
 from records.models import ScreenedCall
 from records.repository_calls import CallFilter, query_calls
 from screening.numberlist import EntrySource, ListName, MatchKind
-from tests.conftest import free_port
+from telephony.wallclock import WallClock
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -46,7 +48,7 @@ def make_caller_audio(directory: Path, text: str, codec: str) -> Path:
     return raw
 
 
-def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) -> Settings:
+def make_settings(tmp: Path, *, sipp_port: int, **overrides: Mapping[str, object]) -> Settings:
     rtp_low = free_port()
     rtp_low -= rtp_low % 2
     sections: dict[str, dict[str, object]] = {
@@ -61,7 +63,8 @@ def make_settings(tmp: Path, *, sipp_port: int, **overrides: dict[str, object]) 
     }
     for name, values in overrides.items():
         sections.setdefault(name, {}).update(values)
-    return Settings(data_dir=tmp / "var", **sections)  # type: ignore[arg-type]
+    return Settings.model_validate({"data_dir": tmp / "var", "clock_offset_s": clock_offset_to(DAYTIME_HOUR),
+                                    **sections})
 
 
 @dataclass
@@ -83,16 +86,18 @@ class Loopback:
         self.service.list_sync.load()
 
     def sipp(self, scenario: str, *, codec: str = "PCMU", sink_port: int | None = None, service_user: str = "sales",
-             calls: int = 1, rate: int = 1, loops: int = -1, extra: tuple[str, ...] = ()
-             ) -> subprocess.CompletedProcess[str]:
+             calls: int = 1, rate: int = 1, loops: int = -1, extra: tuple[str, ...] = (),
+             replace: tuple[tuple[str, str], ...] = (), target: str = "") -> subprocess.CompletedProcess[str]:
         pt = CODECS[codec][0]
         keys = {"caller_from": CALLER_FROM, "hdr1": CALLER_PAI, "codec_pt": str(pt), "codec_name": codec,
                 "sink_port": str(sink_port or free_port())}
         # sipp 3.6 does not substitute keywords inside <exec rtp_stream=...>: fill the payload type in a copy.
         text = (SCENARIOS / scenario).read_text()
         copy = self.tmp / scenario
+        for old, new in replace:  # e.g. another agents address expected in the Refer-To
+            text = text.replace(old, new)
         copy.write_text(text.replace('rtp_stream="caller.raw,-1,[codec_pt]"', f'rtp_stream="caller.raw,{loops},{pt}"'))
-        args = ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
+        args = ["sipp", target or f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
                 "-p", str(self.sipp_port), "-mi", "127.0.0.1", "-mp", str(self.media_port), "-s", service_user,
                 "-m", str(calls), "-l", str(calls), "-r", str(rate), "-nostdin", "-timeout", f"{SIPP_TIMEOUT_S}s",
                 "-timeout_error", "-trace_err", "-trace_msg", *extra]
@@ -116,12 +121,13 @@ class Loopback:
 
 def start_loopback(
     tmp: Path, script: tuple[Utterance, ...], *, fail_at_s: float | None = None,
-    transcribers: TranscriberFactory | None = None, **overrides: dict[str, object]
+    transcribers: TranscriberFactory | None = None, sipp_port: int | None = None, clock: WallClock | None = None,
+    **overrides: Mapping[str, object]
 ) -> Loopback:
     replay = ReplayTranscriberFactory(script, fail_at_s)
-    sipp_port = free_port()
+    sipp_port = sipp_port or free_port()
     settings = make_settings(tmp, sipp_port=sipp_port, **overrides)
-    service = build_service(settings, transcribers=transcribers or replay)
+    service = build_service(settings, transcribers=transcribers or replay, clock=clock)
     loop = Loopback(tmp, service, replay, sipp_port=sipp_port)
     service.start()
     return loop

@@ -41,17 +41,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-@pytest.fixture
-def kamailio(tmp_path: Path) -> Iterator[int]:
+@pytest.fixture(params=["udp", "tcp"])
+def kamailio(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[int, str]]:
+    """Kamailio in front; with ``tcp`` it relays the calls to callscreen over TCP (RFC 3261 §18 both ways)."""
     binary = require_tool("kamailio")
     port = free_port()
     run_dir = tmp_path / "kamailio"
     run_dir.mkdir()
-    process = _popen([binary, "-f", str(KAMAILIO_CFG), "-A", f"KAMAILIO_PORT={port}", "-DD", "-E", "-n", "1",
-                      "-m", "64", "-M", "8", "-Y", str(run_dir)], tmp_path, "kamailio.log")
+    to_node = ["-A", "NODE_TCP"] if request.param == "tcp" else []
+    process = _popen([binary, "-f", str(KAMAILIO_CFG), "-A", f"KAMAILIO_PORT={port}", *to_node, "-DD", "-E",
+                      "-n", "1", "-m", "64", "-M", "8", "-Y", str(run_dir)], tmp_path, "kamailio.log")
     time.sleep(1.0)
     assert process.poll() is None, (tmp_path / "kamailio.log").read_text()[-2000:]
-    yield port
+    yield port, request.param
     _stop(process)
 
 
@@ -73,7 +75,8 @@ def _baresip_config(directory: Path, kamailio_port: int) -> None:
     )
 
 
-def test_baresip_through_kamailio_is_screened_and_transferred(tmp_path: Path, kamailio: int) -> None:
+def test_baresip_through_kamailio_is_screened_and_transferred(tmp_path: Path, kamailio: tuple[int, str]) -> None:
+    kamailio_port, to_node = kamailio
     for tool in ("baresip", "sipp", "espeak-ng", "sox"):
         require_tool(tool)
     agents_port = free_port()
@@ -81,7 +84,7 @@ def test_baresip_through_kamailio_is_screened_and_transferred(tmp_path: Path, ka
                      "-p", str(agents_port), "-mi", "127.0.0.1", "-mp", str(free_port()), "-m", "1", "-nostdin",
                      "-timeout", "60s", "-timeout_error", "-trace_err"], tmp_path, "agents.log")
     loop = start_loopback(tmp_path, (Utterance(1.5, LEGIT_TEXT),), sip={
-        "mode": "register", "registrar": f"127.0.0.1:{kamailio}", "username": "screen",
+        "mode": "register", "registrar": f"127.0.0.1:{kamailio_port}", "username": "screen",
         "agents_uri": f"sip:agents@127.0.0.1:{agents_port}"}, rtp={"media_timeout_s": 5.0})
     baresip: subprocess.Popen[bytes] | None = None
     try:
@@ -89,13 +92,16 @@ def test_baresip_through_kamailio_is_screened_and_transferred(tmp_path: Path, ka
         while not (loop.service.registration and loop.service.registration.registered):
             assert time.monotonic() < deadline, "callscreen did not register with Kamailio"
             time.sleep(0.1)
-        _baresip_config(tmp_path / "baresip", kamailio)
-        baresip = _popen(["baresip", "-f", str(tmp_path / "baresip"), "-e", f"/dial sip:screen@127.0.0.1:{kamailio}",
+        _baresip_config(tmp_path / "baresip", kamailio_port)
+        dial = f"/dial sip:screen@127.0.0.1:{kamailio_port}"
+        baresip = _popen(["baresip", "-f", str(tmp_path / "baresip"), "-e", dial,
                           "-t", "40"], tmp_path, "baresip.log")
         (record,) = loop.records(wait_s=25)
         assert record.route is Route.AGENTS, (tmp_path / "baresip.log").read_text(errors="replace")[-3000:]
         assert record.end_reason == "transfer_ok"
         assert record.caller == CALLER_NUMBER
+        kamailio_log = (tmp_path / "kamailio.log").read_text(errors="replace")
+        assert ("to callscreen over TCP" in kamailio_log) is (to_node == "tcp"), kamailio_log[-3000:]
         assert loop.replay.streams[0].audio_s >= 1.5  # baresip's RTP reached the recogniser through G.711
         time.sleep(1.0)  # the transferred call settles at the agents (sipp has its ACK)
         baresip.terminate()  # the caller hangs up: baresip sends BYE on the transferred call

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def sink() -> Iterator[RtpSink]:
 
 
 def _loop(tmp_path: Path, script: tuple[Utterance, ...], codec: str, text: str, *, fail_at_s: float | None = None,
-          **overrides: dict[str, object]) -> Iterator[Loopback]:
+          **overrides: Any) -> Iterator[Loopback]:
     make_caller_audio(tmp_path, text, codec)
     loop = start_loopback(tmp_path, script, fail_at_s=fail_at_s, **overrides)
     try:
@@ -174,6 +175,19 @@ def test_caller_hanging_up_mid_prompt_ends_cleanly_and_is_recorded(tools: None, 
         assert record.route is Route.ABANDONED
         assert record.end_reason == "caller_bye"
         assert loop.service.endpoint.active_calls() == []
+
+
+def test_no_rtp_during_the_deterrent_ends_the_call_with_media_timeout(tools: None, tmp_path: Path) -> None:
+    """A blocklisted caller goes straight to the analysis queue (prompts, no listening); no RTP from it: the
+    media timeout ends the call mid-prompt instead of playing the whole queue to nobody."""
+    for loop in _loop(tmp_path, HARASS, "PCMU", HARASS_TEXT, rtp={"media_timeout_s": 2.0}):
+        loop.add_entry(ListName.BLOCK)
+        started = time.monotonic()
+        result = loop.sipp("uac-silent-expect-media-timeout-bye.xml")
+        assert result.returncode == 0, result.stdout[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.end_reason == "media_timeout", record.end_reason
+        assert time.monotonic() - started < 8.0
 
 
 def test_no_rtp_ends_the_call_with_media_timeout(tools: None, tmp_path: Path) -> None:

@@ -1,3 +1,3 @@
-from tests.records.db_backends import database
+from tests.records.db_backends import database, fresh_database, shared_databases
 
-__all__ = ["database"]
+__all__ = ["database", "fresh_database", "shared_databases"]

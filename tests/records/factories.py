@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from numbering import normalize
+from records.database import Database
 from screening.interfaces import CallRecord, Route
 from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
@@ -43,3 +47,13 @@ def call(
         confirmed_by=confirmed_by,
         end_reason="caller_bye",
     )
+
+
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """A migrated SQLite database that ``callscreen`` commands run in this test will use (and a data_dir)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", url)
+    monkeypatch.setenv("CALLSCREEN_DATA_DIR", str(tmp_path / "var"))
+    database = Database(url)
+    database.migrate()
+    return database

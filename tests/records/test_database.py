@@ -4,27 +4,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from records import Database, StorageError
 from records.models import Incident
-
-
-def test_migrate_creates_every_table_and_is_idempotent(database: Database) -> None:
-    database.migrate()
-    tables = set(inspect(database.engine).get_table_names())
-    assert {
-        "screened_calls",
-        "list_entries",
-        "list_version",
-        "incidents",
-        "bill_imports",
-        "bill_lines",
-        "api_keys",
-        "audit_log",
-        "call_arrivals",
-        "alembic_version",
-    } <= tables
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -48,14 +31,3 @@ def test_unreachable_database_raises_storage_error(tmp_path: Path) -> None:
         db.ping()
     with pytest.raises(StorageError, match="migration"):
         db.migrate()
-
-
-def test_migrations_match_the_models(database: Database) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from records.base import Base
-
-    with database.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == []

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from records import Database, SqlCallHistory, SqlCallRecorder
 from screening.verdict import Label
 from tests.records.factories import BASE, SALT, call
 
 
-def test_counts_span_nodes(database: Database) -> None:
-    node_b = Database(database.url.render_as_string(hide_password=False))
-    history_a, history_b = SqlCallHistory(database), SqlCallHistory(node_b)
+def test_counts_span_nodes(fresh_database: Database) -> None:  # node B's connection must see node A's commits
+    node_b = Database(fresh_database.url.render_as_string(hide_password=False))
+    history_a, history_b = SqlCallHistory(fresh_database), SqlCallHistory(node_b)
     for minute in (0, 1, 2):
         history_a.note_call("+8613812345678", BASE + timedelta(minutes=minute))
     history_b.note_call("+8613812345678", BASE + timedelta(minutes=3))
@@ -33,7 +36,10 @@ def test_agent_confirmations_come_from_records(database: Database, tmp_path: Pat
     assert history.agent_confirmations("+8613812345678", BASE + timedelta(hours=1)) == 0
 
 
-def test_note_call_never_raises(tmp_path: Path) -> None:
+def test_note_call_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     broken = Database(f"sqlite:///{tmp_path / 'never-migrated.db'}")
-    SqlCallHistory(broken).note_call("+8613812345678", BASE)  # no table: logged, not raised
+    with caplog.at_level(logging.WARNING, logger="records.history"):
+        SqlCallHistory(broken).note_call("+8613812345678", BASE)  # no table: logged, not raised
     broken.dispose()
+    (warning,) = [r for r in caplog.records if r.name == "records.history"]
+    assert warning.levelno == logging.WARNING and "call history not written" in warning.getMessage()

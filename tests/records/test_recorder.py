@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records import AutoEntryPolicy, Database, SqlCallRecorder, StorageError
-from records.models import NumberEntry, ScreenedCall
+from records.base import utcnow
+from records.models import AuditEntry, NumberEntry, ScreenedCall
+from records.policy import LADDER_ACTION
 from records.recorder import REJECTED_NAME
+from records.reports import carrier_report
 from screening.numberlist import EntrySource, EntryStatus
 from screening.verdict import Label
 from tests.records.factories import SALT, call
@@ -52,21 +57,52 @@ def test_record_keeps_transcripts_of_flagged_calls_only(database: Database, tmp_
     assert "content.insult" in suspect.reasons
 
 
-def test_repeated_harassment_proposes_a_block(database: Database, tmp_path: Path) -> None:
-    recorder = SqlCallRecorder(database, spool_dir=tmp_path, salt=SALT, policy=AutoEntryPolicy(repeat_harassment=3))
-    recorder.record(call("13812345678", minutes=0))
+def test_the_ladder_escalates_notice_then_expiring_proposal_then_longer_one_and_carrier_report(
+    database: Database, tmp_path: Path
+) -> None:
+    recorder = SqlCallRecorder(database, spool_dir=tmp_path, salt=SALT, policy=AutoEntryPolicy())
+    recorder.record(call("13812345678", Label.ALLOW, minutes=0))  # an allowed call is no offence
+    recorder.record(call("13812345678", minutes=1))
+    assert _entries(database) == []  # first offence: the notice, no block
     recorder.record(call("13812345678", minutes=5))
-    assert _entries(database) == []
-    recorder.record(call("13812345678", minutes=9))
     (entry,) = _entries(database)
     assert (entry.value, entry.status, entry.source) == ("+8613812345678", EntryStatus.PROPOSED, EntrySource.AUTO)
-    assert entry.expires_at is not None
+    first = call("13812345678", minutes=5).started_at
+    assert entry.expires_at is not None and timedelta(days=6.9) < entry.expires_at - utcnow() <= timedelta(days=7)
+    recorder.record(call("13812345678", minutes=9))
+    (entry,) = _entries(database)
+    assert entry.status is EntryStatus.PROPOSED and entry.expires_at is not None
+    assert entry.expires_at - utcnow() > timedelta(days=89)  # the longer proposal replaced the short one
     recorder.record(call("13812345678", minutes=12))
+    assert [c.ladder_step for c in _calls(database)] == [None, 1, 2, 3, 4]
+    with database.session() as s:
+        audit = [json.loads(a.after or "{}") for a in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == LADDER_ACTION).order_by(AuditEntry.id))]
+        lines = carrier_report(s, AutoEntryPolicy(), since=first - timedelta(days=1), until=first + timedelta(days=1))
+    assert [(a["step"], a["notice"], a["block_days"], a["carrier_report"]) for a in audit] == [
+        (1, True, None, False), (2, False, 7, False), (3, False, 90, True), (4, False, 90, True)]
+    assert [(line.number, line.offences, line.step) for line in lines] == [("+8613812345678", 4, 4)]
+
+
+def test_auto_approve_activates_ladder_blocks_and_the_window_forgets_old_offences(
+    database: Database, tmp_path: Path
+) -> None:
+    policy = AutoEntryPolicy(auto_approve=True, window=timedelta(days=30))
+    recorder = SqlCallRecorder(database, spool_dir=tmp_path, salt=SALT, policy=policy)
+    recorder.record(call("13812345678", minutes=0))
+    recorder.record(call("13812345678", minutes=60 * 24 * 40))  # 40 days later: a first offence again
+    assert _entries(database) == []
+    recorder.record(call("13812345678", minutes=60 * 24 * 41))
+    (entry,) = _entries(database)
+    assert entry.status is EntryStatus.ACTIVE
+    recorder.record(call(None, minutes=3))  # anonymous: the notice step, never a block
+    assert [(c.caller is None, c.ladder_step) for c in _calls(database)] == [(False, 1), (True, 1), (False, 1),
+                                                                             (False, 2)]
     assert len(_entries(database)) == 1
 
 
 def test_one_agent_confirmation_proposes_and_threshold_activates(database: Database, tmp_path: Path) -> None:
-    policy = AutoEntryPolicy(repeat_harassment=5, auto_activate_at=2)
+    policy = AutoEntryPolicy(auto_activate_at=2)
     recorder = SqlCallRecorder(database, spool_dir=tmp_path, salt=SALT, policy=policy)
     recorder.record(call("13900001111", Label.SUSPECT, confirmed_by="agent:1007"))
     (entry,) = _entries(database)

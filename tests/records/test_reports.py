@@ -34,9 +34,7 @@ def _seed(db: Database, tmp_path: Path) -> None:
 def test_report_figures(database: Database, tmp_path: Path) -> None:
     _seed(database, tmp_path)
     with database.session() as s:
-        report = build_report(
-            s, since=BASE - timedelta(days=1), until=BASE + timedelta(days=1), zone=ZONE, agent_seconds_per_call=100
-        )
+        report = build_report(s, since=BASE - timedelta(days=1), until=BASE + timedelta(days=1), zone=ZONE)
     assert (report.total_calls, report.harassment_calls, report.suspect_calls) == (7, 6, 1)
     assert report.by_hour[12] == 6 and sum(report.by_hour) == 6
     assert report.by_weekday[0] == 6  # Monday
@@ -46,7 +44,7 @@ def test_report_figures(database: Database, tmp_path: Path) -> None:
     assert report.share_anonymous == round(1 / 6, 4)
     assert report.share_switchboard == round(1 / 6, 4)
     assert (report.agent_confirmed, report.automatic) == (1, 5)
-    assert report.deterred_calls == 6 and report.agent_seconds_saved == 600
+    assert report.deterred_calls == 6 and report.agent_seconds_saved == 120  # real durations: 6 calls of 20 s
     text = report_csv(report)
     assert "by_hour,12,6" in text and "repeat_offenders,+8613812345678,3" in text
 

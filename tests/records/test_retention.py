@@ -16,7 +16,7 @@ from numbering import caller_hash
 from records import Database, SqlCallRecorder
 from records.base import Base
 from records.bills import import_bill
-from records.models import BillImport, BillLine, CallArrival, ScreenedCall
+from records.models import AuditEntry, BillImport, BillLine, CallArrival, ScreenedCall
 from records.reports import build_report
 from records.retention import PrivacyRules, purge
 from screening.verdict import Label
@@ -50,7 +50,7 @@ def _seed(db: Database, tmp_path: Path) -> None:
 
 def _everything(db: Database) -> str:
     """Every value in every table, as one text: what a person with database access could read."""
-    dump = []
+    dump: list[str] = []
     with db.session() as s:
         for table in Base.metadata.sorted_tables:
             dump.extend(str(tuple(row)) for row in s.execute(text(f'SELECT * FROM "{table.name}"')))
@@ -83,7 +83,9 @@ def test_unflagged_numbers_become_hashes_and_reports_keep_their_counts(database:
     assert _report(database) == before  # every count and figure the same
     with database.session() as s:  # running again changes nothing
         again = purge(s, now=NOW, retention_days=90, salt=SALT)
+        audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purge")).all()
     assert (again.numbers_hashed, again.bill_lines_hashed, again.bills_deleted) == (0, 0, 0)
+    assert len(audited) == 1 and '"numbers_hashed": 3' in (audited[0].after or "")  # the first run, in counts
 
 
 def test_bills_are_deleted_after_their_period_except_flagged_sources_lines(database: Database, tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from callscreen.cli import main
-from tests.conftest import SHARED
+from tests.conftest import DEV_UTTERANCES
 
-DEV = SHARED / "data" / "dev_utterances.tsv"
+DEV = DEV_UTTERANCES
 KEYS = {"n", "precision", "recall", "f1", "tp", "fp", "tn", "fn", "suspect", "by_subtype"}
 
 

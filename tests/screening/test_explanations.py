@@ -8,11 +8,11 @@ from pathlib import Path
 from numbering import normalize
 from screening.engine import ScreeningEngine
 from screening.verdict import Label, SignalKind
-from tests.conftest import REPO, SHARED
+from tests.conftest import DEV_UTTERANCES, REPO
 from tests.screening.conftest import NIGHT
 
 DATA = [
-    SHARED / "data" / "dev_utterances.tsv",
+    DEV_UTTERANCES,
     REPO / "tests" / "data" / "screening" / "extra_utterances.tsv",
     REPO / "tests" / "data" / "screening" / "heldout_utterances.tsv",
     REPO / "tests" / "data" / "screening" / "heldout2_utterances.tsv",
@@ -21,10 +21,9 @@ DATA = [
 
 def texts() -> list[str]:
     rows: list[str] = []
-    for path in DATA:
-        if path.exists():
-            with Path(path).open(encoding="utf-8") as fh:
-                rows.extend(row["text"] for row in csv.DictReader(fh, delimiter="\t"))
+    for path in DATA:  # all in the repository: a missing file is an error, not fewer rows
+        with Path(path).open(encoding="utf-8") as fh:
+            rows.extend(row["text"] for row in csv.DictReader(fh, delimiter="\t"))
     return rows
 
 

@@ -69,9 +69,9 @@ class WordScorer:
     def score(self, text: str) -> Scores:
         self.calls += 1
         heads: dict[str, list[Contribution]] = {"abusive": [], "harassment": [], "business": []}
-        for word, (head, weight) in self.words.items():
+        for word, (name, weight) in self.words.items():
             if word in text:
-                heads[head].append(Contribution(f"c:{word}", weight))
+                heads[name].append(Contribution(f"c:{word}", weight))
 
         def head(name: str) -> Head:
             found = sorted(heads[name], key=lambda c: -abs(c.weight))

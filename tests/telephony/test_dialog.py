@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telephony.sip.dialog import DISPATCH, CallLeg, LegState, LocalParty
+from telephony.sip.dialog import DISPATCH, CallLeg, LegEvent, LegState, LocalParty
 from telephony.sip.headers import CSeq, NameAddr
 from telephony.sip.message import Headers, SipRequest
 
@@ -24,20 +24,20 @@ def leg() -> CallLeg:
 def test_happy_path_and_logged_history() -> None:
     call = leg()
     assert call.state is LegState.PROCEEDING
-    for event, state in (("answer", LegState.ANSWERED), ("ACK", LegState.CONFIRMED),
-                         ("INVITE", LegState.CONFIRMED), ("hangup", LegState.TERMINATING),
-                         ("bye_answered", LegState.TERMINATED)):
+    for event, state in ((LegEvent.ANSWER, LegState.ANSWERED), (LegEvent.ACK, LegState.CONFIRMED),
+                         (LegEvent.INVITE, LegState.CONFIRMED), (LegEvent.HANGUP, LegState.TERMINATING),
+                         (LegEvent.BYE_ANSWERED, LegState.TERMINATED)):
         assert call.transition(event) is state
     assert [h[1] for h in call.history] == ["INVITE", "answer", "ACK", "hangup", "bye_answered"]
 
 
 def test_cancel_only_before_answer() -> None:
     call = leg()
-    assert call.transition("CANCEL") is LegState.CANCELLED
-    assert call.transition("answer") is None  # a cancelled call can never be answered (pyVoIP answered it)
+    assert call.transition(LegEvent.CANCEL) is LegState.CANCELLED
+    assert call.transition(LegEvent.ANSWER) is None  # a cancelled call can never be answered (pyVoIP answered it)
     answered = leg()
-    answered.transition("answer")
-    assert answered.transition("CANCEL") is None
+    answered.transition(LegEvent.ANSWER)
+    assert answered.transition(LegEvent.CANCEL) is None
 
 
 def test_every_state_has_a_table_and_terminal_states_are_final() -> None:
@@ -47,7 +47,7 @@ def test_every_state_has_a_table_and_terminal_states_are_final() -> None:
 
 def test_in_dialog_request_uses_route_set_remote_target_and_own_via() -> None:
     call = leg()
-    call.transition("answer")
+    call.transition(LegEvent.ANSWER)
     bye = call.request("BYE")
     assert bye.uri == "sip:caller@10.0.0.1:5070"
     assert bye.headers.get_all("Route") == ["<sip:10.0.0.2;lr>", "<sip:10.0.0.3;lr>"]

@@ -18,6 +18,7 @@ from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LegState, LocalParty
 from telephony.sip.message import SipRequest, SipResponse, parse
 from telephony.sip.transport import PeerAcl, UdpTransport
+from telephony.vocabulary import EndReason
 from tests.conftest import free_port
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n"
@@ -79,7 +80,7 @@ class Harness:
         if self.answer:
             call.answer()
         self.release.wait(10)
-        call.hangup("test_done")
+        call.hangup(EndReason.FLOW_DONE)
 
 
 @pytest.fixture

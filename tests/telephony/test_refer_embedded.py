@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from screening.verdict import Label, Reason, SignalKind, Verdict
+from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 from telephony.flow_runner import agent_headers, new_call_ref
 from telephony.sip.refer import (
     REF_HEADER,
@@ -43,7 +43,7 @@ def test_a_target_that_already_has_headers_is_extended_with_an_ampersand() -> No
 
 
 def test_the_refer_carries_verdict_score_and_reference_inside_refer_to() -> None:
-    verdict = Verdict(Label.SUSPECT, 0.5, (Reason("content.no_business", SignalKind.CONTENT, 0.2, "x"),))
+    verdict = Verdict(Label.SUSPECT, 0.5, (Reason(ReasonCode.LEARNED_NO_BUSINESS, SignalKind.CONTENT, 0.2, "x"),))
     ref = new_call_ref()
     assert re.fullmatch(r"[0-9a-f]{10}", ref) and ref != new_call_ref()
     headers = dict(refer_headers("sip:agents@pbx", "<sip:callscreen@h>", verdict.summary(),

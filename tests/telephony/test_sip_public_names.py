@@ -1,4 +1,4 @@
-"""telephony.sip re-exports exactly its public names (style guide §1)."""
+"""telephony.sip re-exports exactly its public names."""
 
 from __future__ import annotations
 

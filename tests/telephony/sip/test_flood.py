@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telephony.sip.flood import FloodGuard
+from telephony.sip.flood import FloodGuard, RefusalSummary
 
 
 def test_normal_traffic_passes() -> None:
@@ -37,3 +37,39 @@ def test_memory_is_bounded_by_max_sources() -> None:
     for i in range(10_000):
         guard.allow(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", float(i))
     assert len(guard._buckets) == 100
+
+
+def test_strangers_get_a_far_lower_limit_than_peers() -> None:
+    banned: list[str] = []
+    guard = FloodGuard(rate_per_s=200, burst=400, stranger_rate_per_s=10, stranger_burst=20,
+                       is_peer=lambda host: host.startswith("10."), on_ban=lambda host, _s: banned.append(host))
+    # 180 requests a second for two seconds, SIPVicious's pace: the peer passes, the stranger is banned once
+    peer = sum(guard.allow("10.0.0.1", i / 180) for i in range(360))
+    stranger = sum(guard.allow("203.0.113.7", i / 180) for i in range(360))
+    assert peer == 360
+    assert stranger <= 25 and banned == ["203.0.113.7"]
+
+
+def test_refusals_are_summarised_not_logged_one_by_one() -> None:
+    import logging
+
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("test.refusals")
+    logger.addHandler(Collect())
+    logger.propagate = False
+    now = [0.0]
+    summary = RefusalSummary(logger, lambda: now[0], interval_s=60, max_listed=3)
+    for i in range(10_000):  # ten thousand refusals from five sources in two minutes
+        now[0] = i * 0.012
+        summary.refused(f"192.0.2.{i % 5}", "not_a_peer")
+    summary.close()
+    assert summary.total == 10_000
+    # per interval: a first line for each of the 3 listed sources, 3 summary lines, 1 line for the rest
+    assert len(records) <= 2 * 7, records
+    assert any("192.0.2.0" in line and "not_a_peer" in line for line in records)
+    assert any("more sources" in line for line in records)

@@ -1,0 +1,72 @@
+"""Calls over the other transports RFC 3261 §18 asks for: sipp over TCP (``-t t1``), over IPv6 loopback, and TLS.
+
+Debian's sipp (3.6.1, built without OpenSSL) has no ``-t l1``; the TLS call is therefore placed by a Python TLS
+client against the real service configured with a throwaway certificate (``cryptography``), which is what sipp
+would exercise: the certificate from files, the handshake, SIP framed on the TLS stream and answered on it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screening.interfaces import Route
+from tests.conftest import require_tool
+from tests.e2e.harness import LEGIT_TEXT, Loopback, make_caller_audio, start_loopback
+from tests.telephony.replay_recognizer import Utterance
+from tests.telephony.sip.test_stream import _certificate, options, read_responses
+
+pytestmark = [pytest.mark.sip, pytest.mark.slow]
+LEGIT = (Utterance(1.5, LEGIT_TEXT),)
+
+
+@pytest.fixture
+def tools() -> None:
+    for tool in ("sipp", "espeak-ng", "sox"):
+        require_tool(tool)
+
+
+def _loop(tmp_path: Path, **overrides: Any) -> Iterator[Loopback]:
+    make_caller_audio(tmp_path, LEGIT_TEXT, "PCMU")
+    loop = start_loopback(tmp_path, LEGIT, **overrides)
+    try:
+        yield loop
+    finally:
+        loop.service.stop(drain_timeout_s=1.0)
+
+
+def test_legit_call_over_tcp_is_transferred_on_the_same_connection(tools: None, tmp_path: Path) -> None:
+    for loop in _loop(tmp_path):
+        result = loop.sipp("uac-legit-expect-refer.xml", extra=("-t", "t1"))
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.AGENTS and record.end_reason == "transfer_ok"
+        assert "SIP/2.0/TCP" in loop.sipp_log()
+
+
+def test_call_over_ipv6_loopback(tools: None, tmp_path: Path) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    for loop in _loop(tmp_path, sip={"bind_host6": "::1", "peers": ["127.0.0.1", "::1"]}):
+        result = loop.sipp("uac-silent-expect-media-timeout-bye.xml",
+                           extra=("-i", "::1", "-mi", "::1"), target=f"[::1]:{loop.sip_port}")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.route is Route.MEDIA_TIMEOUT
+
+
+def test_tls_options_and_invite_on_the_service(tmp_path: Path) -> None:
+    cert, key = _certificate(tmp_path, "server")
+    for loop in _loop(tmp_path, sip={"tls_cert_file": str(cert), "tls_key_file": str(key), "tls_port": 0}):
+        tls = next(s for s in loop.service.endpoint._transport.streams if s.name == "TLS")
+        client = ssl.create_default_context(cafile=str(cert))
+        with socket.create_connection(tls.address) as raw, client.wrap_socket(raw, server_hostname="localhost"
+                                                                                ) as sock:
+            sock.sendall(options("TLS 127.0.0.1:1", "t1", "tls-1"))
+            (answer,) = read_responses(sock, 1)
+            assert answer.status == 200 and answer.call_id == "tls-1"

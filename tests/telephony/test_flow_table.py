@@ -1,0 +1,442 @@
+"""The call flow's middle as one table: every route and every fault, in milliseconds, with no SIP and no sipp.
+
+Each row runs the real :class:`telephony.flow_runner.FlowRunner` (with the real ``listen`` loop and the real
+deterrent verbs) over a :class:`FakeCall` that plays the caller and the agents' side from a script, a scripted
+recogniser (:mod:`tests.telephony.replay_recognizer`) and a scripted screener whose verdicts are keyed to the
+transcript — the judgement itself is tested in ``tests/screening``. The row states what a manager would see: the
+route and the end reason stored with the record, what the caller heard and where the call was sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import cast
+
+import pytest
+
+from asr.events import FRAME_BYTES, AsrEvent, AsrFinal, SpeechStats, TranscriberStream
+from numbering import normalize
+from screening.interfaces import CallContext, CallRecord, ContentSession, PreDecision, PreScreen, Route
+from screening.verdict import Label, Verdict
+from telephony.call import Call, CallEndedError, CallInfo
+from telephony.flow_runner import FlowPolicy, FlowRunner, NullObserver
+from telephony.listening import ListenLimits
+from telephony.sip.identity import CallerIdentity, IdentitySource
+from telephony.sip.refer import TransferOutcome, TransferResult
+from telephony.vocabulary import Deterrent, EndReason
+from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
+
+AGENTS, FALLBACK = "sip:agents@pbx", "sip:fallback@pbx"
+PROMPTS = {name: name.encode() for name in
+           ("greeting", "steer", "analysis_notice", "sit", "analysis_done", "line_fault", "transfer_failed")}
+AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai: the time of day plays no part here
+OK = TransferResult(TransferOutcome.COMPLETED, 200)
+REFUSED_403, REFUSED_486 = TransferResult(TransferOutcome.REFUSED, 403), TransferResult(TransferOutcome.REFUSED, 486)
+UNANSWERED = TransferResult(TransferOutcome.TIMEOUT)
+
+
+class _Done:
+    """A prompt that has already been heard (the fake media plays instantly)."""
+
+    done = True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def cancel(self) -> None:
+        pass
+
+
+class FakeMedia:
+    def __init__(self, call: FakeCall) -> None:
+        self._call = call
+        self.frames = 0
+
+    def read(self, timeout: float) -> bytes | None:
+        if self._call.script.silent_wire or self._call.ended.is_set():
+            return None
+        self.frames += 1
+        if self._call.script.leaves == "listening" and self.frames == 20:
+            self._call.caller_leaves(EndReason.CALLER_BYE)
+        time.sleep(0.0005)
+        return bytes(FRAME_BYTES) if self._call.script.silent_caller else b"\x10\x00" * (FRAME_BYTES // 2)
+
+    @property
+    def seconds_since_last_packet(self) -> float:
+        return 99.0 if self._call.script.silent_wire else 0.0
+
+
+@dataclass
+class Script:
+    """One row's world: what the screener concludes, what the caller does, how the agents' side answers."""
+
+    pre: PreDecision = PreDecision.SCREEN
+    pre_label: Label = Label.ALLOW
+    said: tuple[str, ...] = ()  # utterances, one per 0.2 s of caller audio
+    leaves: str | None = None  # "ringing", "answer", "listening", "transfer", "deterrent": the caller leaves there
+    agents: tuple[TransferResult, ...] = (OK,)  # the agents' answers to successive REFERs
+    fallback: tuple[TransferResult, ...] = (OK,)
+    silent_wire: bool = False  # no RTP at all
+    silent_caller: bool = False  # RTP, but only silence (a silence call)
+    called_user: str | None = "sales"
+    prescreen_raises: bool = False
+    transfer_raises: bool = False
+
+
+class FakeCall:
+    """What the runner sees of a call (the :class:`telephony.call.Call` surface), driven by a :class:`Script`."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        identity = CallerIdentity(normalize("13812345678"), IdentitySource.PAI)
+        self.info = CallInfo("row-call", identity, AT, script.called_user, ("192.0.2.1", 5060), None)
+        self.ended = threading.Event()
+        self.end_reason: EndReason | None = None
+        self.answered = False
+        self.rang_for_s: float | None = None  # from 180 to 200
+        self._rang_at = 0.0
+        self.media: FakeMedia | None = None
+        self.heard: list[str] = []  # prompt names, in order
+        self.sip: list[str] = []  # what we sent: "180", "200", "REFER sip:…", "302 sip:…", "603", "BYE", "480"
+
+    @property
+    def call_id(self) -> str:
+        return self.info.call_id
+
+    def caller_leaves(self, reason: EndReason) -> None:
+        if not self.ended.is_set():
+            self.end_reason = reason
+            self.ended.set()
+
+    def _end(self, reason: EndReason) -> None:
+        if not self.ended.is_set():
+            self.end_reason = reason
+            self.ended.set()
+
+    def ring(self) -> None:
+        self.sip.append("180")
+        self._rang_at = time.monotonic()
+        if self.script.leaves == "ringing":
+            self.caller_leaves(EndReason.CANCEL)
+
+    def answer(self) -> None:
+        if self.script.leaves == "answer":  # the CANCEL crosses our 200 OK
+            self.caller_leaves(EndReason.CANCEL)
+        if self.ended.is_set() or self.answered:
+            raise CallEndedError("cannot answer now")
+        self.rang_for_s = time.monotonic() - self._rang_at
+        self.answered = True
+        self.media = FakeMedia(self)
+        self.sip.append("200")
+
+    def play(self, pcm16: bytes) -> _Done:
+        if self.media is None:
+            raise CallEndedError("no media")
+        name = pcm16.decode()
+        self.heard.append(name)
+        if self.script.leaves == "deterrent" and name == "sit":
+            self.caller_leaves(EndReason.CALLER_BYE)
+        return _Done()
+
+    def transfer(self, target: str, verdict: str | None, embedded: tuple[tuple[str, str], ...] = ()) -> TransferResult:
+        self.sip.append(f"REFER {target} {verdict.split(';')[0] if verdict else ''}".rstrip())
+        if self.script.leaves == "transfer":
+            self.caller_leaves(EndReason.CALLER_BYE)
+        if self.ended.is_set() or not self.answered:  # as the real call: no REFER outside a confirmed dialog
+            return TransferResult(TransferOutcome.CALL_ENDED)
+        if self.script.transfer_raises:
+            raise RuntimeError("fault injected by the test: the SIP stack failed sending the REFER")
+        answers = self.script.agents if target == AGENTS else self.script.fallback
+        tried = sum(1 for line in self.sip if line.startswith(f"REFER {target}"))
+        return answers[min(tried, len(answers)) - 1]
+
+    def redirect(self, target: str, reason: EndReason) -> None:
+        self.sip.append(f"302 {target}")
+        self._end(reason)
+
+    def reject(self, status: int, reason: EndReason) -> None:
+        self.sip.append(str(status))
+        self._end(reason)
+
+    def hangup(self, reason: EndReason) -> None:
+        if not self.ended.is_set():
+            self.sip.append("BYE" if self.answered else "480")
+        self._end(reason)
+
+
+class _Session:
+    """Verdicts keyed to words in the transcript: 'harass' → harassment at once, 'hello' → allow at once."""
+
+    def __init__(self, at_end: Label) -> None:
+        self._at_end = at_end
+
+    def on_asr(self, event: AsrEvent) -> Verdict | None:
+        if isinstance(event, AsrFinal) and "harass" in event.text:
+            return Verdict(Label.HARASSMENT, 0.95)
+        if isinstance(event, AsrFinal) and "hello" in event.text:
+            return Verdict(Label.ALLOW, 0.05)
+        return None
+
+    def on_speech(self, stats: SpeechStats) -> Verdict | None:
+        if stats.duration_s >= 0.5 and stats.speech_s == 0:
+            return Verdict(Label.HARASSMENT, 0.9)  # a silence call (the real rule is the judgement's)
+        return None
+
+    def on_steering(self, at_s: float) -> None:
+        pass
+
+    def finish(self, elapsed_s: float) -> Verdict:
+        return Verdict(self._at_end, 0.5 if self._at_end is Label.SUSPECT else 0.1)
+
+
+@dataclass
+class ScriptedScreener:
+    script: Script
+    at_end: Label = Label.ALLOW
+
+    def prescreen(self, ctx: CallContext) -> PreScreen:
+        if self.script.prescreen_raises:
+            raise RuntimeError("fault injected by the test: prescreen crashed")
+        score = {Label.ALLOW: 0.0, Label.SUSPECT: 0.5, Label.HARASSMENT: 1.0}[self.script.pre_label]
+        return PreScreen(self.script.pre, Verdict(self.script.pre_label, score, final=False))
+
+    def open_session(self, ctx: CallContext, pre: PreScreen) -> ContentSession:
+        return _Session(self.at_end)
+
+
+@dataclass
+class Recorder:
+    fails: bool = False
+    records: list[CallRecord] = field(default_factory=list)
+
+    def record(self, record: CallRecord) -> None:
+        self.records.append(record)
+        if self.fails:
+            raise RuntimeError("fault injected by the test: database gone and spool full")
+
+
+class Observer(NullObserver):
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def failed_open(self, reason: str) -> None:
+        self.failures.append(reason)
+
+
+class _BrokenStream:
+    """An ASR stream whose decoder crashes on the first audio."""
+
+    def accept(self, pcm16: bytes) -> None:
+        raise RuntimeError("fault injected by the test: recogniser crashed")
+
+    def poll(self) -> list[AsrEvent]:
+        return []
+
+    def finish(self, timeout_s: float | None = None) -> list[AsrEvent]:
+        return []
+
+    def stats(self) -> SpeechStats:
+        raise AssertionError("not reached")
+
+    @property
+    def lagging(self) -> bool:
+        return False
+
+    @property
+    def backlog_s(self) -> float:
+        return 0.0
+
+    def close(self) -> None:
+        pass
+
+
+class BrokenAsr:
+    def open_stream(self, call_id: str) -> TranscriberStream:
+        return _BrokenStream()
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Row:
+    script: Script
+    route: Route
+    end: str  # the stored end reason
+    sip: list[str]  # what we sent, in order
+    heard: list[str] = field(default_factory=list)
+    label: Label | None = None  # the recorded verdict's label, when the row is about it
+    at_end: Label = Label.ALLOW  # the content verdict when the window ends without an early one
+    deterrent: Deterrent = Deterrent.ANALYSIS
+    asr: str = "replay"  # "replay", "none" (no model), "broken", "overload"
+    redirect_allowlisted: bool = False
+    answer_delay_s: float = 0.0
+    transcript: str = ""
+    recorder_fails: bool = False
+    shutdown_after_s: float | None = None  # the service starts stopping this long after the call arrived
+    fallback: str | None = FALLBACK
+    failures: list[str] = field(default_factory=list)
+
+
+QUEUE = ["analysis_notice", "sit", "analysis_done"]
+ROWS: dict[str, Row] = {
+    # --- one row per route ---------------------------------------------------------------------------------
+    "allow_early": Row(Script(said=("hello, about my order",)), Route.AGENTS, "transfer_ok",
+                       ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting"], Label.ALLOW),
+    "allow_at_end_of_window": Row(Script(said=("um",)), Route.AGENTS, "transfer_ok", [
+        "180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting", "steer"], Label.ALLOW),
+    "suspect": Row(Script(said=("um", "well")), Route.AGENTS_FLAGGED, "transfer_ok",
+                   ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting", "steer"], Label.SUSPECT,
+                   at_end=Label.SUSPECT, transcript="um well"),
+    "harassment_analysis_queue": Row(Script(said=("harass harass",)), Route.ANALYSIS, "analysis_done",
+                                     ["180", "200", "BYE"], ["greeting", *QUEUE], Label.HARASSMENT,
+                                     transcript="harass harass"),
+    "harassment_line_fault": Row(Script(said=("harass",)), Route.LINE_FAULT, "line_fault",
+                                 ["180", "200", "BYE"], ["greeting", "line_fault"], Label.HARASSMENT,
+                                 deterrent=Deterrent.LINE_FAULT, transcript="harass"),
+    "harassment_reject_after_answer_gets_the_queue": Row(
+        Script(said=("harass",)), Route.ANALYSIS, "analysis_done", ["180", "200", "BYE"], ["greeting", *QUEUE],
+        Label.HARASSMENT, deterrent=Deterrent.REJECT, transcript="harass"),
+    "blocklisted_analysis_queue": Row(Script(PreDecision.BLOCKED, Label.HARASSMENT), Route.ANALYSIS,
+                                      "analysis_done", ["180", "200", "BYE"], QUEUE, Label.HARASSMENT),
+    "blocklisted_reject": Row(Script(PreDecision.BLOCKED, Label.HARASSMENT), Route.REJECTED, "rejected",
+                              ["180", "603"], [], Label.HARASSMENT, deterrent=Deterrent.REJECT),
+    "blocklisted_line_fault": Row(Script(PreDecision.BLOCKED, Label.HARASSMENT), Route.LINE_FAULT, "line_fault",
+                                  ["180", "200", "BYE"], ["line_fault"], deterrent=Deterrent.LINE_FAULT),
+    "allowlisted": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "transfer_ok", [
+        "180", "200", f"REFER {AGENTS} allow", "BYE"], [], Label.ALLOW),
+    "allowlisted_redirect_before_answer": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "redirect",
+                                              ["180", f"302 {AGENTS}"], redirect_allowlisted=True),
+    "agent_confirmed_always_the_queue": Row(Script(called_user="analysis"), Route.ANALYSIS, "analysis_done",
+                                            ["180", "200", "BYE"], QUEUE, Label.HARASSMENT,
+                                            deterrent=Deterrent.REJECT),
+    "caller_id_only_suspect": Row(Script(PreDecision.NO_CONTENT, Label.SUSPECT), Route.AGENTS_FLAGGED,
+                                  "transfer_ok", ["180", "200", f"REFER {AGENTS} suspect", "BYE"], [], Label.SUSPECT),
+    "caller_id_only_harassment": Row(Script(PreDecision.NO_CONTENT, Label.HARASSMENT), Route.LINE_FAULT,
+                                     "line_fault", ["180", "200", "BYE"], ["line_fault"], Label.HARASSMENT,
+                                     deterrent=Deterrent.LINE_FAULT),
+    "no_asr_model_decides_on_caller_id": Row(Script(), Route.AGENTS, "transfer_ok",
+                                             ["180", "200", f"REFER {AGENTS} allow", "BYE"], [], asr="none"),
+    "silence_call_decided_from_speech_stats": Row(Script(silent_caller=True), Route.ANALYSIS, "analysis_done",
+                                                  ["180", "200", "BYE"], ["greeting", *QUEUE], Label.HARASSMENT),
+    "rings_before_answering": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "transfer_ok",
+                                  ["180", "200", f"REFER {AGENTS} allow", "BYE"], answer_delay_s=0.05),
+    "media_timeout": Row(Script(silent_wire=True), Route.MEDIA_TIMEOUT, "media_timeout", ["180", "200", "BYE"],
+                         ["greeting"]),
+    "shutdown_while_listening_goes_to_agents": Row(Script(said=("um",)), Route.AGENTS, "transfer_ok",
+                                                   ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting"],
+                                                   Label.ALLOW, at_end=Label.SUSPECT, shutdown_after_s=0.05),
+    "shutdown_before_screening_goes_to_agents": Row(Script(pre_label=Label.SUSPECT), Route.AGENTS, "transfer_ok",
+                                                    ["180", "200", f"REFER {AGENTS} allow", "BYE"], [],
+                                                    shutdown_after_s=0.0),
+    # --- the caller leaves at each stage -------------------------------------------------------------------
+    "gone_while_ringing": Row(Script(leaves="ringing"), Route.ABANDONED, "cancel", ["180"]),
+    "gone_while_ringing_blocklisted": Row(Script(PreDecision.BLOCKED, Label.HARASSMENT, leaves="ringing"),
+                                          Route.ABANDONED, "cancel", ["180"]),
+    "gone_as_we_answer": Row(Script(leaves="answer"), Route.ABANDONED, "cancel", ["180"]),
+    "gone_while_listening": Row(Script(said=("um",), leaves="listening"), Route.ABANDONED, "caller_bye",
+                                ["180", "200"], ["greeting"], Label.ALLOW, at_end=Label.SUSPECT),
+    "gone_during_transfer": Row(Script(PreDecision.TO_AGENTS, leaves="transfer"), Route.AGENTS, "caller_bye",
+                                ["180", "200", f"REFER {AGENTS} allow"]),
+    "gone_during_deterrent": Row(Script(PreDecision.BLOCKED, Label.HARASSMENT, leaves="deterrent"), Route.ANALYSIS,
+                                 "caller_bye", ["180", "200"], ["analysis_notice", "sit"]),
+    # --- faults: every one ends with the caller at the agents (or told why not) ----------------------------
+    "asr_raises_fails_open": Row(Script(said=("harass",)), Route.FAIL_OPEN, "transfer_ok",
+                                 ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting"], Label.ALLOW,
+                                 asr="broken", failures=["LISTENING"]),
+    "asr_overload_fails_open": Row(Script(said=("harass",)), Route.FAIL_OPEN, "transfer_ok",
+                                   ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting"], Label.ALLOW,
+                                   asr="overload", failures=["asr_overload"]),
+    "prescreen_raises_redirects_before_answer": Row(Script(prescreen_raises=True), Route.FAIL_OPEN, "redirect",
+                                                    ["180", f"302 {AGENTS}"], [], Label.ALLOW,
+                                                    failures=["PRESCREEN"]),
+    "recorder_fails_call_still_routed": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "transfer_ok",
+                                            ["180", "200", f"REFER {AGENTS} allow", "BYE"], recorder_fails=True),
+    "transfer_refused_goes_to_fallback": Row(
+        Script(PreDecision.TO_AGENTS, agents=(REFUSED_403,)), Route.AGENTS, "transfer_fallback_ok",
+        ["180", "200", f"REFER {AGENTS} allow", f"REFER {FALLBACK} allow", "BYE"]),
+    "transfer_unanswered_is_retried_once": Row(
+        Script(PreDecision.TO_AGENTS, agents=(UNANSWERED, OK)), Route.AGENTS, "transfer_ok",
+        ["180", "200", f"REFER {AGENTS} allow", f"REFER {AGENTS} allow", "BYE"]),
+    "both_refused_apology": Row(
+        Script(PreDecision.TO_AGENTS, agents=(REFUSED_403,), fallback=(REFUSED_486,)), Route.AGENTS,
+        "transfer_failed:486", ["180", "200", f"REFER {AGENTS} allow", f"REFER {FALLBACK} allow", "BYE"],
+        ["transfer_failed"]),
+    "refused_without_fallback_apology": Row(
+        Script(PreDecision.TO_AGENTS, agents=(REFUSED_403,)), Route.AGENTS, "transfer_failed:403",
+        ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["transfer_failed"], fallback=None),
+    "transfer_raises_call_still_ended": Row(Script(PreDecision.TO_AGENTS, transfer_raises=True), Route.AGENTS,
+                                            "flow_done", ["180", "200", f"REFER {AGENTS} allow", "BYE"],
+                                            failures=["TO_AGENTS"]),
+    "deterrent_prompt_missing_fails_open": Row(
+        Script(PreDecision.BLOCKED, Label.HARASSMENT), Route.FAIL_OPEN, "transfer_ok",
+        ["180", "200", f"REFER {AGENTS} allow", "BYE"], [], Label.ALLOW, deterrent=Deterrent.LINE_FAULT,
+        failures=["DETERRING"]),
+}
+
+
+def _transcribers(row: Row) -> ReplayTranscriberFactory | BrokenAsr | None:
+    said = tuple(Utterance(0.2 * (n + 1), text) for n, text in enumerate(row.script.said))
+    if row.asr == "none":
+        return None
+    if row.asr == "broken":
+        return BrokenAsr()
+    return ReplayTranscriberFactory(said, fail_at_s=0.1 if row.asr == "overload" else None)
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The queue's two 300 ms pauses are real waits, and speech statistics are checked once a second: the rows
+    check the order of things, not their length, so both shrink."""
+    import telephony.actions
+    import telephony.listening
+
+    monkeypatch.setattr(telephony.actions.Pause, "run", lambda self, call, prompts: not call.ended.is_set())
+    monkeypatch.setattr(telephony.listening, "STATS_EVERY_S", 0.05)
+    yield
+
+
+@pytest.mark.parametrize("name", list(ROWS))
+def test_flow_row(name: str) -> None:
+    row = ROWS[name]
+    call = FakeCall(row.script)
+    recorder, observer = Recorder(fails=row.recorder_fails), Observer()
+    prompts = dict(PROMPTS)
+    if name == "deterrent_prompt_missing_fails_open":
+        del prompts["line_fault"]
+    policy = FlowPolicy(agents_uri=AGENTS, fallback_uri=row.fallback, deterrent=row.deterrent,
+                        redirect_before_answer=row.redirect_allowlisted, answer_delay_s=row.answer_delay_s,
+                        limits=ListenLimits(listen_timeout_s=0.25, media_timeout_s=0.5, finish_timeout_s=0.5))
+    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), _transcribers(row), recorder, prompts, policy,
+                        "node-t", observer=observer)
+    if row.shutdown_after_s == 0:
+        runner.shutdown.set()
+    elif row.shutdown_after_s is not None:
+        threading.Timer(row.shutdown_after_s, runner.shutdown.set).start()
+    started = time.monotonic()
+    runner.run(cast(Call, call))
+    assert time.monotonic() - started < 1.0
+    assert len(recorder.records) == 1, "exactly one record per call, whatever happened"
+    record = recorder.records[0]
+    assert (record.route, record.end_reason) == (row.route, row.end)
+    assert call.sip == row.sip
+    assert call.heard == row.heard
+    assert call.ended.is_set()
+    if row.label is not None:
+        assert record.verdict.label is row.label
+    assert record.transcript == row.transcript  # kept for flagged calls only
+    if call.rang_for_s is not None:
+        assert call.rang_for_s >= row.answer_delay_s
+    assert observer.failures == row.failures
+    if row.route is Route.FAIL_OPEN:
+        assert record.verdict.reasons[0].code == "system.fail_open"
+    if name.startswith("agent_confirmed"):
+        assert record.confirmed_by == "agent"
+
+
+def test_every_route_has_a_row() -> None:
+    assert {row.route for row in ROWS.values()} == set(Route)
