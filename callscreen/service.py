@@ -36,9 +36,9 @@ from records.periodic import PeriodicJob
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
-from screening.learned.model import load_scorer
 from screening.errors import ModelRefusedError
 from screening.interfaces import CallRecord, CallRecorder, Screener
+from screening.learned.model import load_scorer
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
