@@ -252,8 +252,8 @@ def build_service(
     def make_screener_for(current: Settings) -> Callable[[dict[str, object]], Screener]:
         def make(overrides: dict[str, object]) -> Screener:
             config = type(current.screening).model_validate({**current.screening.model_dump(), **overrides})
-            return ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None,
-                                   scorer=screener.scorer)
+            return reloader.attach(ScreeningEngine(config, lists=lists, history=history,
+                                                   content_available=transcribers is not None, scorer=screener.scorer))
         return make
 
     def rebuild(current: Settings) -> HotlineTable:
