@@ -25,7 +25,7 @@ def test_entries_page_by_keyset_without_gaps_or_repeats(api: ApiHarness) -> None
     while True:
         params = {"limit": 10, **({"before_id": before} if before else {})}
         page = api.client.get(ENTRIES, params=params, headers=manager).json()
-        assert page["count"] == 23
+        assert page["count"] == (23 if before is None else None)  # counted once, on the first page
         seen += [e["value"] for e in page["data"]]
         if len(page["data"]) < 10:
             break
