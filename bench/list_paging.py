@@ -76,6 +76,8 @@ def main() -> int:
             active = EntryFilter(list=ListName.BLOCK, status=EntryStatus.ACTIVE, before_id=deep)
             timed("block+active, page 10,001 by keyset", lambda: page(active))
             timed("number-prefix search, many hits ('1390')", lambda: page(EntryFilter(search="1390")))
+            first = query_entries(s, EntryFilter(search="1390"), limit=PAGE)[0][-1].id
+            timed("  … its next page by keyset", lambda: page(EntryFilter(search="1390", before_id=first)))
             timed("substring search, many hits ('5678')", lambda: page(EntryFilter(search="5678")))
             timed("number search, one hit", lambda: page(EntryFilter(search=f"139{args.rows // 2:08d}")))
             timed("substring search, no hit ('x9')", lambda: page(EntryFilter(search="x9")))

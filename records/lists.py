@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
 
 from records.audit import record_change
 from records.base import utcnow
@@ -186,7 +187,8 @@ def lift_entry(
     return entry
 
 
-def _search(text: str) -> ColumnElement[bool]:
+def _number_start(text: str) -> str | None:
+    """The normalised number prefix ``text`` reads as, or None when it should be looked for anywhere."""
     typed = text.strip()
     # "+…", a mobile "1…" or a trunk "0…" (not "00…": "0011" is more likely the middle of a number) read as the
     # start of a number; everything else is looked for anywhere in the value.
@@ -195,9 +197,7 @@ def _search(text: str) -> ColumnElement[bool]:
         prefix = normalize_value(MatchKind.PREFIX, typed) if looks_like_start else None
     except InvalidInputError:
         prefix = None
-    if prefix is None:
-        return NumberEntry.value.contains(text, autoescape=True)
-    return and_(NumberEntry.value >= prefix, NumberEntry.value < prefix + "\x7f")
+    return prefix
 
 
 def query_entries(
@@ -205,8 +205,8 @@ def query_entries(
 ) -> tuple[list[NumberEntry], int | None]:
     """One page, newest first. With ``flt.before_id`` the page is found by keyset (an index seek, as fast on page
     10,000 as on page 1) rather than by ``offset``, and not counted again (count None). A search that reads as a
-    number prefix ("1390", "0755", "+86755") is a range on the value index; anything else ("7553", "5678") is a
-    substring scan, counted up to ``MAX_SEARCH_COUNT`` + 1."""
+    number prefix ("1390", "0755", "+86755") is a range on the value index, in value order (keyset on value, id);
+    anything else ("7553", "5678") is a substring scan. Searches count up to ``MAX_SEARCH_COUNT`` + 1."""
     stmt = select(NumberEntry)
     if flt.list is not None:
         stmt = stmt.where(NumberEntry.list == flt.list)
@@ -216,8 +216,11 @@ def query_entries(
         stmt = stmt.where(NumberEntry.source == flt.source)
     if flt.kind is not None:
         stmt = stmt.where(NumberEntry.kind == flt.kind)
-    if flt.search:
-        stmt = stmt.where(_search(flt.search))
+    prefix = _number_start(flt.search) if flt.search else None
+    if prefix is not None:
+        stmt = stmt.where(NumberEntry.value >= prefix, NumberEntry.value < prefix + "\x7f")
+    elif flt.search:
+        stmt = stmt.where(NumberEntry.value.contains(flt.search, autoescape=True))
     if not flt.include_expired:
         moment = now or utcnow()
         stmt = stmt.where(or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > moment))
@@ -227,9 +230,18 @@ def query_entries(
         if flt.search:
             counted = counted.limit(MAX_SEARCH_COUNT + 1)
         count = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    if flt.before_id is not None:
-        stmt = stmt.where(NumberEntry.id < flt.before_id)
-    rows = session.scalars(stmt.order_by(NumberEntry.id.desc()).limit(min(limit, MAX_PAGE)).offset(offset)).all()
+    if prefix is not None:
+        # A number search walks the value index (newest-first would sort every match): highest value first.
+        order: tuple[UnaryExpression[Any], ...] = (NumberEntry.value.desc(), NumberEntry.id.desc())
+        if flt.before_id is not None:
+            last = session.scalar(select(NumberEntry.value).where(NumberEntry.id == flt.before_id)) or ""
+            stmt = stmt.where(or_(NumberEntry.value < last,
+                                  and_(NumberEntry.value == last, NumberEntry.id < flt.before_id)))  # fmt: skip
+    else:
+        order = (NumberEntry.id.desc(),)
+        if flt.before_id is not None:
+            stmt = stmt.where(NumberEntry.id < flt.before_id)
+    rows = session.scalars(stmt.order_by(*order).limit(min(limit, MAX_PAGE)).offset(offset)).all()
     return list(rows), count
 
 
