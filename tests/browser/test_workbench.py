@@ -167,6 +167,7 @@ def test_lift_an_active_block_with_a_reason_and_the_next_lookup_allows(site: Sit
         assert pbx.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
 
         # The same from a row of the list, through the reason dialog (a reason is required).
+        assert page.locator("#entry-form select[name=list]").input_value() == "block"
         page.locator("#entry-form input[name=value]").fill("13500003333")
         page.locator("#entry-form").get_by_role("button", name="Add").click()
         row = page.locator("[data-testid=list-table] tbody tr").filter(has_text="+8613500003333")
