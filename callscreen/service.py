@@ -38,6 +38,7 @@ from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
 from screening.interfaces import CallRecord, CallRecorder, Screener
+from screening.learned.model import load_scorer
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -234,6 +235,10 @@ def build_service(
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
                                content_available=transcribers is not None)
+    # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
+    # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader.start()
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
     counting = ReasonCountingRecorder(recorder, metrics)
@@ -247,7 +252,8 @@ def build_service(
     def make_screener_for(current: Settings) -> Callable[[dict[str, object]], Screener]:
         def make(overrides: dict[str, object]) -> Screener:
             config = type(current.screening).model_validate({**current.screening.model_dump(), **overrides})
-            return ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
+            return reloader.attach(ScreeningEngine(config, lists=lists, history=history,
+                                                   content_available=transcribers is not None, scorer=screener.scorer))
         return make
 
     def rebuild(current: Settings) -> HotlineTable:
@@ -280,8 +286,9 @@ def build_service(
     list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
+    service.model_reloader = reloader
     if settings.api.enabled:
-        service._api = _api_server(settings, db, health, salt, metrics)
+        service._api = _api_server(settings, db, health, salt, metrics, reloader)
     return service
 
 
@@ -328,9 +335,10 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
                       stranger_burst=sip.flood_stranger_burst, is_peer=peers.allows)
 
 
-def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
-                ) -> uvicorn.Server:
-    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
+def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics,
+                reloader: ModelReloader | None = None) -> uvicorn.Server:
+    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
+                             model_control=reloader)
     return _records.api_server(settings, app)
 
 
