@@ -57,10 +57,12 @@ def flow_policy(settings: Settings, profile: ProfileSettings | None) -> FlowPoli
     return FlowPolicy(
         agents_uri=p.agents_uri or sip.agents_uri,
         fallback_uri=p.fallback_uri or sip.fallback_uri,
+        senior_agents_uri=p.senior_agents_uri or sip.senior_agents_uri,
         analysis_user=sip.analysis_user,
         deterrent=p.blocked_policy or screening.blocked_policy,
         redirect_before_answer=sip.redirect_allowlisted,
-        limits=ListenLimits(listen_s, rtp.media_timeout_s),
+        limits=ListenLimits(listen_s, rtp.media_timeout_s,
+                            challenge_answer_s=settings.conversation.challenge_answer_s),
         answer_delay_s=sip.answer_delay_ms / 1000,
     )
 

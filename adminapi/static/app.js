@@ -156,7 +156,7 @@ class Pager {
 function callQuery() {
   const form = new FormData($("#call-filter"));
   const params = new URLSearchParams();
-  for (const key of ["caller", "route", "label"]) if (form.get(key)) params.set(key, form.get(key));
+  for (const key of ["caller", "hotline", "route", "label"]) if (form.get(key)) params.set(key, form.get(key));
   if (form.get("since")) params.set("since", centreTime(form.get("since")));
   if (form.get("until")) params.set("until", centreTime(form.get("until"), "23:59:59"));
   return params;
@@ -504,7 +504,7 @@ function renderEnums() {
 function keepSelections(action) {
   const kept = [...document.querySelectorAll("select")].map((s) => [s, s.value]);
   action();
-  for (const [s, v] of kept) s.value = v;
+  for (const [s, v] of kept) if ([...s.options].some((o) => o.value === v)) s.value = v;
 }
 
 async function switchLanguage(next) {
