@@ -504,7 +504,7 @@ function renderEnums() {
 function keepSelections(action) {
   const kept = [...document.querySelectorAll("select")].map((s) => [s, s.value]);
   action();
-  for (const [s, v] of kept) s.value = v;
+  for (const [s, v] of kept) if ([...s.options].some((o) => o.value === v)) s.value = v;
 }
 
 async function switchLanguage(next) {

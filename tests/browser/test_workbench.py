@@ -167,6 +167,7 @@ def test_lift_an_active_block_with_a_reason_and_the_next_lookup_allows(site: Sit
         assert pbx.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
 
         # The same from a row of the list, through the reason dialog (a reason is required).
+        assert page.locator("#entry-form select[name=list]").input_value() == "block"
         page.locator("#entry-form input[name=value]").fill("13500003333")
         page.locator("#entry-form").get_by_role("button", name="Add").click()
         row = page.locator("[data-testid=list-table] tbody tr").filter(has_text="+8613500003333")
@@ -206,6 +207,7 @@ def test_page_through_100000_entries(site: Site) -> None:
         count.filter(has_text="1–50 of 100,001").wait_for()
         rows = page.locator("[data-testid=list-table] tbody tr")
         seen = [rows.first.locator("td").nth(2).inner_text()]
+        assert rows.first.locator("td").nth(6).inner_text() == "4"  # hit count of the newest entry (99,999 % 7)
         timings = []
         for n in range(2, 6):
             started = time.monotonic()
@@ -246,3 +248,37 @@ def test_language_switch_and_an_agent_sees_only_their_tabs(site: Site) -> None:
         assert page.locator("[data-testid=call-table] tbody tr").first.locator("td").nth(2).inner_text() in {
             Route.AGENTS.value, "agents (flagged)", "deterred"}
         shot(page, "workbench-agent-en")
+
+
+def test_admin_creates_a_person_who_chooses_a_password_at_first_log_in(site: Site) -> None:
+    add_user(site.db, "root", Role.ADMIN, display_name="系统管理员")
+    with serve(_app(site)) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, url, "root", wait_for="系统管理员")
+        page.get_by_role("button", name="People and keys").click()
+        form = page.locator("#user-form")
+        form.locator("input[name=username]").fill("zhao")
+        form.locator("input[name=display_name]").fill("赵经理")
+        form.locator("input[name=password]").fill("temporary pw 1")
+        form.locator("select[name=role]").select_option("manager")
+        form.get_by_role("button", name="Create").click()
+        page.locator("[data-testid=user-table] tbody tr[data-user=zhao]").wait_for()
+        shot(page, "workbench-people")
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_test_id("login-button").wait_for()
+
+        page.get_by_test_id("username").fill("zhao")
+        page.get_by_test_id("password").fill("temporary pw 1")
+        page.get_by_test_id("login-button").click()
+        change = page.get_by_test_id("password-change")
+        change.wait_for()
+        change.locator("input[name=current_password]").fill("temporary pw 1")
+        change.locator("input[name=new_password]").fill("zhao's own pw 2")
+        change.get_by_role("button", name="Change password").click()
+        page.get_by_test_id("login-button").wait_for()  # every session ended: log in with the new password
+        log_in(page, url, "zhao", password="zhao's own pw 2", wait_for="赵经理")
+        assert page.locator("nav button:visible").all_inner_texts() == [
+            "Calls", "Review queue", "Lists", "Reports", "Incidents", "Bill matching"]
+    with site.db.session() as s:
+        actions = {(r.action, r.actor) for r in list_audit(s, limit=20)[0]}
+    assert {("user.create", "user:root"), ("user.password_change", "user:zhao")} <= actions
