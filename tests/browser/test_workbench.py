@@ -280,7 +280,7 @@ def test_admin_creates_a_person_who_chooses_a_password_at_first_log_in(site: Sit
         page.get_by_test_id("login-button").wait_for()  # every session ended: log in with the new password
         log_in(page, url, "zhao", password="zhao's own pw 2", wait_for="赵经理")
         assert page.locator("nav button:visible").all_inner_texts() == [
-            "Calls", "Review queue", "Lists", "Reports", "Incidents", "Bill matching"]
+            "Calls", "Review queue", "Lists", "Reports", "Shadow test", "Incidents", "Bill matching"]
     with site.db.session() as s:
         actions = {(r.action, r.actor) for r in list_audit(s, limit=20)[0]}
     assert {("user.create", "user:root"), ("user.password_change", "user:zhao")} <= actions
