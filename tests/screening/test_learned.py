@@ -65,7 +65,7 @@ def test_shipped_model_is_valid_small_and_separates_obvious_cases(shipped: Conte
 def test_every_score_is_explained_by_ngrams_with_contributions(shipped: ContentModel) -> None:
     scores = shipped.score("你个傻逼客服给我滚")
     for head in (scores.abusive, scores.aimed, scores.business):
-        assert 0 < len(head.evidence) <= 5
+        assert 0 < len(head.evidence) <= 10  # the five strongest pushes each way
         magnitudes = [abs(c.weight) for c in head.evidence]
         assert magnitudes == sorted(magnitudes, reverse=True)
         assert all(c.ngram[:2] in ("c:", "p:") for c in head.evidence)
