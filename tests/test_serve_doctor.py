@@ -71,6 +71,35 @@ def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(
         service.stop()
 
 
+def test_sighup_rereads_the_settings_and_swaps_profiles_or_keeps_them(tmp_path: Path) -> None:
+    """`systemctl reload`: a new hotline profile is taken up; a broken settings file leaves the running ones."""
+    config = tmp_path / "callscreen.toml"
+    config.write_text("")
+    service = ServiceProcess(tmp_path, env={"CALLSCREEN_CONFIG": str(config)})
+
+    def logged(text: str, timeout_s: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if text in service.log_path.read_text(errors="replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        service.start()
+        assert service.process is not None
+        config.write_text('[profiles.complaints]\nnumbers = ["8008005678", "4008001234"]\n')
+        service.process.send_signal(signal.SIGHUP)
+        assert logged("profiles reloaded: 2 hotline number(s) in 1 profile(s)"), service.log_tail()
+        config.write_text("[profiles.complaints\n")  # a typo: not TOML
+        service.process.send_signal(signal.SIGHUP)
+        assert logged("settings NOT reloaded"), service.log_tail()
+        ready = service.readyz()
+        assert ready is not None and ready["ready"] is True  # still serving, with the profiles it had
+    finally:
+        assert service.stop() == 0
+
+
 def _content_model(service: ServiceProcess) -> dict[str, str]:
     ready = service.readyz()
     assert ready is not None
