@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from records.history import SqlCallHistory
 from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
 from records.periodic import PeriodicJob
+from records.policy import AutoEntryPolicy, ladder_step
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
@@ -71,12 +74,12 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
-    _check_language(path, health)
+    report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms)
 
 
-def _check_language(path: Path, health: ServiceHealth) -> None:
+def report_asr_language(path: Path, health: ServiceHealth) -> None:
     """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
     from asr.language import check_language
 
@@ -243,9 +246,11 @@ def build_service(
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
     counting = ReasonCountingRecorder(recorder, metrics)
 
+    ladder = DbLadder(db, _records.auto_entry_policy(settings), wall_clock)
+
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
-                            observer=metrics, wall_clock=wall_clock)
+                            observer=metrics, ladder=ladder, wall_clock=wall_clock)
         runner.shutdown = shutdown
         return runner
 
@@ -317,6 +322,32 @@ def _peer_acl(settings: Settings) -> PeerAcl:
         if address is not None:
             peers.append(address)
     return PeerAcl(peers)
+
+
+class DbLadder:
+    """The flow's view of the graduated response: the step this offence takes, from the shared database.
+
+    Bounded: a slow or dead database costs the step number (the record's step is then counted when it is
+    written), and the caller hears the notice — a mild warning is the safe side."""
+
+    def __init__(self, db: Database, policy: AutoEntryPolicy, clock: WallClock, timeout_s: float = 1.0) -> None:
+        self._db = db
+        self._policy = policy
+        self._clock = clock
+        self._timeout_s = timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ladder")
+
+    def _ask(self, caller: str | None) -> tuple[int | None, bool]:
+        with self._db.session() as session:
+            step = ladder_step(session, self._policy, caller, now=self._clock())
+        return step, self._policy.step(step).notice
+
+    def step_for(self, caller: str | None) -> tuple[int | None, bool]:
+        try:
+            return self._pool.submit(self._ask, caller).result(timeout=self._timeout_s)
+        except (StorageError, FutureTimeout) as exc:
+            log.warning("ladder step unknown (%s): playing the recorded-call notice", exc or "timeout")
+            return None, True
 
 
 def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:

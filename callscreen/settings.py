@@ -152,6 +152,12 @@ class DatabaseSettings(_Section):
     auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)  # agent-confirmed proposals expire
 
 
+class ConversationSettings(_Section):
+    """The conversation with an unsure caller (telephony.listening.challenge)."""
+
+    challenge_answer_s: float = Field(default=5.0, ge=0, le=30)  # after the question, time to answer; 0: no question
+
+
 class LadderStepSettings(_Section):
     notice: bool = False  # the recorded-call notice before the analysis queue
     block_days: int | None = Field(default=None, ge=1, le=3650)  # propose a block expiring after this
@@ -253,6 +259,7 @@ class Settings(BaseSettings):
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     ladder: LadderSettings = Field(default_factory=LadderSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)  # per-hotline profiles, by name
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
