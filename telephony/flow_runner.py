@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from asr.errors import AsrOverloadError
-from asr.events import BYTES_PER_SECOND, TranscriberFactory
+from asr.errors import AsrCapacityError, AsrOverloadError
+from asr.events import BYTES_PER_SECOND, TranscriberFactory, TranscriberStream
 from numbering import normalize
 from screening.interfaces import (
     CallContext,
@@ -77,6 +77,10 @@ class CallObserver(Protocol):
 
     def asr_lag(self, seconds: float) -> None: ...
 
+    def admission_refused(self) -> None:
+        """A call screened on caller ID and time only: no decoder slot was free (admission control)."""
+        ...
+
 
 class NullObserver:
     """Observes nothing: the default, and the base of observers that watch one thing (tests)."""
@@ -94,6 +98,9 @@ class NullObserver:
         pass
 
     def asr_lag(self, seconds: float) -> None:
+        pass
+
+    def admission_refused(self) -> None:
         pass
 
 
@@ -130,6 +137,8 @@ class _CallState:
     transcript: list[str] = field(default_factory=list)
     confirmed_by: str | None = None
     ref: str = field(default_factory=new_call_ref)
+    stream: TranscriberStream | None = None  # the decoder slot taken at admission
+    stream_open: bool = False  # until listening ends (or the run does, if the caller left before listening)
 
 
 def agent_headers(verdict: Verdict, ref: str) -> tuple[tuple[str, str], ...]:
@@ -214,9 +223,16 @@ class FlowRunner:
                     event = FlowEvent.CALLER_GONE  # gone before any routing: whatever the step concluded is moot
                 flow.handle(event)
         finally:
+            self._close_stream(state)  # a caller who left between admission and listening frees the slot
             if not call.ended.is_set():
                 call.hangup(state.end_reason or EndReason.FLOW_DONE)
             self._record(call, state, flow)
+
+    @staticmethod
+    def _close_stream(st: _CallState) -> None:
+        if st.stream is not None and st.stream_open:
+            st.stream_open = False
+            st.stream.close()
 
     def _route(self, st: _CallState) -> Route:
         return derive_route(st.flow.history, suspect=st.verdict.label is Label.SUSPECT,
@@ -240,19 +256,38 @@ class FlowRunner:
             return FlowEvent.CALLER_GONE
         if event is FlowEvent.SCREEN and self._transcribers is None:
             return FlowEvent.NO_CONTENT
+        if event is FlowEvent.SCREEN:
+            return self._admit(call, st)
         return event
 
-    def _listen(self, call: Call, st: _CallState) -> FlowEvent:
-        assert st.pre is not None and self._transcribers is not None
-        call.answer()
-        answered = time.monotonic()
-        stream = self._transcribers.open_stream(call.call_id)
+    def _admit(self, call: Call, st: _CallState) -> FlowEvent:
+        """Take a decoder slot for the call, or screen it on caller ID and time only when none is free.
+
+        Admission control: past the decoders' measured capacity one more stream would make every call's decoder
+        fall behind and fail open; refusing the newcomer keeps the others screened and still judges it on the
+        pre-screen (lists, history, time), which is what caller-ID mode does for every call.
+        """
+        assert self._transcribers is not None
         try:
+            st.stream = self._transcribers.open_stream(call.call_id)
+            st.stream_open = True
+        except AsrCapacityError as exc:
+            log.warning("call=%s screened on caller ID and time only: %s", call.call_id, exc)
+            self._observer.admission_refused()
+            return FlowEvent.NO_CONTENT
+        return FlowEvent.SCREEN
+
+    def _listen(self, call: Call, st: _CallState) -> FlowEvent:
+        assert st.pre is not None and st.stream is not None
+        stream = st.stream
+        try:
+            call.answer()
+            answered = time.monotonic()
             session = self._screener.open_session(st.ctx, st.pre)
             outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
         finally:
             self._observer.asr_lag(stream.backlog_s)  # how far decoding trailed the audio
-            stream.close()
+            self._close_stream(st)  # decoding stops when listening stops: queued audio is dropped
         if outcome.verdict is not None:
             self._observer.decision("content", time.monotonic() - answered)
         st.transcript = outcome.transcript
@@ -320,7 +355,7 @@ class FlowRunner:
         """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
         if st.pre is None:
             return None
-        listened = st.pre.decision is PreDecision.SCREEN and self._transcribers is not None
+        listened = st.pre.decision is PreDecision.SCREEN and st.stream is not None
         return ScreeningInput(" ".join(st.transcript), listened=listened)
 
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:

@@ -222,6 +222,10 @@ class Recorder:
 class Observer(NullObserver):
     def __init__(self) -> None:
         self.failures: list[str] = []
+        self.caller_id_only = 0
+
+    def admission_refused(self) -> None:
+        self.caller_id_only += 1
 
     def failed_open(self, reason: str) -> None:
         self.failures.append(reason)
@@ -272,7 +276,7 @@ class Row:
     label: Label | None = None  # the recorded verdict's label, when the row is about it
     at_end: Label = Label.ALLOW  # the content verdict when the window ends without an early one
     deterrent: Deterrent = Deterrent.ANALYSIS
-    asr: str = "replay"  # "replay", "none" (no model), "broken", "overload"
+    asr: str = "replay"  # "replay", "none" (no model), "broken", "overload", "full" (no decoder slot free)
     redirect_allowlisted: bool = False
     answer_delay_s: float = 0.0
     transcript: str = ""
@@ -321,6 +325,10 @@ ROWS: dict[str, Row] = {
                                      deterrent=Deterrent.LINE_FAULT),
     "no_asr_model_decides_on_caller_id": Row(Script(), Route.AGENTS, "transfer_ok",
                                              ["180", "200", f"REFER {AGENTS} allow", "BYE"], [], asr="none"),
+    "decoders_full_screens_on_caller_id": Row(Script(said=("harass",), pre_label=Label.SUSPECT),
+                                              Route.AGENTS_FLAGGED, "transfer_ok",
+                                              ["180", "200", f"REFER {AGENTS} suspect", "BYE"], [], Label.SUSPECT,
+                                              asr="full"),
     "silence_call_decided_from_speech_stats": Row(Script(silent_caller=True), Route.ANALYSIS, "analysis_done",
                                                   ["180", "200", "BYE"], ["greeting", *QUEUE], Label.HARASSMENT),
     "rings_before_answering": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "transfer_ok",
@@ -385,7 +393,8 @@ def _transcribers(row: Row) -> ReplayTranscriberFactory | BrokenAsr | None:
         return None
     if row.asr == "broken":
         return BrokenAsr()
-    return ReplayTranscriberFactory(said, fail_at_s=0.1 if row.asr == "overload" else None)
+    return ReplayTranscriberFactory(said, fail_at_s=0.1 if row.asr == "overload" else None,
+                                    max_streams=0 if row.asr == "full" else None)
 
 
 @pytest.fixture(autouse=True)
@@ -411,7 +420,8 @@ def test_flow_row(name: str) -> None:
     policy = FlowPolicy(agents_uri=AGENTS, fallback_uri=row.fallback, deterrent=row.deterrent,
                         redirect_before_answer=row.redirect_allowlisted, answer_delay_s=row.answer_delay_s,
                         limits=ListenLimits(listen_timeout_s=0.25, media_timeout_s=0.5, finish_timeout_s=0.5))
-    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), _transcribers(row), recorder, prompts, policy,
+    transcribers = _transcribers(row)
+    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), transcribers, recorder, prompts, policy,
                         "node-t", observer=observer)
     if row.shutdown_after_s == 0:
         runner.shutdown.set()
@@ -432,6 +442,9 @@ def test_flow_row(name: str) -> None:
     if call.rang_for_s is not None:
         assert call.rang_for_s >= row.answer_delay_s
     assert observer.failures == row.failures
+    assert observer.caller_id_only == (1 if row.asr == "full" else 0)  # counted in /metrics
+    if isinstance(transcribers, ReplayTranscriberFactory):  # every decoder slot taken is given back
+        assert all(stream.closed for stream in transcribers.streams)
     if row.route is Route.FAIL_OPEN:
         assert record.verdict.reasons[0].code == "system.fail_open"
     if name.startswith("agent_confirmed"):
