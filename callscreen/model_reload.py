@@ -16,6 +16,7 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -51,14 +52,27 @@ def _model_id(scorer: ContentScorer | None) -> str:
 
 
 class ModelReloader:
-    """Loads the configured model into ``engine`` at start and on request, never leaving it without one."""
+    """Loads the configured model into the engines at start and on request, never leaving them without one.
+
+    ``engine`` is the node's main engine; engines made later (one per hotline profile, rebuilt when settings are
+    reloaded) are :meth:`attach`-ed and get every reload too. They are held weakly: a profile table that was
+    replaced takes its engines with it.
+    """
 
     def __init__(self, engine: ScreeningEngine, load: ScorerLoader, health: ServiceHealth | None = None) -> None:
         self._engine = engine
+        self._engines: weakref.WeakSet[ScreeningEngine] = weakref.WeakSet([engine])
         self._load = load
         self._health = health
         self._lock = threading.Lock()
         self._state = ModelState(_model_id(engine.scorer), None, None, 0, None)
+
+    def attach(self, engine: ScreeningEngine) -> ScreeningEngine:
+        """Give ``engine`` the model in use now and every later reload; returns it (for use in an expression)."""
+        with self._lock:
+            engine.set_scorer(self._engine.scorer)
+            self._engines.add(engine)
+        return engine
 
     @property
     def state(self) -> ModelState:
@@ -81,7 +95,8 @@ class ModelReloader:
                 self._refused(message, previous, trigger)
                 raise ModelRefusedError(message) from exc
             seconds = time.perf_counter() - started
-            self._engine.set_scorer(scorer)
+            for engine in list(self._engines):
+                engine.set_scorer(scorer)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             reloads = self._state.reloads + (0 if trigger == "start" else 1)
             self._state = ModelState(_model_id(scorer), now, round(seconds, 3), reloads, None)

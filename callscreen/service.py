@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,11 +35,13 @@ from records.history import SqlCallHistory
 from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
 from records.periodic import PeriodicJob
+from records.policy import AutoEntryPolicy, ladder_step
 from records.recorder import SqlCallRecorder
 from records.retention import PeriodicPurge
 from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
 from screening.interfaces import CallRecord, CallRecorder, Screener
+from screening.learned.model import load_scorer
 from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
@@ -70,13 +74,13 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
-    _check_language(path, health)
+    report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
                      vad_gate=settings.asr.vad_gate)
 
 
-def _check_language(path: Path, health: ServiceHealth) -> None:
+def report_asr_language(path: Path, health: ServiceHealth) -> None:
     """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
     from asr.language import check_language
 
@@ -235,20 +239,27 @@ def build_service(
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
                                content_available=transcribers is not None)
+    # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
+    # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader.start()
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
     counting = ReasonCountingRecorder(recorder, metrics)
 
+    ladder = DbLadder(db, _records.auto_entry_policy(settings), wall_clock)
+
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
-                            observer=metrics, wall_clock=wall_clock)
+                            observer=metrics, ladder=ladder, wall_clock=wall_clock)
         runner.shutdown = shutdown
         return runner
 
     def make_screener_for(current: Settings) -> Callable[[dict[str, object]], Screener]:
         def make(overrides: dict[str, object]) -> Screener:
             config = type(current.screening).model_validate({**current.screening.model_dump(), **overrides})
-            return ScreeningEngine(config, lists=lists, history=history, content_available=transcribers is not None)
+            return reloader.attach(ScreeningEngine(config, lists=lists, history=history,
+                                                   content_available=transcribers is not None, scorer=screener.scorer))
         return make
 
     def rebuild(current: Settings) -> HotlineTable:
@@ -281,8 +292,9 @@ def build_service(
     list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
+    service.model_reloader = reloader
     if settings.api.enabled:
-        service._api = _api_server(settings, db, health, salt, metrics)
+        service._api = _api_server(settings, db, health, salt, metrics, reloader)
     return service
 
 
@@ -313,6 +325,32 @@ def _peer_acl(settings: Settings) -> PeerAcl:
     return PeerAcl(peers)
 
 
+class DbLadder:
+    """The flow's view of the graduated response: the step this offence takes, from the shared database.
+
+    Bounded: a slow or dead database costs the step number (the record's step is then counted when it is
+    written), and the caller hears the notice — a mild warning is the safe side."""
+
+    def __init__(self, db: Database, policy: AutoEntryPolicy, clock: WallClock, timeout_s: float = 1.0) -> None:
+        self._db = db
+        self._policy = policy
+        self._clock = clock
+        self._timeout_s = timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ladder")
+
+    def _ask(self, caller: str | None) -> tuple[int | None, bool]:
+        with self._db.session() as session:
+            step = ladder_step(session, self._policy, caller, now=self._clock())
+        return step, self._policy.step(step).notice
+
+    def step_for(self, caller: str | None) -> tuple[int | None, bool]:
+        try:
+            return self._pool.submit(self._ask, caller).result(timeout=self._timeout_s)
+        except (StorageError, FutureTimeout) as exc:
+            log.warning("ladder step unknown (%s): playing the recorded-call notice", exc or "timeout")
+            return None, True
+
+
 def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
     """Per-source limits: peers given as single addresses (the PBX, the balancer) are exempt, peer networks get
     the peer rate, everybody else the far lower stranger rate."""
@@ -329,12 +367,11 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
                       stranger_burst=sip.flood_stranger_burst, is_peer=peers.allows)
 
 
-def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics
-                ) -> uvicorn.Server:
-    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render))
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port, log_level="warning",
-                            lifespan="off")
-    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`
+def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics,
+                reloader: ModelReloader | None = None) -> uvicorn.Server:
+    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
+                             model_control=reloader)
+    return _records.api_server(settings, app)
 
 
 __all__ = ["Service", "build_service"]

@@ -156,6 +156,12 @@ class DatabaseSettings(_Section):
     auto_block_expires_days: int | None = Field(default=180, ge=1, le=3650)  # agent-confirmed proposals expire
 
 
+class ConversationSettings(_Section):
+    """The conversation with an unsure caller (telephony.listening.challenge)."""
+
+    challenge_answer_s: float = Field(default=5.0, ge=0, le=30)  # after the question, time to answer; 0: no question
+
+
 class LadderStepSettings(_Section):
     notice: bool = False  # the recorded-call notice before the analysis queue
     block_days: int | None = Field(default=None, ge=1, le=3650)  # propose a block expiring after this
@@ -179,6 +185,20 @@ class ApiSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     enabled: bool = True
+    # HTTPS served directly: PEM certificate (chain) and key; plain HTTP without them (e.g. behind a proxy).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Proxies whose X-Forwarded-Proto/-For are believed (a proxy terminating TLS makes the session cookie Secure).
+    proxy_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("api.tls_cert and api.tls_key go together: set both (HTTPS) or neither (HTTP)")
+        for path in (self.tls_cert, self.tls_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"api TLS file {path} does not exist")
+        return self
 
 
 class CostSettings(_Section):
@@ -243,6 +263,7 @@ class Settings(BaseSettings):
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     ladder: LadderSettings = Field(default_factory=LadderSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)  # per-hotline profiles, by name
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)

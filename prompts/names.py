@@ -8,6 +8,8 @@ import enum
 class PromptName(enum.StrEnum):
     GREETING = "greeting"  # invites the caller to state the reason for the call (content screening)
     STEER = "steer"  # a second chance to name the business, as agents are taught to steer
+    CHALLENGE = "challenge"  # unsure after the first window: "what business? say it, or press 1 for an agent"
+    RECORDED_NOTICE = "recorded_notice"  # first rung of the ladder: "this call is recorded; harassment is prosecuted"
     ANALYSIS_NOTICE = "analysis_notice"  # auto-analysis queue: "you have entered the analysis system"
     SIT = "sit"  # the special information tone between the two analysis prompts (ITU-T E.180)
     ANALYSIS_DONE = "analysis_done"  # "analysis complete, please hang up"

@@ -15,12 +15,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from records.errors import StorageError
+from records.errors import DuplicateRowError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _unique_violation(exc: SQLAlchemyError) -> bool:
+    """A unique constraint refused the row (PostgreSQL SQLSTATE 23505, SQLite 'UNIQUE constraint failed')."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    return isinstance(exc.orig, UniqueViolation) or "UNIQUE constraint failed" in str(exc.orig)
 
 
 class Database:
@@ -73,7 +81,10 @@ class Database:
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()
-            raise StorageError(f"database error: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
+            message = f"database error: {exc.__class__.__name__}: {exc}".splitlines()[0]
+            if _unique_violation(exc):
+                raise DuplicateRowError(message) from exc
+            raise StorageError(message) from exc
         except BaseException:
             session.rollback()
             raise

@@ -3,6 +3,7 @@ nothing above ``records`` catches a SQLAlchemy type.
 
 - RecordsError
   - StorageError        the database could not be reached or refused a statement
+    - DuplicateRowError  a unique constraint refused the row: not an outage, retrying will not help
   - NotFoundError       an id that does not exist (the API turns it into 404)
   - ConflictError       a duplicate entry or a state change that is not allowed (409)
   - InvalidInputError   a bad value from a user: number, pattern, CSV row, time (422)
@@ -19,6 +20,10 @@ class RecordsError(Exception):
 
 
 class StorageError(RecordsError):
+    pass
+
+
+class DuplicateRowError(StorageError):
     pass
 
 

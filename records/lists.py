@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
 
 from records.audit import record_change
 from records.base import utcnow
@@ -186,11 +187,26 @@ def lift_entry(
     return entry
 
 
+def _number_start(text: str) -> str | None:
+    """The normalised number prefix ``text`` reads as, or None when it should be looked for anywhere."""
+    typed = text.strip()
+    # "+…", a mobile "1…" or a trunk "0…" (not "00…": "0011" is more likely the middle of a number) read as the
+    # start of a number; everything else is looked for anywhere in the value.
+    looks_like_start = typed.startswith(("+", "1")) or (typed.startswith("0") and not typed.startswith("00"))
+    try:
+        prefix = normalize_value(MatchKind.PREFIX, typed) if looks_like_start else None
+    except InvalidInputError:
+        prefix = None
+    return prefix
+
+
 def query_entries(
     session: Session, flt: EntryFilter, *, limit: int, offset: int = 0, now: datetime | None = None
-) -> tuple[list[NumberEntry], int]:
+) -> tuple[list[NumberEntry], int | None]:
     """One page, newest first. With ``flt.before_id`` the page is found by keyset (an index seek, as fast on page
-    10,000 as on page 1) rather than by ``offset``; a substring search counts at most ``MAX_SEARCH_COUNT``."""
+    10,000 as on page 1) rather than by ``offset``, and not counted again (count None). A search that reads as a
+    number prefix ("1390", "0755", "+86755") is a range on the value index, in value order (keyset on value, id);
+    anything else ("7553", "5678") is a substring scan. Searches count up to ``MAX_SEARCH_COUNT`` + 1."""
     stmt = select(NumberEntry)
     if flt.list is not None:
         stmt = stmt.where(NumberEntry.list == flt.list)
@@ -200,18 +216,32 @@ def query_entries(
         stmt = stmt.where(NumberEntry.source == flt.source)
     if flt.kind is not None:
         stmt = stmt.where(NumberEntry.kind == flt.kind)
-    if flt.search:
+    prefix = _number_start(flt.search) if flt.search else None
+    if prefix is not None:
+        stmt = stmt.where(NumberEntry.value >= prefix, NumberEntry.value < prefix + "\x7f")
+    elif flt.search:
         stmt = stmt.where(NumberEntry.value.contains(flt.search, autoescape=True))
     if not flt.include_expired:
         moment = now or utcnow()
         stmt = stmt.where(or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > moment))
-    counted = stmt.with_only_columns(NumberEntry.id)
-    if flt.search:
-        counted = counted.limit(MAX_SEARCH_COUNT + 1)
-    count = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    if flt.before_id is not None:
-        stmt = stmt.where(NumberEntry.id < flt.before_id)
-    rows = session.scalars(stmt.order_by(NumberEntry.id.desc()).limit(min(limit, MAX_PAGE)).offset(offset)).all()
+    count: int | None = None
+    if flt.before_id is None:  # a later page keeps the first page's count (counting a million rows costs)
+        counted = stmt.with_only_columns(NumberEntry.id)
+        if flt.search:
+            counted = counted.limit(MAX_SEARCH_COUNT + 1)
+        count = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    if prefix is not None:
+        # A number search walks the value index (newest-first would sort every match): highest value first.
+        order: tuple[UnaryExpression[Any], ...] = (NumberEntry.value.desc(), NumberEntry.id.desc())
+        if flt.before_id is not None:
+            last = session.scalar(select(NumberEntry.value).where(NumberEntry.id == flt.before_id)) or ""
+            stmt = stmt.where(or_(NumberEntry.value < last,
+                                  and_(NumberEntry.value == last, NumberEntry.id < flt.before_id)))  # fmt: skip
+    else:
+        order = (NumberEntry.id.desc(),)
+        if flt.before_id is not None:
+            stmt = stmt.where(NumberEntry.id < flt.before_id)
+    rows = session.scalars(stmt.order_by(*order).limit(min(limit, MAX_PAGE)).offset(offset)).all()
     return list(rows), count
 
 

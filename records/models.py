@@ -57,6 +57,8 @@ class ScreenedCall(Base):
     __table_args__ = (
         Index("ix_screened_calls_caller_started", "caller", "started_at"),
         Index("ix_screened_calls_started", "started_at"),
+        # One record per call and node: the spool replay's de-duplication is enforced by the database too.
+        Index("uq_screened_calls_call_id_node", "call_id", "node", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from numbering import mask
 from records.base import utcnow
 from records.database import Database
-from records.errors import StorageError
+from records.errors import DuplicateRowError, StorageError
 from records.models import ScreenedCall
 from records.policy import AutoEntryPolicy, apply_ladder, apply_policy, ladder_step
 from records.record_codec import record_from_json, record_to_json
@@ -76,6 +76,9 @@ class SqlCallRecorder:
     def record(self, record: CallRecord) -> None:
         try:
             self._write(record)
+        except DuplicateRowError:  # this call is already recorded (by this node): not an outage, nothing to spool
+            log.warning("call %s already recorded; the second record is dropped", record.call_id)
+            return
         except StorageError as exc:  # expected when the database is away: no traceback (it would carry SQL)
             log.error("call %s not written to the database, spooled: %s", record.call_id, exc)
             if self._on_error is not None:
@@ -108,6 +111,8 @@ class SqlCallRecorder:
             for index, line in enumerate(lines):
                 try:
                     self._write(record_from_json(line), replay=True)
+                except DuplicateRowError:  # stored meanwhile (a replay killed before it rewrote the spool)
+                    continue
                 except StorageError as exc:
                     log.warning("spool replay stopped (%d left): %s", len(lines) - index, exc)
                     self._spool.write_text("\n".join(lines[index:]) + "\n", encoding="utf-8")

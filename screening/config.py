@@ -76,6 +76,8 @@ class ScreeningConfig(BaseModel):
     burst_mobile: bool = False  # mobile number segments are shared by millions: no bursts from them by default
     confirmation_window_days: float = Field(default=30.0, gt=0, le=3650)  # agent confirmations count this long
     no_business_min_chars: int = Field(default=8, ge=1, le=200)  # speech before "nothing about the business"
+    learned: bool = True  # also judge content with the learned models (screening/learned); False: rules only
+    model_dir: Path | None = None  # a model directory written by `callscreen train`; None: the shipped model
     silence_min_s: float = Field(default=4.0, gt=0, le=60)  # a window this long without speech is a silence call
 
     @field_validator("timezone")

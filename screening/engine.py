@@ -53,7 +53,8 @@ class ScreeningEngine:
         self.history = history
         self.content_available = content_available
         self.lexicon = lexicon if lexicon is not None else load_lexicon(config.lexicon_dir)
-        self._fusion = Fusion(config, self.lexicon.weight("complaint_abuse_cap"))
+        self._fusion = Fusion(config, self.lexicon.weight("complaint_abuse_cap"),
+                              self.lexicon.weight("learned_no_business_veto"))
         self._caller_id = CallerIdSignal(lists, history, config, self.lexicon)
         self._time = TimeSignal(config, self.lexicon)
         analyzer = ContentAnalyzer(self.lexicon, no_business_min_chars=config.no_business_min_chars)

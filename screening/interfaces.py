@@ -73,6 +73,7 @@ class Route(enum.StrEnum):
 
     AGENTS = "agents"
     AGENTS_FLAGGED = "agents_flagged"  # suspect: to agents with the verdict attached
+    ANGRY_CUSTOMER = "angry_customer"  # a customer-service matter said in anger: to the senior agents
     ANALYSIS = "analysis"  # auto-analysis queue (deterrent prompt + SIT + hang up)
     LINE_FAULT = "line_fault"
     REJECTED = "rejected"

@@ -46,6 +46,21 @@ def complaint_guard(reasons: list[Reason], cap: float) -> list[Reason]:
     return guarded
 
 
+def business_conflict(reasons: list[Reason], veto: float) -> list[Reason]:
+    """The two judges of business disagree: the rules heard clear business words (together weighing ``veto`` or
+    more, negated), the model heard none. The rules' words win — a caller who says 退款 and 我的钱 talks business
+    however the model reads the rest — so the model's "no business" is shown but not counted. A single weak
+    word (one 钱 in a comment about money in general) does not overrule the model."""
+    rules_business = -sum(r.weight for r in reasons if r.code == ReasonCode.BUSINESS)
+    if veto <= 0 or rules_business < veto - ROUNDING:
+        return reasons
+    return [
+        Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the rules heard business words", r.evidence)
+        if r.code == ReasonCode.LEARNED_NO_BUSINESS else r
+        for r in reasons
+    ]
+
+
 def fuse(
     reasons: Iterable[Reason],
     config: ScreeningConfig,
@@ -53,9 +68,10 @@ def fuse(
     final: bool = True,
     decided_at_s: float | None = None,
     complaint_abuse_cap: float = 1.0,
+    no_business_veto: float = 0.0,
 ) -> Verdict:
     """One verdict from every signal's reasons (see the module docstring for the rules)."""
-    listed = complaint_guard(list(reasons), complaint_abuse_cap)
+    listed = complaint_guard(business_conflict(list(reasons), no_business_veto), complaint_abuse_cap)
     evidence = sum(r.weight for r in listed if r.kind is not SignalKind.TIME)
     has_evidence = any(r.weight > 0 and r.kind in EVIDENCE_KINDS for r in listed)
     shown: list[Reason] = []
@@ -81,10 +97,11 @@ def fuse(
 class Fusion:
     """:func:`fuse` bound to one engine's configuration and knobs — what the engine and its sessions call."""
 
-    def __init__(self, config: ScreeningConfig, complaint_abuse_cap: float) -> None:
+    def __init__(self, config: ScreeningConfig, complaint_abuse_cap: float, no_business_veto: float = 0.0) -> None:
         self.config = config
         self.complaint_abuse_cap = complaint_abuse_cap
+        self.no_business_veto = no_business_veto
 
     def __call__(self, reasons: Iterable[Reason], *, final: bool = True, decided_at_s: float | None = None) -> Verdict:
         return fuse(reasons, self.config, final=final, decided_at_s=decided_at_s,
-                    complaint_abuse_cap=self.complaint_abuse_cap)  # fmt: skip
+                    complaint_abuse_cap=self.complaint_abuse_cap, no_business_veto=self.no_business_veto)  # fmt: skip

@@ -1,7 +1,9 @@
 """The screening call flow as a pure state machine, table-driven.
 
-``PRESCREEN`` (caller ID + time, no media) → ``LISTENING`` (ASR, bounded window) → ``DECIDING`` →
-``TO_AGENTS`` | ``DETERRING`` → ``DONE``. Any error in a working state → ``FAIL_OPEN`` → ``TO_AGENTS``: a broken
+``PRESCREEN`` (caller ID + time, no media) → ``LISTENING`` (ASR, bounded window) [→ ``CHALLENGING`` when
+unsure: a question and a second window] → ``DECIDING`` → ``TO_AGENTS`` (the senior agents for an angry customer)
+| ``DETERRING`` → ``DONE``. The agent key (1) goes straight to ``TO_AGENTS`` from either window.
+Any error in a working state → ``FAIL_OPEN`` → ``TO_AGENTS``: a broken
 screener never costs a customer the call. ``TRANSITIONS`` is the whole truth; a pair missing from it raises
 :class:`FlowError` (which the runner treats as an error, i.e. it fails open). The runner that performs the I/O of
 each state is :mod:`telephony.flow_runner`.
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 class FlowState(enum.Enum):
     PRESCREEN = "PRESCREEN"
     LISTENING = "LISTENING"
+    CHALLENGING = "CHALLENGING"  # unsure after the first window: the question, then a second window
     DECIDING = "DECIDING"
     TO_AGENTS = "TO_AGENTS"
     DETERRING = "DETERRING"
@@ -40,6 +43,9 @@ class FlowEvent(enum.Enum):
     SCREEN = "screen"  # pre-screen: answer and listen
     NO_CONTENT = "no_content"  # decide on caller ID/time only
     VERDICT = "verdict"  # listening produced a final verdict
+    UNSURE = "unsure"  # after the first window: suspect, or nothing about the business — ask the question
+    AGENT_KEY = "agent_key"  # the caller pressed 1 ("…或按1转人工服务")
+    ANGRY = "angry"  # decided: a customer-service matter said in anger — the senior agents, never the deterrent
     ALLOW = "allow"  # decided: allow or suspect
     HARASSMENT = "harassment"  # decided: harassment
     ROUTED = "routed"  # transfer / deterrent finished
@@ -66,16 +72,23 @@ TRANSITIONS: dict[tuple[FlowState, FlowEvent], FlowState] = {
     (_S.PRESCREEN, _E.NO_CONTENT): _S.DECIDING,
     (_S.PRESCREEN, _E.SHUTDOWN): _S.TO_AGENTS,
     (_S.LISTENING, _E.VERDICT): _S.DECIDING,
+    (_S.LISTENING, _E.UNSURE): _S.CHALLENGING,
+    (_S.LISTENING, _E.AGENT_KEY): _S.TO_AGENTS,
     (_S.LISTENING, _E.MEDIA_TIMEOUT): _S.DONE,
     (_S.LISTENING, _E.SHUTDOWN): _S.TO_AGENTS,
+    (_S.CHALLENGING, _E.VERDICT): _S.DECIDING,
+    (_S.CHALLENGING, _E.AGENT_KEY): _S.TO_AGENTS,
+    (_S.CHALLENGING, _E.MEDIA_TIMEOUT): _S.DONE,
+    (_S.CHALLENGING, _E.SHUTDOWN): _S.TO_AGENTS,
     (_S.DECIDING, _E.ALLOW): _S.TO_AGENTS,
+    (_S.DECIDING, _E.ANGRY): _S.TO_AGENTS,
     (_S.DECIDING, _E.HARASSMENT): _S.DETERRING,
     (_S.TO_AGENTS, _E.ROUTED): _S.DONE,
     (_S.DETERRING, _E.ROUTED): _S.DONE,
     (_S.DETERRING, _E.MEDIA_TIMEOUT): _S.DONE,
     (_S.FAIL_OPEN, _E.FAILED_OVER): _S.TO_AGENTS,
 }
-WORKING = (_S.PRESCREEN, _S.LISTENING, _S.DECIDING, _S.DETERRING)
+WORKING = (_S.PRESCREEN, _S.LISTENING, _S.CHALLENGING, _S.DECIDING, _S.DETERRING)
 for _state in WORKING:
     TRANSITIONS[(_state, _E.ERROR)] = _S.FAIL_OPEN
 for _state in (*WORKING, _S.TO_AGENTS, _S.FAIL_OPEN):
@@ -134,6 +147,8 @@ def derive_route(history: History, *, suspect: bool, deterrent: Deterrent) -> Ro
     if FlowState.FAIL_OPEN in visited:
         return Route.FAIL_OPEN
     if FlowState.TO_AGENTS in visited:
+        if FlowEvent.ANGRY in events:
+            return Route.ANGRY_CUSTOMER
         return Route.AGENTS_FLAGGED if suspect else Route.AGENTS
     if FlowState.DETERRING in visited:
         if FlowEvent.AGENT_CONFIRMED in events:

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from asr.errors import AsrCapacityError, AsrOverloadError
@@ -32,11 +32,12 @@ from screening.interfaces import (
     ScreeningInput,
 )
 from screening.verdict import FAIL_OPEN, Label, Reason, ReasonCode, SignalKind, Verdict
-from telephony.actions import MediaWatch, analysis_queue, line_fault, run_verbs
+from telephony.actions import MediaWatch, PlayPrompt, analysis_queue, line_fault, run_verbs
 from telephony.call import Call, CallEndedError
+from telephony.conversation import angry_customer, unsure, without_abuse_evidence
 from telephony.flow import FlowEvent, FlowMachine, FlowState, derive_route
-from telephony.listening import ListenLimits, listen
-from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
+from telephony.listening import ListenLimits, challenge, listen
+from telephony.sip.refer import REF_HEADER, ROUTE_HEADER, SCORE_HEADER, VERDICT_HEADER, TransferOutcome
 from telephony.vocabulary import Deterrent, EndReason, end_reason_text
 from telephony.wallclock import WallClock, system_clock
 
@@ -60,7 +61,7 @@ _PRE_EVENTS = {
 
 # States in which nothing has been routed yet: if the caller left meanwhile, the call is abandoned — unless the
 # step itself ended it for its own reason (no RTP) or failed (which fails open and is recorded as such).
-_SCREENING = (FlowState.PRESCREEN, FlowState.LISTENING, FlowState.DECIDING)
+_SCREENING = (FlowState.PRESCREEN, FlowState.LISTENING, FlowState.CHALLENGING, FlowState.DECIDING)
 _KEEP_WHEN_GONE = (FlowEvent.MEDIA_TIMEOUT, FlowEvent.ERROR)
 
 
@@ -104,10 +105,19 @@ class NullObserver:
         pass
 
 
+class Ladder(Protocol):
+    """The graduated response (records.policy), asked before deterring: which step this offence takes."""
+
+    def step_for(self, caller: str | None) -> tuple[int | None, bool]:
+        """(step number, play the recorded-call notice); (None, False) when the count is unavailable."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class FlowPolicy:
     agents_uri: str
     fallback_uri: str | None = None
+    senior_agents_uri: str | None = None  # angry customers; None: the agents
     analysis_user: str = "analysis"
     deterrent: Deterrent = Deterrent.ANALYSIS
     redirect_before_answer: bool = False  # allowlisted callers: 302 to the agents instead of answer + REFER
@@ -137,13 +147,23 @@ class _CallState:
     transcript: list[str] = field(default_factory=list)
     confirmed_by: str | None = None
     ref: str = field(default_factory=new_call_ref)
-    stream: TranscriberStream | None = None  # the decoder slot taken at admission
-    stream_open: bool = False  # until listening ends (or the run does, if the caller left before listening)
+    stream: TranscriberStream | None = None  # kept open from the first window into the challenge
+    ladder_step: int | None = None
+    admitted: bool = False  # a decoder slot was free: the content was listened to
+
+    def close_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
 
 
-def agent_headers(verdict: Verdict, ref: str) -> tuple[tuple[str, str], ...]:
-    """What the agent's phone receives in the transferred INVITE: verdict, score and the call reference."""
-    return ((VERDICT_HEADER, verdict.label.value), (SCORE_HEADER, f"{verdict.score:.2f}"), (REF_HEADER, ref))
+def agent_headers(verdict: Verdict, ref: str, route: Route | None = None) -> tuple[tuple[str, str], ...]:
+    """What the agent's phone receives in the transferred INVITE: verdict, score, call reference (and the route
+    when it is not the plain one: ``angry_customer``)."""
+    headers = [(VERDICT_HEADER, verdict.label.value), (SCORE_HEADER, f"{verdict.score:.2f}"), (REF_HEADER, ref)]
+    if route is Route.ANGRY_CUSTOMER:
+        headers.append((ROUTE_HEADER, route.value))
+    return tuple(headers)
 
 
 class FlowRunner:
@@ -156,9 +176,11 @@ class FlowRunner:
         policy: FlowPolicy,
         node: str,
         observer: CallObserver | None = None,
+        ladder: Ladder | None = None,
         wall_clock: WallClock = system_clock,
     ) -> None:
         self._observer: CallObserver = observer or NullObserver()
+        self._ladder = ladder
         self._wall_clock = wall_clock
         self._screener = screener
         self._transcribers = transcribers
@@ -172,6 +194,7 @@ class FlowRunner:
         self._steps: dict[FlowState, Callable[[Call, _CallState], FlowEvent]] = {
             FlowState.PRESCREEN: self._prescreen,
             FlowState.LISTENING: self._listen,
+            FlowState.CHALLENGING: self._challenge,
             FlowState.DECIDING: self._decide,
             FlowState.TO_AGENTS: self._to_agents,
             FlowState.DETERRING: self._deter,
@@ -223,16 +246,10 @@ class FlowRunner:
                     event = FlowEvent.CALLER_GONE  # gone before any routing: whatever the step concluded is moot
                 flow.handle(event)
         finally:
-            self._close_stream(state)  # a caller who left between admission and listening frees the slot
+            state.close_stream()  # also frees the slot of a caller who left before listening
             if not call.ended.is_set():
                 call.hangup(state.end_reason or EndReason.FLOW_DONE)
             self._record(call, state, flow)
-
-    @staticmethod
-    def _close_stream(st: _CallState) -> None:
-        if st.stream is not None and st.stream_open:
-            st.stream_open = False
-            st.stream.close()
 
     def _route(self, st: _CallState) -> Route:
         return derive_route(st.flow.history, suspect=st.verdict.label is Label.SUSPECT,
@@ -270,7 +287,7 @@ class FlowRunner:
         assert self._transcribers is not None
         try:
             st.stream = self._transcribers.open_stream(call.call_id)
-            st.stream_open = True
+            st.admitted = True
         except AsrCapacityError as exc:
             log.warning("call=%s screened on caller ID and time only: %s", call.call_id, exc)
             self._observer.admission_refused()
@@ -278,19 +295,38 @@ class FlowRunner:
         return FlowEvent.SCREEN
 
     def _listen(self, call: Call, st: _CallState) -> FlowEvent:
-        assert st.pre is not None and st.stream is not None
+        assert st.pre is not None and st.stream is not None  # the decoder slot taken at admission
         stream = st.stream
-        try:
-            call.answer()
-            answered = time.monotonic()
-            session = self._screener.open_session(st.ctx, st.pre)
-            outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown)
-        finally:
-            self._observer.asr_lag(stream.backlog_s)  # how far decoding trailed the audio
-            self._close_stream(st)  # decoding stops when listening stops: queued audio is dropped
+        call.answer()
+        answered = time.monotonic()
+        can_challenge = self._policy.limits.challenge_answer_s > 0 and bool(self._prompts.get("challenge"))
+        session = self._screener.open_session(st.ctx, st.pre)
+        outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown,
+                         finish_stream=not can_challenge)
+        self._observer.asr_lag(stream.backlog_s)  # how far decoding trailed the audio
         if outcome.verdict is not None:
             self._observer.decision("content", time.monotonic() - answered)
         st.transcript = outcome.transcript
+        if outcome.verdict is not None:
+            st.verdict = outcome.verdict
+        if outcome.event is FlowEvent.VERDICT and can_challenge and unsure(st.verdict):
+            log.info("call=%s unsure after the first window (%s): asking the question", call.call_id,
+                     st.verdict.summary())
+            return FlowEvent.UNSURE  # the stream stays open for the second window
+        st.close_stream()
+        if outcome.event is FlowEvent.MEDIA_TIMEOUT:
+            call.hangup(st.end(EndReason.MEDIA_TIMEOUT))
+        return outcome.event
+
+    def _challenge(self, call: Call, st: _CallState) -> FlowEvent:
+        assert st.pre is not None and st.stream is not None
+        session = self._screener.open_session(st.ctx, st.pre)  # fresh, fed the first window's words first
+        try:
+            outcome = challenge(call, st.stream, session, self._prompts, self._policy.limits, self.shutdown,
+                                st.transcript)
+        finally:
+            st.close_stream()
+        st.transcript = [*st.transcript, *outcome.transcript]
         if outcome.verdict is not None:
             st.verdict = outcome.verdict
         if outcome.event is FlowEvent.MEDIA_TIMEOUT:
@@ -298,6 +334,12 @@ class FlowRunner:
         return outcome.event
 
     def _decide(self, call: Call, st: _CallState) -> FlowEvent:
+        if any(state is FlowState.LISTENING for state, _, _ in st.flow.history):  # the caller was heard
+            if angry_customer(st.verdict):  # never the deterrent, never a rung of the ladder
+                if st.verdict.label is Label.HARASSMENT:
+                    st.verdict = replace(st.verdict, label=Label.SUSPECT)
+                return FlowEvent.ANGRY
+            st.verdict = without_abuse_evidence(st.verdict)
         return FlowEvent.HARASSMENT if st.verdict.label is Label.HARASSMENT else FlowEvent.ALLOW
 
     def _fail_open(self, call: Call, st: _CallState) -> FlowEvent:
@@ -305,7 +347,10 @@ class FlowRunner:
         return FlowEvent.FAILED_OVER
 
     def _to_agents(self, call: Call, st: _CallState) -> FlowEvent:
+        route = self._route(st)
         targets = [self._policy.agents_uri] + ([self._policy.fallback_uri] if self._policy.fallback_uri else [])
+        if route is Route.ANGRY_CUSTOMER and self._policy.senior_agents_uri:
+            targets.insert(0, self._policy.senior_agents_uri)  # the agents stay the fallback
         if not call.answered and (self._policy.redirect_before_answer or self._route(st) is Route.FAIL_OPEN):
             call.redirect(targets[0], st.end(EndReason.REDIRECT))
             return FlowEvent.ROUTED
@@ -313,7 +358,7 @@ class FlowRunner:
             call.answer()
         for target in targets:
             for attempt in range(1, self._policy.transfer_attempts + 1):
-                result = call.transfer(target, st.verdict.summary(), agent_headers(st.verdict, st.ref))
+                result = call.transfer(target, st.verdict.summary(), agent_headers(st.verdict, st.ref, route))
                 if result.succeeded:
                     call.hangup(st.end(EndReason.TRANSFER_OK if target == targets[0]
                                        else EndReason.TRANSFER_FALLBACK_OK))
@@ -343,6 +388,10 @@ class FlowRunner:
             call.answer()
         verbs, done = ((line_fault(), EndReason.LINE_FAULT) if route is Route.LINE_FAULT
                        else (analysis_queue(), EndReason.ANALYSIS_DONE))
+        if self._ladder is not None and st.confirmed_by is None:
+            st.ladder_step, notice = self._ladder.step_for(call.info.identity.number.normalized)
+            if notice and self._prompts.get("recorded_notice"):  # first offence: the recorded-call notice first
+                verbs = [PlayPrompt("recorded_notice"), *verbs]
         media = call.media
         watch = None if media is None else MediaWatch(lambda: media.seconds_since_last_packet,
                                                       self._policy.limits.media_timeout_s)
@@ -355,7 +404,7 @@ class FlowRunner:
         """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
         if st.pre is None:
             return None
-        listened = st.pre.decision is PreDecision.SCREEN and st.stream is not None
+        listened = st.pre.decision is PreDecision.SCREEN and st.admitted
         return ScreeningInput(" ".join(st.transcript), listened=listened)
 
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:
@@ -376,6 +425,7 @@ class FlowRunner:
                         else call.end_reason or ""),
             called_user=call.info.called_user,
             ref=st.ref,
+            ladder_step=st.ladder_step,
             hotline=normalize(call.info.dialled).normalized if call.info.dialled else None,
             screening_input=self._screening_input(st),
             extra={

@@ -51,7 +51,7 @@ class EntryPublic(Schema):
 
 class EntryList(Schema):
     data: list[EntryPublic]
-    count: int  # a substring search counts at most 10,001
+    count: int | None  # None on keyset pages (before_id): the first page counted; a substring search counts ≤ 10,001
 
 
 class EntryLift(Schema):

@@ -30,6 +30,7 @@ from callscreen.cli import (
     screen,
     serve,
     shadow,
+    train_cmd,
     transcribe,
     users,
 )
@@ -37,8 +38,8 @@ from callscreen.logconfig import configure_logging
 from callscreen.settings import SettingsError, load_settings
 
 EXIT_USAGE = 2
-COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, blocklist, report, keys, users, purge, evidence, shadow,
-            prompts_cmd, bills, incidents, review)
+COMMANDS = (serve, doctor, model, transcribe, screen, eval_cmd, train_cmd, blocklist, report, keys, users, purge,
+            evidence, shadow, prompts_cmd, bills, incidents, review)
 
 
 def build_parser() -> argparse.ArgumentParser:

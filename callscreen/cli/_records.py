@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
@@ -136,3 +137,16 @@ def admin_app(
         node=settings.node_name,
         model_control=model_control,
     )
+
+
+def api_server(settings: Settings, app: FastAPI) -> uvicorn.Server:
+    """The uvicorn server for the admin API: HTTPS when ``api.tls_cert``/``api.tls_key`` are set, and forwarded
+    headers believed only from ``api.proxy_ips`` (so behind a TLS-terminating proxy the page knows it is HTTPS)."""
+    api = settings.api
+    config = uvicorn.Config(
+        app, host=api.host, port=api.port, log_level="warning", lifespan="off",
+        ssl_certfile=str(api.tls_cert) if api.tls_cert else None,
+        ssl_keyfile=str(api.tls_key) if api.tls_key else None,
+        proxy_headers=True, forwarded_allow_ips=api.proxy_ips,
+    )  # fmt: skip
+    return uvicorn.Server(config)  # in a non-main thread uvicorn leaves signal handling to `serve`

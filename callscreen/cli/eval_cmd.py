@@ -24,6 +24,7 @@ from callscreen.settings import Settings
 from numbering import normalize
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
+from screening.learned.model import ModelError, load_scorer
 from screening.verdict import Label, Verdict
 
 EXIT_BAD_INPUT = 2
@@ -76,6 +77,8 @@ class Tally:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("eval", help="evaluate screening on a labelled TSV of transcripts")
     parser.add_argument("file", type=Path, help="UTF-8 TSV with header: text, label [, id, caller, at, subtype]")
+    parser.add_argument("--model", type=Path, metavar="DIR",
+                        help="learned model directory (default: screening.model_dir, else the shipped model)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
     parser.add_argument("--predictions", type=Path, metavar="OUT.tsv", help="write one prediction per row here")
     parser.set_defaults(func=run)
@@ -118,7 +121,7 @@ def _at(row: dict[str, str], path: Path) -> datetime | None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        engine = ScreeningEngine.offline(settings.screening)
+        engine = ScreeningEngine.offline(settings.screening, load_scorer(settings.screening, args.model))
         rows, has_subtype = read_rows(args.file)
         if not rows:
             raise EvalInputError(f"{args.file}: no rows after the header")
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"{row.get('id', row['_line'])}\t{row['label']}\t{verdict.label.value}\t{verdict.score:.3f}\t{codes}\t"
                 f"{row['text']}"
             )
-    except (EvalInputError, LexiconError) as exc:
+    except (EvalInputError, LexiconError, ModelError) as exc:
         sys.stderr.write(f"callscreen eval: {exc}\n")
         return EXIT_BAD_INPUT
     if args.predictions is not None:

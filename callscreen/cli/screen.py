@@ -19,6 +19,8 @@ from callscreen.settings import Settings
 from numbering import normalize
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
+from screening.learned.model import ModelError as LearnedModelError
+from screening.learned.model import load_scorer
 from screening.verdict import Verdict
 
 EXIT_FAILED = 1
@@ -30,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("file", type=Path, help="a WAV recording of the caller")
     parser.add_argument("--caller", help="caller number as signalled (e.g. 13812345678, anonymous)")
     parser.add_argument("--at", help="call time, ISO 8601 with offset (2026-11-23T12:05:00+08:00)")
+    parser.add_argument("--model", type=Path, metavar="DIR",
+                        help="learned model directory (default: screening.model_dir, else the shipped model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -66,9 +70,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_FAILED
     try:
-        engine = ScreeningEngine.offline(settings.screening)
+        engine = ScreeningEngine.offline(settings.screening, load_scorer(settings.screening, args.model))
         result = transcribe_file(args.file, model_path, endpoint_silence_ms=settings.asr.endpoint_silence_ms)
-    except (ModelError, AsrError, LexiconError) as exc:
+    except (ModelError, AsrError, LexiconError, LearnedModelError) as exc:
         sys.stderr.write(f"callscreen screen: {exc}\n")
         return EXIT_FAILED
     caller = normalize(args.caller) if args.caller is not None else None

@@ -119,11 +119,11 @@ class LearnedContentSignal:
             out.append(Reason(ReasonCode.LEARNED_BUSINESS, SignalKind.CONTENT,
                               round(w("learned_business") * business.prob, 3), detail,
                               _evidence(business, sign=1.0)))  # fmt: skip
-        elif obs.end_of_window and len(text) >= self._no_business_min_chars and business.prob < w(
-            "learned_no_business_max"
+        elif obs.end_of_window and len(text) >= self._no_business_min_chars and business.prob < (
+            no_business := self._threshold("no_business", "learned_no_business_max")
         ):
             detail = (f"nothing about a customer-service matter over the window "
-                      f"(model {model}: p={business.prob:.2f} < {w('learned_no_business_max'):.2f})")  # fmt: skip
+                      f"(model {model}: p={business.prob:.2f} < {no_business:.2f})")  # fmt: skip
             out.append(Reason(ReasonCode.LEARNED_NO_BUSINESS, SignalKind.CONTENT,
                               round(w("learned_no_business") * (1 - business.prob), 3), detail,
                               _evidence(business, sign=-1.0)))  # fmt: skip

@@ -25,6 +25,7 @@ from telephony.sip.message import SipRequest, SipResponse
 
 VERDICT_HEADER = "X-Callscreen-Verdict"
 SCORE_HEADER = "X-Callscreen-Score"
+ROUTE_HEADER = "X-Callscreen-Route"  # set for angry customers (senior agents)
 REF_HEADER = "X-Callscreen-Ref"  # the call reference an agent quotes to the API (``/calls/by-ref/{ref}``)
 SIPFRAG_TYPE = "message/sipfrag"
 # RFC 3261 §25.1: hname/hvalue = 1*( hnv-unreserved / unreserved / escaped ); anything else is %HH-escaped.

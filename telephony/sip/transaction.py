@@ -134,8 +134,11 @@ class TransactionLayer:
         now = self._clock.monotonic()
         with self._lock:
             if request.method == "ACK":
+                # The ACK of a 2xx is a transaction of its own, matched by dialog (Call-ID, CSeq); the ACK of a
+                # non-2xx belongs to the INVITE's transaction and must match it by §17.2.3 (branch + sent-by,
+                # or the RFC 2543 rule) — an ACK from elsewhere does not stop our retransmissions.
                 invite = self._invites.get((request.call_id, cseq.number))
-                if invite is None:
+                if invite is None or (invite.status >= 300 and self._server.get(server_key(request)) is not invite):
                     return RequestMatch.STRAY_ACK, None
                 was_pending = invite.retransmit is not None
                 invite.retransmit = None

@@ -91,3 +91,16 @@ def test_a_refused_model_at_start_means_rules_only_and_readyz_says_so() -> None:
     directory.problem = ""
     reloader.reload(trigger="SIGHUP")
     assert engine.scorer is SCORER and health.snapshot()[Component.CONTENT_MODEL].status is Status.OK
+
+
+def test_every_attached_engine_gets_the_reload() -> None:
+    """A node has one engine per hotline profile; a reload reaches each, and one made later starts current."""
+    main = ScreeningEngine.offline(ScreeningConfig())
+    directory = Directory(SCORER)
+    reloader = ModelReloader(main, directory.load)
+    reloader.start()
+    profile = reloader.attach(ScreeningEngine.offline(ScreeningConfig(listen_timeout_s=12.0)))
+    assert profile.scorer is SCORER
+    directory.scorer = WordScorer(dict(SCORER.words), model_id="retrained")
+    reloader.reload(trigger="test")
+    assert main.scorer is directory.scorer and profile.scorer is directory.scorer

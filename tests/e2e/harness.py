@@ -58,7 +58,6 @@ def make_settings(tmp: Path, *, sipp_port: int, **overrides: Mapping[str, object
         "rtp": {"port_min": rtp_low, "port_max": rtp_low + 200, "media_timeout_s": 3.0},
         "database": {"url": f"sqlite:///{tmp}/callscreen.db"},
         "api": {"enabled": False},
-        "screening": {"listen_timeout_s": 6.0},
         "asr": {"model_path": str(tmp / "no-model")},
     }
     for name, values in overrides.items():
@@ -87,9 +86,10 @@ class Loopback:
 
     def sipp(self, scenario: str, *, codec: str = "PCMU", sink_port: int | None = None, service_user: str = "sales",
              calls: int = 1, rate: int = 1, loops: int = -1, extra: tuple[str, ...] = (),
-             replace: tuple[tuple[str, str], ...] = (), target: str = "") -> subprocess.CompletedProcess[str]:
+             replace: tuple[tuple[str, str], ...] = (), target: str = "", caller_from: str = CALLER_FROM,
+             hdr1: str = CALLER_PAI) -> subprocess.CompletedProcess[str]:
         pt = CODECS[codec][0]
-        keys = {"caller_from": CALLER_FROM, "hdr1": CALLER_PAI, "codec_pt": str(pt), "codec_name": codec,
+        keys = {"caller_from": caller_from, "hdr1": hdr1, "codec_pt": str(pt), "codec_name": codec,
                 "sink_port": str(sink_port or free_port())}
         # sipp 3.6 does not substitute keywords inside <exec rtp_stream=...>: fill the payload type in a copy.
         text = (SCENARIOS / scenario).read_text()

@@ -114,7 +114,7 @@ def test_each_hotline_gets_its_own_prompts_and_agents_and_reports_split(loop: Lo
     with loop.service.db.session() as session:
         only, count = query_calls(session, CallFilter(hotline=f"+86{COMPLAINTS}"), limit=10)
         assert count == 1 and only[0].hotline == f"+86{COMPLAINTS}"
-        now = utcnow()
+        now = utcnow() + timedelta(seconds=loop.service.settings.clock_offset_s)  # the service's clock
         zone = ZoneInfo("Asia/Shanghai")
         for number in (SALES, COMPLAINTS):
             report = build_report(session, since=now - timedelta(hours=1), until=now + timedelta(minutes=1),

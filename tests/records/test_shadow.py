@@ -110,6 +110,9 @@ def test_human_output_and_bad_candidates(db: Database, capsys: pytest.CaptureFix
     assert main(["shadow", *WINDOW, "--lists", str(bad)]) == 2
     assert "list file" in capsys.readouterr().err
     assert main(["shadow", *WINDOW, "--lexicon", str(tmp_path / "missing")]) == 2
+    assert "lexicon directory" in capsys.readouterr().err
+    assert main(["shadow", *WINDOW, "--model", str(tmp_path / "no-model")]) == 2  # refused, never half-loaded
+    assert "model" in capsys.readouterr().err
 
 
 def test_inputs_are_purged_after_the_shadow_period(db: Database) -> None:

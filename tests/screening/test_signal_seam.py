@@ -226,3 +226,36 @@ def test_swearing_with_business_intent_is_never_harassment_by_content_alone(lexi
     assert any("talking about the business" in r.detail for r in abuse)
     hostile = engine.screen_transcript("滚你们这垃圾东西", normalize("13812345678"), DAYTIME)
     assert hostile.label is Label.HARASSMENT  # the same words without a business matter
+
+
+def test_the_shipped_model_explains_every_learned_reason_with_ngrams() -> None:
+    """With the real shipped model over a few hundred call-style utterances, harassment and legitimate: every
+    learned reason that reaches a verdict lists n-grams with signed contributions, none falls back to 'nothing'."""
+    import csv
+    import re
+    from importlib import resources
+
+    from screening.learned.model import ContentModel
+
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.shipped())
+    table = resources.files("screening.learned") / "call_examples.tsv"
+    rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+    seen: dict[ReasonCode, int] = {}
+    for row in rows:
+        for reason in engine.screen_transcript(row["text"], None, None).reasons:
+            if reason.code in LEARNED:
+                seen[reason.code] = seen.get(reason.code, 0) + 1
+                assert reason.evidence and NO_NGRAM not in reason.evidence, (row["text"], reason)
+                assert all(re.fullmatch(r".+ [+-]\d+\.\d\d", item) for item in reason.evidence), reason
+    assert len(rows) > 200 and set(seen) == LEARNED, seen  # every kind of learned reason was exercised
+
+
+@pytest.mark.parametrize("swear", ["他妈的", "操", "卧槽", "妈的", "垃圾", "傻逼", "你们是不是有病", "去你的"])
+def test_angry_customers_are_not_harassers_with_the_shipped_model(swear: str) -> None:
+    from screening.learned.model import ContentModel
+
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.shipped())
+    matters = ["快递三天了还没到", "我要退款", "订单取消不了", "手机用两天就坏了", "你们乱扣我话费", "宽带又断网了"]
+    for text in [swear + m for m in matters] + [m + swear for m in matters]:
+        verdict = engine.screen_transcript(text, normalize("13812345678"), DAYTIME)
+        assert verdict.label is not Label.HARASSMENT, (text, verdict.summary())

@@ -23,6 +23,15 @@ EXPECTED: dict[tuple[FlowState, FlowEvent], FlowState] = {
     (S.LISTENING, E.SHUTDOWN): S.TO_AGENTS,
     (S.LISTENING, E.CALLER_GONE): S.DONE,
     (S.LISTENING, E.ERROR): S.FAIL_OPEN,
+    (S.LISTENING, E.UNSURE): S.CHALLENGING,  # suspect, or nothing about the business: the question
+    (S.LISTENING, E.AGENT_KEY): S.TO_AGENTS,  # pressed 1
+    (S.CHALLENGING, E.VERDICT): S.DECIDING,
+    (S.CHALLENGING, E.AGENT_KEY): S.TO_AGENTS,
+    (S.CHALLENGING, E.CALLER_GONE): S.DONE,
+    (S.CHALLENGING, E.MEDIA_TIMEOUT): S.DONE,
+    (S.CHALLENGING, E.SHUTDOWN): S.TO_AGENTS,
+    (S.CHALLENGING, E.ERROR): S.FAIL_OPEN,
+    (S.DECIDING, E.ANGRY): S.TO_AGENTS,  # angry customer: the senior agents, never the deterrent
     (S.DECIDING, E.ALLOW): S.TO_AGENTS,
     (S.DECIDING, E.HARASSMENT): S.DETERRING,
     (S.DECIDING, E.CALLER_GONE): S.DONE,

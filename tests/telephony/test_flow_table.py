@@ -21,18 +21,20 @@ import pytest
 from asr.events import FRAME_BYTES, AsrEvent, AsrFinal, SpeechStats, TranscriberStream
 from numbering import normalize
 from screening.interfaces import CallContext, CallRecord, ContentSession, PreDecision, PreScreen, Route
-from screening.verdict import Label, Verdict
+from screening.verdict import Label, Reason, ReasonCode, Verdict
 from telephony.call import Call, CallEndedError, CallInfo
 from telephony.flow_runner import FlowPolicy, FlowRunner, NullObserver
 from telephony.listening import ListenLimits
 from telephony.sip.identity import CallerIdentity, IdentitySource
 from telephony.sip.refer import TransferOutcome, TransferResult
 from telephony.vocabulary import Deterrent, EndReason
-from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
+from tests.telephony.replay_recognizer import ReplayStream, ReplayTranscriberFactory, Utterance
 
 AGENTS, FALLBACK = "sip:agents@pbx", "sip:fallback@pbx"
 PROMPTS = {name: name.encode() for name in
-           ("greeting", "steer", "analysis_notice", "sit", "analysis_done", "line_fault", "transfer_failed")}
+           ("greeting", "steer", "challenge", "recorded_notice", "analysis_notice", "sit", "analysis_done",
+            "line_fault", "transfer_failed")}
+SENIOR = "sip:senior@pbx"
 AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai: the time of day plays no part here
 OK = TransferResult(TransferOutcome.COMPLETED, 200)
 REFUSED_403, REFUSED_486 = TransferResult(TransferOutcome.REFUSED, 403), TransferResult(TransferOutcome.REFUSED, 486)
@@ -85,6 +87,8 @@ class Script:
     called_user: str | None = "sales"
     prescreen_raises: bool = False
     transfer_raises: bool = False
+    pressed: str = ""  # keys the caller presses once the question was asked
+    after_question: tuple[str, ...] = ()  # what the caller says once the question was asked
 
 
 class FakeCall:
@@ -150,9 +154,15 @@ class FakeCall:
             return TransferResult(TransferOutcome.CALL_ENDED)
         if self.script.transfer_raises:
             raise RuntimeError("fault injected by the test: the SIP stack failed sending the REFER")
-        answers = self.script.agents if target == AGENTS else self.script.fallback
+        answers = self.script.agents if target in (AGENTS, SENIOR) else self.script.fallback
         tried = sum(1 for line in self.sip if line.startswith(f"REFER {target}"))
         return answers[min(tried, len(answers)) - 1]
+
+    def dtmf(self) -> str:
+        if self.script.pressed and "challenge" in self.heard:
+            pressed, self.script.pressed = self.script.pressed, ""
+            return pressed
+        return ""
 
     def redirect(self, target: str, reason: EndReason) -> None:
         self.sip.append(f"302 {target}")
@@ -168,29 +178,43 @@ class FakeCall:
         self._end(reason)
 
 
+def _reason(code: ReasonCode, weight: float) -> Reason:
+    return Reason(code, code.kind, weight, code.value)
+
+
+# What the screening core would say (its reasons are what the flow's conversation rules read).
+INSULT, BUSINESS = _reason(ReasonCode.INSULT, 0.6), _reason(ReasonCode.BUSINESS, -0.3)
+NIGHT_REPEAT = (_reason(ReasonCode.NIGHT, 0.2), _reason(ReasonCode.REPEAT, 0.3), _reason(ReasonCode.ANONYMOUS, 0.2))
+ANGRY = (_reason(ReasonCode.COMPLAINT_CONTEXT, -0.2), _reason(ReasonCode.SWEARING, 0.5), *NIGHT_REPEAT)
+
+
 class _Session:
-    """Verdicts keyed to words in the transcript: 'harass' → harassment at once, 'hello' → allow at once."""
+    """Verdicts keyed to words in the transcript: 'harass' → harassment at once, 'hello' → allow at once,
+    'angry' → a complaint sworn at night by a repeat anonymous caller (harassment by score alone)."""
 
     def __init__(self, at_end: Label) -> None:
         self._at_end = at_end
 
     def on_asr(self, event: AsrEvent) -> Verdict | None:
         if isinstance(event, AsrFinal) and "harass" in event.text:
-            return Verdict(Label.HARASSMENT, 0.95)
+            return Verdict(Label.HARASSMENT, 0.95, (INSULT,))
         if isinstance(event, AsrFinal) and "hello" in event.text:
-            return Verdict(Label.ALLOW, 0.05)
+            return Verdict(Label.ALLOW, 0.05, (BUSINESS,))
+        if isinstance(event, AsrFinal) and "angry" in event.text:
+            return Verdict(Label.HARASSMENT, 0.95, ANGRY)
         return None
 
     def on_speech(self, stats: SpeechStats) -> Verdict | None:
-        if stats.duration_s >= 0.5 and stats.speech_s == 0:
-            return Verdict(Label.HARASSMENT, 0.9)  # a silence call (the real rule is the judgement's)
+        if stats.duration_s >= 0.5 and stats.speech_s == 0:  # a silence call (the real rule is the judgement's)
+            return Verdict(Label.HARASSMENT, 0.9, (_reason(ReasonCode.SILENCE, 0.5), *NIGHT_REPEAT))
         return None
 
     def on_steering(self, at_s: float) -> None:
         pass
 
     def finish(self, elapsed_s: float) -> Verdict:
-        return Verdict(self._at_end, 0.5 if self._at_end is Label.SUSPECT else 0.1)
+        score = {Label.ALLOW: 0.1, Label.SUSPECT: 0.5, Label.HARASSMENT: 0.9}[self._at_end]
+        return Verdict(self._at_end, score, NIGHT_REPEAT if self._at_end is Label.HARASSMENT else ())
 
 
 @dataclass
@@ -284,6 +308,8 @@ class Row:
     shutdown_after_s: float | None = None  # the service starts stopping this long after the call arrived
     fallback: str | None = FALLBACK
     failures: list[str] = field(default_factory=list)
+    senior: str | None = SENIOR
+    ladder: tuple[int | None, bool] | None = None  # what the graduated response answers before deterring
 
 
 QUEUE = ["analysis_notice", "sit", "analysis_done"]
@@ -292,10 +318,37 @@ ROWS: dict[str, Row] = {
     "allow_early": Row(Script(said=("hello, about my order",)), Route.AGENTS, "transfer_ok",
                        ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting"], Label.ALLOW),
     "allow_at_end_of_window": Row(Script(said=("um",)), Route.AGENTS, "transfer_ok", [
-        "180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting", "steer"], Label.ALLOW),
+        "180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting", "challenge"], Label.ALLOW),
     "suspect": Row(Script(said=("um", "well")), Route.AGENTS_FLAGGED, "transfer_ok",
-                   ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting", "steer"], Label.SUSPECT,
+                   ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting", "challenge"], Label.SUSPECT,
                    at_end=Label.SUSPECT, transcript="um well"),
+    # --- the conversation with an unsure caller (the question, then a second window) -------------------
+    "unsure_caller_presses_1": Row(Script(said=("um",), pressed="1"), Route.AGENTS_FLAGGED, "transfer_ok",
+                                   ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting", "challenge"],
+                                   Label.SUSPECT, at_end=Label.SUSPECT, transcript="um"),
+    "unsure_caller_states_the_business": Row(
+        Script(said=("um",), after_question=("hello, my order",)), Route.AGENTS, "transfer_ok",
+        ["180", "200", f"REFER {AGENTS} allow", "BYE"], ["greeting", "challenge"], Label.ALLOW,
+        at_end=Label.SUSPECT),
+    "unsure_caller_abuses": Row(Script(said=("um",), after_question=("harass",)), Route.ANALYSIS, "analysis_done",
+                                ["180", "200", "BYE"], ["greeting", "challenge", *QUEUE], Label.HARASSMENT,
+                                at_end=Label.SUSPECT, transcript="um harass"),
+    "repeat_night_caller_on_a_bad_line_is_never_harassment": Row(
+        Script(), Route.AGENTS_FLAGGED, "transfer_ok", ["180", "200", f"REFER {AGENTS} suspect", "BYE"],
+        ["greeting", "challenge"], Label.SUSPECT, at_end=Label.HARASSMENT),
+    "angry_customer_to_the_senior_agents": Row(
+        Script(said=("angry complaint",)), Route.ANGRY_CUSTOMER, "transfer_ok",
+        ["180", "200", f"REFER {SENIOR} suspect", "BYE"], ["greeting"], Label.SUSPECT, transcript="angry complaint"),
+    "angry_customer_without_senior_agents_goes_to_the_agents": Row(
+        Script(said=("angry complaint",)), Route.ANGRY_CUSTOMER, "transfer_ok",
+        ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting"], Label.SUSPECT, transcript="angry complaint",
+        senior=None),
+    "first_offence_hears_the_recorded_call_notice": Row(
+        Script(said=("harass",)), Route.ANALYSIS, "analysis_done", ["180", "200", "BYE"],
+        ["greeting", "recorded_notice", *QUEUE], Label.HARASSMENT, transcript="harass", ladder=(1, True)),
+    "second_offence_no_notice": Row(
+        Script(said=("harass",)), Route.ANALYSIS, "analysis_done", ["180", "200", "BYE"], ["greeting", *QUEUE],
+        Label.HARASSMENT, transcript="harass", ladder=(2, False)),
     "harassment_analysis_queue": Row(Script(said=("harass harass",)), Route.ANALYSIS, "analysis_done",
                                      ["180", "200", "BYE"], ["greeting", *QUEUE], Label.HARASSMENT,
                                      transcript="harass harass"),
@@ -329,8 +382,9 @@ ROWS: dict[str, Row] = {
                                               Route.AGENTS_FLAGGED, "transfer_ok",
                                               ["180", "200", f"REFER {AGENTS} suspect", "BYE"], [], Label.SUSPECT,
                                               asr="full"),
-    "silence_call_decided_from_speech_stats": Row(Script(silent_caller=True), Route.ANALYSIS, "analysis_done",
-                                                  ["180", "200", "BYE"], ["greeting", *QUEUE], Label.HARASSMENT),
+    "silence_alone_is_never_harassment": Row(Script(silent_caller=True), Route.AGENTS_FLAGGED, "transfer_ok",
+                                             ["180", "200", f"REFER {AGENTS} suspect", "BYE"],
+                                             ["greeting", "challenge"], Label.SUSPECT),
     "rings_before_answering": Row(Script(PreDecision.TO_AGENTS), Route.AGENTS, "transfer_ok",
                                   ["180", "200", f"REFER {AGENTS} allow", "BYE"], answer_delay_s=0.05),
     "media_timeout": Row(Script(silent_wire=True), Route.MEDIA_TIMEOUT, "media_timeout", ["180", "200", "BYE"],
@@ -387,14 +441,45 @@ ROWS: dict[str, Row] = {
 }
 
 
-def _transcribers(row: Row) -> ReplayTranscriberFactory | BrokenAsr | None:
+class _AfterQuestion(ReplayTranscriberFactory):
+    """Replays ``said`` by audio time, and ``after_question`` once the caller heard the question."""
+
+    def __init__(self, said: tuple[Utterance, ...], call: FakeCall, fail_at_s: float | None,
+                 max_streams: int | None = None) -> None:
+        super().__init__(said, fail_at_s, max_streams)
+        self.call = call
+
+    def open_stream(self, call_id: str) -> ReplayStream:
+        stream = super().open_stream(call_id)
+        later = list(self.call.script.after_question)
+        base_poll = stream.poll
+
+        def poll() -> list[AsrEvent]:
+            events = base_poll()
+            if later and "challenge" in self.call.heard:
+                events += [AsrFinal(later.pop(0), 0.0, stream.audio_s, (), 1.0)]
+            return events
+
+        stream.poll = poll  # type: ignore[method-assign]
+        return stream
+
+
+def _transcribers(row: Row, call: FakeCall) -> ReplayTranscriberFactory | BrokenAsr | None:
     said = tuple(Utterance(0.2 * (n + 1), text) for n, text in enumerate(row.script.said))
     if row.asr == "none":
         return None
     if row.asr == "broken":
         return BrokenAsr()
-    return ReplayTranscriberFactory(said, fail_at_s=0.1 if row.asr == "overload" else None,
-                                    max_streams=0 if row.asr == "full" else None)
+    return _AfterQuestion(said, call, fail_at_s=0.1 if row.asr == "overload" else None,
+                         max_streams=0 if row.asr == "full" else None)
+
+
+@dataclass
+class FixedLadder:
+    answer: tuple[int | None, bool]
+
+    def step_for(self, caller: str | None) -> tuple[int | None, bool]:
+        return self.answer
 
 
 @pytest.fixture(autouse=True)
@@ -419,10 +504,13 @@ def test_flow_row(name: str) -> None:
         del prompts["line_fault"]
     policy = FlowPolicy(agents_uri=AGENTS, fallback_uri=row.fallback, deterrent=row.deterrent,
                         redirect_before_answer=row.redirect_allowlisted, answer_delay_s=row.answer_delay_s,
-                        limits=ListenLimits(listen_timeout_s=0.25, media_timeout_s=0.5, finish_timeout_s=0.5))
-    transcribers = _transcribers(row)
-    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), transcribers, recorder, prompts, policy,
-                        "node-t", observer=observer)
+                        senior_agents_uri=row.senior,
+                        limits=ListenLimits(listen_timeout_s=0.25, media_timeout_s=0.5, finish_timeout_s=0.5,
+                                            challenge_answer_s=0.2))
+    transcribers = _transcribers(row, call)
+    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), transcribers, recorder, prompts,
+                        policy, "node-t", observer=observer,
+                        ladder=FixedLadder(row.ladder) if row.ladder is not None else None)
     if row.shutdown_after_s == 0:
         runner.shutdown.set()
     elif row.shutdown_after_s is not None:
@@ -449,6 +537,8 @@ def test_flow_row(name: str) -> None:
         assert record.verdict.reasons[0].code == "system.fail_open"
     if name.startswith("agent_confirmed"):
         assert record.confirmed_by == "agent"
+    if row.ladder is not None:
+        assert record.ladder_step == row.ladder[0]
 
 
 def test_every_route_has_a_row() -> None:

@@ -181,9 +181,10 @@ class Client:
             sock.close()
 
 
-def _ack(response: SipResponse) -> bytes:
+def _ack(response: SipResponse, request_uri: str) -> bytes:
+    """The ACK of a final response to INVITE, as RFC 3261 §17.1.1.3 builds it: the INVITE's Request-URI and Via."""
     cseq = (response.headers.get("CSeq") or "0").split()[0]
-    lines = ["ACK sip:user@example.com SIP/2.0", f"Via: {response.headers.get_all('Via')[0]}",
+    lines = [f"ACK {request_uri} SIP/2.0", f"Via: {response.headers.get_all('Via')[0]}",
              f"From: {response.headers.get('From')}", f"To: {response.headers.get('To')}",
              f"Call-ID: {response.headers.get('Call-ID')}", f"CSeq: {cseq} ACK", "Max-Forwards: 70",
              "Content-Length: 0"]
@@ -231,14 +232,15 @@ def test_every_rfc4475_message_is_answered_as_the_rfc_says(node: Node, caplog: p
     failures: dict[str, str] = {}
     try:
         for name, expect in TABLE.items():
-            client.send(load(name), target)
+            data = load(name)
+            client.send(data, target)
             responses = client.collect(0.4 if expect.statuses == DROP else 3.0,
                                        until_final=expect.statuses != DROP)
             if expect.statuses == CALL:
                 time.sleep(0.05)
             for response in responses:
                 if response.status >= 200 and "INVITE" in (response.headers.get("CSeq") or ""):
-                    client.send(_ack(response), target)
+                    client.send(_ack(response, data.split(b" ", 2)[1].decode("utf-8", "replace")), target)
             problem = _verdict(name, expect, responses, node.calls)
             if problem:
                 failures[name] = f"§{expect.section} {problem} — RFC: {expect.why}"

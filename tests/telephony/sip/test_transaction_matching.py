@@ -105,3 +105,19 @@ def test_host_names_are_resolved_once_per_ttl() -> None:
     now[0] = 61.0
     cache.resolve("pbx.example.com")
     assert asked[-1] == "pbx.example.com" and len(asked) == 3
+
+
+def test_the_ack_of_a_failure_must_match_the_invite_transaction() -> None:
+    clock = FakeClock()
+    layer = TransactionLayer(clock)
+    invite = request("INVITE", "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKinv1", call_id="fail")
+    layer.on_request(invite, SOURCE)
+    layer.respond(invite, make_response(invite, 486, to_tag="t"), SOURCE)
+    elsewhere = request("ACK", "SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKinv1", call_id="fail", cseq="1 ACK")
+    assert layer.on_request(elsewhere, SOURCE)[0] is RequestMatch.STRAY_ACK
+    clock.now += 0.6
+    assert layer.tick()  # the 486 is still retransmitted: that ACK was not for it
+    ack = request("ACK", "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKinv1", call_id="fail", cseq="1 ACK")
+    assert layer.on_request(ack, SOURCE)[0] is RequestMatch.ACK_ABSORBED
+    clock.now += 5.0
+    assert not layer.tick()

@@ -1,0 +1,260 @@
+"""Building model directories: from the corpus (``callscreen train --corpus``) or by adapting a model to a
+centre's own examples (``callscreen train FILE.tsv``), each with its validation figures and model card.
+
+Validation is on rows the fit never saw: for a corpus build, a seeded tenth of every corpus subtype and a fifth of
+the call-style examples; for an adaptation, a seeded fifth of the centre's rows (stratified by label), on which the
+base model and the adapted one are both measured before the adapted one is refit on all rows. Figures are those
+of the head alone (``harassment`` probability against its threshold); the command line adds the fused figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from screening.learned.data import Example, read_calls
+from screening.learned.features import FeatureConfig
+from screening.learned.model import ContentModel, ContentScores, save_model
+from screening.learned.noise import Homophones
+from screening.learned.train import (
+    SEED,
+    adapt_heads,
+    augmented,
+    call_examples_path,
+    cap_corpus,
+    fit_heads,
+    read_corpus_rows,
+)
+
+DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.7, "business": 0.75, "no_business": 0.3}
+
+
+def learned_call_flag(scores: ContentScores, thresholds: Mapping[str, float]) -> bool:
+    """The learned models' call-level judgement alone: abuse aimed at the listener, or no business at all."""
+    t = DEFAULT_THRESHOLDS | dict(thresholds)
+    return scores.aimed.prob >= t["harassment"] or scores.business.prob < t["no_business"]
+CORPUS_SOURCES = (
+    ("thu-coai/COLDataset", "Apache-2.0", "cold"),
+    ("aggiejiang/SWSR", "MIT", "swsr"),
+    ("thu-coai/KdConv", "Apache-2.0", "kdconv"),
+    ("thu-coai/CDial-GPT (LCCC sample)", "MIT", "lccc"),
+    ("liuaiting/ATEC", "Apache-2.0 (repository)", "atec"),
+    ("SophonPlus/ChineseNlpCorpus waimai_10k + online_shopping_10_cats", "none stated", "review"),
+)
+
+
+@dataclass
+class Figures:
+    """Harassment-head figures on a set of rows."""
+
+    n: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, truth: int, flagged: bool) -> None:
+        self.n += 1
+        self.tp += bool(truth) and flagged
+        self.fp += (not truth) and flagged
+        self.fn += bool(truth) and not flagged
+        self.tn += (not truth) and not flagged
+
+    def as_dict(self) -> dict[str, float | int]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        flagged = (self.tp + self.fp) / self.n if self.n else 0.0
+        return {"n": self.n, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
+                "flagged": round(flagged, 4)}  # fmt: skip
+
+
+def head_figures(model: ContentModel, rows: Sequence[Example], by: str = "subtype") -> dict[str, dict[str, Any]]:
+    """Per-subtype (and ``all``) figures of the learned call-level judgement at the model's own thresholds."""
+    out: dict[str, Figures] = defaultdict(Figures)
+    for row in rows:
+        if row.harassment is None:
+            continue
+        flagged = learned_call_flag(model.score(row.text), model.thresholds)
+        out[getattr(row, by)].add(row.harassment, flagged)
+        out["all"].add(row.harassment, flagged)
+    return {k: v.as_dict() for k, v in sorted(out.items())}
+
+
+def split(
+    rows: Sequence[Example], share: float, seed: int, key: str = "subtype"
+) -> tuple[list[Example], list[Example]]:
+    """(fit, held out): a seeded ``share`` of every ``key`` group is held out."""
+    rng = random.Random(seed)
+    groups: dict[str, list[Example]] = defaultdict(list)
+    for row in rows:
+        groups[str(getattr(row, key))].append(row)
+    fit: list[Example] = []
+    held: list[Example] = []
+    for name in sorted(groups):
+        members = list(groups[name])
+        rng.shuffle(members)
+        cut = round(len(members) * share) if len(members) > 1 else 0
+        held.extend(members[:cut])
+        fit.extend(members[cut:])
+    return fit, held
+
+
+def _model_id(prefix: str, payload: bytes) -> str:
+    """Named by content, not by date: the same inputs rebuild the same id."""
+    return f"{prefix}-{hashlib.sha256(payload).hexdigest()[:12]}"
+
+
+def _figures_table(figures: dict[str, dict[str, Any]]) -> str:
+    lines = ["| rows | n | precision | recall | F1 | flagged |", "|---|---|---|---|---|---|"]
+    for name, f in figures.items():
+        lines.append(f"| {name} | {f['n']} | {f['precision']:.3f} | {f['recall']:.3f} | {f['f1']:.3f} | "
+                     f"{f['flagged']:.3f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def corpus_card(model_id: str, counts: dict[str, int], calls: dict[str, int], figures: dict[str, dict[str, Any]],
+                command: str, extra: str = "") -> str:  # fmt: skip
+    rows = "\n".join(f"| {name} | {licence} | {sum(n for st, n in counts.items() if st.startswith(group + '_'))} |"
+                     for name, licence, group in CORPUS_SOURCES)  # fmt: skip
+    subtypes = "\n".join(f"| {st} | {n} |" for st, n in sorted(counts.items()))
+    call_rows = "\n".join(f"| {name} | {n} |" for name, n in sorted(calls.items()))
+    return f"""# Model card — learned content models `{model_id}`
+
+Three logistic-regression heads over hashed character 1–4-grams and pinyin-syllable 2–3-grams of normalised text
+(`screening/learned/`): **abusive** (abusive, sexual or threatening language), **harassment** (the call-level
+judgement: abuse aimed at the agent, pranks, nonsense, chit-chat with no business purpose) and **business**
+(talks about a customer-service matter). Scored with numpy from `weights.npz`; every score comes with the
+n-grams that pushed it.
+
+## Rebuild
+
+    {command}
+
+Deterministic (seed {SEED}); needs scikit-learn (a runtime dependency, used only by `callscreen train`).
+
+## Training data (rows used, after the per-subtype cap; not redistributed)
+
+| source | licence | rows |
+|---|---|---|
+{rows}
+
+| subtype | rows |
+|---|---|
+{subtypes}
+
+Call-style examples (committed, GPL-3.0-or-later, written for this project) and call files:
+
+| file | rows |
+|---|---|
+{call_rows}
+
+Every call-style row is also used as ASR-noised and partial variants; 30% of corpus rows get an ASR-noised
+variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for both classes alike.
+
+## What the heads are and are not
+
+- *harassment* (aimed) is abuse, sexual talk or threats aimed at a person: the call-style rows' insults, sexual
+  remarks and threats, COLD's attacks on an individual and SWSR's sexual offences are 1; attacks on groups,
+  sexism about women in general and the reviews that swear (angry customers) are 0; COLD's unsplit offensive rows
+  are not used for this head. Pranks and chit-chat are harassment too, but not aimed abuse: the call-level
+  judgement finds them through the *business* head (nothing about a customer-service matter over the window).
+- For figures, the corpus's call-level truth is `1 − business`: social-media commentary, chit-chat and online
+  abuse are not customer-service matters; enquiries and reviews (also the ones that swear) are.
+- The complaint guard stays in the fusion: talking business caps all abuse (rules and learned) below the
+  harassment threshold.
+
+## Validation (rows the fit never saw; learned models alone: aimed abuse ≥ threshold or business < no_business)
+
+{_figures_table(figures)}
+{extra}"""
+
+
+def build_from_corpus(
+    corpus_paths: Sequence[Path], call_paths: Sequence[Path], out: Path, *, command: str, seed: int = SEED,
+    features: FeatureConfig | None = None, thresholds: dict[str, float] | None = None,
+) -> tuple[ContentModel, dict[str, Any]]:  # fmt: skip
+    """Fit the heads on the corpus and call files, hold out a tenth for the figures, write ``out``."""
+    started = time.monotonic()
+    config = features or FeatureConfig()
+    rng = random.Random(seed)
+    corpus = read_corpus_rows(corpus_paths)
+    calls: list[Example] = []
+    call_counts: dict[str, int] = {}
+    for path in (call_examples_path(), *call_paths):
+        got = read_calls(path)
+        call_counts[path.name] = len(got)
+        calls.extend(got)
+    corpus = cap_corpus(corpus, seed=rng)
+    fit_corpus, held_corpus = split(corpus, 0.1, seed)
+    fit_calls, held_calls = split(calls, 0.2, seed)
+    homophones = Homophones.from_texts(e.text for e in fit_corpus)
+    fitted = fit_heads(augmented(fit_corpus, fit_calls, homophones, seed), config, seed=seed)
+    counts: dict[str, int] = defaultdict(int)
+    for row in corpus:
+        counts[row.subtype] += 1
+    model_id = _model_id("corpus", fitted.weights.tobytes())
+    chosen = dict(thresholds or DEFAULT_THRESHOLDS)
+    probe = ContentModel({"model_id": model_id, "features": config.as_dict(), "thresholds": chosen},
+                         fitted.weights, fitted.bias)  # fmt: skip
+    figures = head_figures(probe, held_corpus) | {
+        f"calls:{k}": v for k, v in head_figures(probe, held_calls).items() if k == "all"
+    }
+    card = corpus_card(model_id, dict(counts), call_counts, figures, command)
+    save_model(out, fitted.weights, fitted.bias, features=config, thresholds=chosen, model_id=model_id, card=card,
+               extra={"seed": seed, "rows": {"corpus": len(fit_corpus), "calls": len(fit_calls)}})  # fmt: skip
+    seconds = round(time.monotonic() - started)
+    report = {"model_id": model_id, "out": str(out), "validation": figures, "seconds": seconds}
+    return ContentModel.load(out), report
+
+
+def adapt(
+    base: ContentModel, rows: Sequence[Example], out: Path, *, command: str, seed: int = SEED,
+    validate: bool = True,
+) -> tuple[ContentModel, dict[str, Any]]:  # fmt: skip
+    """Adapt ``base`` to a centre's rows; figures on a held-out fifth (base vs adapted); write ``out``."""
+    rng = random.Random(seed)
+    replay = read_calls(call_examples_path(), group="shipped")
+    homophones = Homophones.from_texts(e.text for e in [*rows, *replay])
+    report: dict[str, Any] = {"rows": len(rows), "base_model": base.model_id}
+    if validate and len(rows) >= 10:
+        fit_rows, held = split(rows, 0.2, seed, key="harassment")
+        trial = adapt_heads(base, augmented([], [*fit_rows, *rng.sample(replay, min(len(replay), 3 * len(fit_rows)))],
+                                            homophones, seed))  # fmt: skip
+        probe = ContentModel(base.manifest, trial.weights, trial.bias)
+        report["held_out"] = {"base": head_figures(base, held)["all"], "adapted": head_figures(probe, held)["all"]}
+        report["held_out_rows"] = [(e.text, e.harassment) for e in held]
+    fitted = adapt_heads(base, augmented([], [*rows, *rng.sample(replay, min(len(replay), 3 * len(rows)))],
+                                         homophones, seed))  # fmt: skip
+    model_id = _model_id("adapted", fitted.weights.tobytes())
+    base_card = (base.directory / "MODEL_CARD.md").read_text(encoding="utf-8") if base.directory else ""
+    compared = report.get("held_out")
+    figures = (_figures_table({"held out, base": compared["base"], "held out, adapted": compared["adapted"]})
+               if compared else "(too few rows to hold any out)")  # fmt: skip
+    card = f"""# Model card — adapted learned content models `{model_id}`
+
+Adapted from `{base.model_id}` to {len(rows)} of the centre's own rows: the weights minimise the log-loss on those
+rows (plus the shipped call-style examples, replayed so the base is not forgotten) with an L2 pull towards the base
+weights (`screening/learned/train.py: adapt_heads`). The centre's rows are its own data; they are not shipped.
+
+## Rebuild
+
+    {command}
+
+## Validation (a seeded fifth of the centre's rows, held out from the trial fit; harassment head)
+
+{figures}
+
+---
+
+{base_card}"""
+    save_model(out, fitted.weights, fitted.bias, features=base.features, thresholds=dict(base.thresholds),
+               model_id=model_id, card=card, extra={"base_model": base.model_id, "seed": seed})  # fmt: skip
+    report |= {"model_id": model_id, "out": str(out)}
+    return ContentModel.load(out), report

@@ -1,0 +1,217 @@
+"""The learned content models at screening time: a validated model directory, scored with numpy.
+
+A model directory holds ``manifest.json`` (format, feature configuration, heads, thresholds), ``weights.npz``
+(one weight row and one bias per head), ``MODEL_CARD.md`` (sources, licences, row counts, validation figures,
+the rebuild command) and ``SHA256SUMS`` over those three. :meth:`ContentModel.load` refuses a directory with a
+missing file, a checksum that does not match or a format it does not know, naming the file, so a broken copy
+never replaces a working model.
+
+Each head is a logistic regression over hashed n-grams (:mod:`screening.learned.features`); its score is
+``sigmoid(bias + Σ weight × value)``, and the explanation is exactly those products for the n-grams present —
+the words that pushed the score, with their share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from screening.learned.features import FeatureConfig, hashed
+from screening.learned.normalize import learned_normal
+
+FORMAT = "callscreen-learned/1"
+MANIFEST = "manifest.json"
+WEIGHTS = "weights.npz"
+CARD = "MODEL_CARD.md"
+SUMS = "SHA256SUMS"
+REQUIRED = (MANIFEST, WEIGHTS, CARD)
+HEADS = ("abusive", "harassment", "business")
+EVIDENCE_TOP = 5
+
+
+class ModelError(Exception):
+    """A model directory cannot be used; the message names the directory and the offending file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    ngram: str  # "c:傻逼" (characters) or "p:sha bi" (pinyin syllables)
+    weight: float  # this n-gram's share of the logit: weight × feature value (signed)
+
+    def readable(self) -> str:
+        """``傻逼 +0.83`` or ``[sha bi] +0.41`` (pinyin in brackets) — for a manager's screen."""
+        kind, _, gram = self.ngram.partition(":")
+        shown = f"[{gram}]" if kind == "p" else gram
+        return f"{shown} {self.weight:+.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class HeadScore:
+    prob: float
+    evidence: tuple[Contribution, ...]  # strongest first, by |weight|
+
+
+@dataclass(frozen=True, slots=True)
+class ContentScores:
+    abusive: HeadScore
+    aimed: HeadScore  # the call-level head: harassment aimed at the listener, pranks, talk with no business
+    business: HeadScore
+    model_id: str
+    chars: int  # length of the normalised text that was scored
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_sums(directory: Path, names: tuple[str, ...] = REQUIRED) -> None:
+    lines = [f"{sha256_of(directory / name)}  {name}" for name in names]
+    (directory / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _verify(directory: Path) -> None:
+    if not directory.is_dir():
+        raise ModelError(f"model directory {directory} does not exist")
+    sums = directory / SUMS
+    if not sums.is_file():
+        raise ModelError(f"{sums}: missing (a model directory needs its checksums)")
+    listed: dict[str, str] = {}
+    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.strip().partition("  ")
+        if len(digest) != 64 or not name:
+            raise ModelError(f"{sums}:{number}: not '<sha256>  <file>'")
+        listed[name] = digest
+    for name in REQUIRED:
+        path = directory / name
+        if not path.is_file():
+            raise ModelError(f"{path}: missing")
+        if name not in listed:
+            raise ModelError(f"{sums}: no checksum for {name}")
+        if sha256_of(path) != listed[name]:
+            raise ModelError(f"{path}: checksum mismatch (file changed or corrupt)")
+
+
+class ContentModel:
+    """Three logistic heads over one feature space; immutable once loaded, shared by all calls."""
+
+    def __init__(
+        self, manifest: dict[str, Any], weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32],
+        directory: Path | None = None,
+    ) -> None:  # fmt: skip
+        self.manifest = manifest
+        self.features = FeatureConfig(**manifest["features"])
+        self.weights = weights
+        self.bias = bias
+        self.directory = directory
+        self.model_id: str = manifest["model_id"]
+        self.thresholds: dict[str, float] = {k: float(v) for k, v in manifest.get("thresholds", {}).items()}
+
+    @classmethod
+    def load(cls, directory: Path) -> ContentModel:
+        directory = Path(directory)
+        _verify(directory)
+        path = directory / MANIFEST
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ModelError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            got = manifest.get("format") if isinstance(manifest, dict) else None
+            raise ModelError(f"{path}: format {got!r} is not {FORMAT!r}")
+        if tuple(manifest.get("heads", ())) != HEADS or "model_id" not in manifest:
+            raise ModelError(f"{path}: heads must be {list(HEADS)} and a model_id must be set")
+        try:
+            config = FeatureConfig(**manifest["features"])
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: bad feature configuration ({exc})") from None
+        wpath = directory / WEIGHTS
+        try:
+            with np.load(wpath, allow_pickle=False) as data:
+                weights = np.ascontiguousarray(data["weights"], dtype=np.float32)
+                bias = np.asarray(data["bias"], dtype=np.float32)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"{wpath}: unreadable weights ({exc})") from None
+        if weights.shape != (len(HEADS), config.size) or bias.shape != (len(HEADS),):
+            raise ModelError(f"{wpath}: shape {weights.shape} does not match {len(HEADS)} heads × {config.size}")
+        return cls(manifest, weights, bias, directory)
+
+    @classmethod
+    def shipped(cls) -> ContentModel:
+        """The model that ships in the package (``screening/learned/model/``), loaded once."""
+        return _shipped()
+
+    def logits(self, text: str) -> tuple[list[str], npt.NDArray[np.float32], float]:
+        grams, buckets, value = hashed(learned_normal(text), self.features)
+        if not grams:
+            return grams, np.zeros((len(HEADS), 0), dtype=np.float32), 0.0
+        return grams, self.weights[:, buckets] * value, value
+
+    def score(self, text: str) -> ContentScores:
+        normal = learned_normal(text)
+        grams, contrib, _ = self.logits(normal)
+        heads = []
+        for row in range(len(HEADS)):
+            z = float(self.bias[row] + contrib[row].sum()) if grams else float(self.bias[row])
+            prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            top: tuple[Contribution, ...] = ()
+            if grams:
+                order = np.argsort(-np.abs(contrib[row]))[:EVIDENCE_TOP]
+                top = tuple(Contribution(grams[i], round(float(contrib[row, i]), 3)) for i in order)
+            heads.append(HeadScore(round(prob, 4), top))
+        return ContentScores(heads[0], heads[1], heads[2], self.model_id, len(normal))
+
+
+def shipped_dir() -> Path:
+    return Path(str(resources.files("screening.learned") / "model"))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> ContentModel:
+    return ContentModel.load(shipped_dir())
+
+
+def save_model(
+    directory: Path, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32], *, features: FeatureConfig,
+    thresholds: dict[str, float], model_id: str, card: str, extra: dict[str, Any] | None = None,
+) -> Path:  # fmt: skip
+    """Write a complete model directory (manifest, weights, card, checksums); returns the directory."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": FORMAT, "model_id": model_id, "heads": list(HEADS), "features": features.as_dict(),
+                "thresholds": thresholds} | (extra or {})  # fmt: skip
+    (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with (directory / WEIGHTS).open("wb") as fh:
+        np.savez_compressed(fh, weights=weights.astype(np.float16), bias=bias.astype(np.float32))
+    (directory / CARD).write_text(card, encoding="utf-8")
+    write_sums(directory)
+    return directory
+
+
+class _Configured(Protocol):
+    learned: bool
+    model_dir: Path | None
+
+
+def load_scorer(config: _Configured, override: Path | None = None) -> ContentModel | None:
+    """The model the configuration asks for: ``override`` (``--model DIR``), else ``model_dir``, else the shipped
+    one; None when ``learned`` is off. Raises :class:`ModelError` naming the file when a directory is refused."""
+    if override is not None:
+        return ContentModel.load(override)
+    if not config.learned:
+        return None
+    return ContentModel.load(config.model_dir) if config.model_dir is not None else ContentModel.shipped()

@@ -1,0 +1,227 @@
+"""Training and adaptation of the learned content models (the only module that needs scikit-learn and scipy).
+
+``fit`` trains the three heads from scratch: the corpus (capped per subtype so that 70k Alipay questions do not
+drown the rest), the committed call-style examples and any call files, each call example also as ASR-noised and
+partial variants, corpus rows partly noised. ``adapt`` starts from a trained model and fits a correction on a
+centre's own examples: the new weights minimise the log-loss on those examples (plus the committed call-style
+examples, replayed so that what the base model knew is not forgotten) with an L2 pull towards the base weights —
+a centre does not have the base corpus, and a few dozen lines must teach without undoing the rest.
+
+Deterministic: one seed drives sampling, noise and the solver.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, sparse
+
+from screening.learned.data import HEADS, Example, read_calls, read_corpus
+from screening.learned.features import FeatureConfig, hashed
+from screening.learned.model import ContentModel
+from screening.learned.noise import Homophones, asr_noise, partial
+
+SEED = 20261130
+CORPUS_CAP = 22000  # rows per subtype at most
+CALL_VARIANTS = 4  # a call-style example is used as written plus this many noised / partial variants
+CALL_WEIGHT = 6.0  # call-style examples are the product's domain: each counts this much
+CORPUS_NOISED = 0.3  # share of corpus rows that get an extra ASR-noised variant
+ADAPT_L2 = 0.02  # pull of adapted weights towards the base model
+
+
+def call_examples_path() -> Path:
+    return Path(str(resources.files("screening.learned") / "call_examples.tsv"))
+
+
+@dataclass
+class TrainSet:
+    examples: list[Example] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    def add(self, example: Example, weight: float = 1.0) -> None:
+        self.examples.append(example)
+        self.weights.append(weight)
+
+
+# Typed sources talk *about* a shop (商家, 卖家) or to nobody; a caller talks *to* the agent (你们, 你好, 喂). Both
+# classes get the same call framing, so that addressing the listener is not mistaken for chit-chat.
+OPENERS = ("喂", "喂你好", "你好", "你好请问", "那个", "嗯", "我跟你说", "你听我说", "我问你", "喂喂", "哎你好",
+           "你们", "我想说", "就是", "对", "你好我想说一下", "你知道吗", "我跟你讲", "你们这个",
+           "你好那个")  # fmt: skip
+CLOSERS = ("你说呢", "你听到没有", "你明白吗", "你们看看", "你说怎么办", "你知道吧", "对吧", "是吧", "好吧", "你懂吗",
+           "你给我说说", "你帮我看看")  # fmt: skip
+THIRD_PERSON = re.compile("商家|店家|卖家|这家店|他们家|他们|老板")
+FRAMED = 0.6  # share of corpus rows that get a framed variant
+
+
+def framed(text: str, rng: random.Random) -> str:
+    """The text as a caller might say it: addressed to the listener, with a spoken opener."""
+    if rng.random() < 0.6:
+        text = THIRD_PERSON.sub("你们", text)
+    if rng.random() < 0.8:
+        text = rng.choice(OPENERS) + text
+    if rng.random() < 0.4:
+        text = text + rng.choice(CLOSERS)
+    return text
+
+
+def _variant(example: Example, text: str) -> Example:
+    return example.with_text(text)
+
+
+def cap_corpus(rows: Sequence[Example], cap: int = CORPUS_CAP, *, seed: random.Random) -> list[Example]:
+    """At most ``cap`` rows of each subtype (a seeded sample), in a stable order."""
+    rng = seed
+    by_subtype: dict[str, list[Example]] = defaultdict(list)
+    for row in rows:
+        by_subtype[row.subtype].append(row)
+    out: list[Example] = []
+    for subtype in sorted(by_subtype):
+        group = by_subtype[subtype]
+        out.extend(group if len(group) <= cap else rng.sample(group, cap))
+    return out
+
+
+def augmented(
+    corpus: Sequence[Example], calls: Sequence[Example], homophones: Homophones, seed: int = SEED
+) -> TrainSet:
+    rng = random.Random(seed)
+    out = TrainSet()
+    for row in corpus:
+        out.add(row)
+        if rng.random() < CORPUS_NOISED:
+            text = asr_noise(row.text, homophones, rng)
+            out.add(_variant(row, partial(text, rng, 0.5, 1.0) if rng.random() < 0.3 else text))
+        if rng.random() < FRAMED:
+            out.add(_variant(row, framed(row.text, rng)))
+    for row in calls:
+        out.add(row, CALL_WEIGHT)
+        for k in range(CALL_VARIANTS):
+            text = asr_noise(row.text, homophones, rng)
+            if k % 2 and len(text) > 6:
+                text = partial(text, rng, 0.6, 0.95)
+            out.add(_variant(row, text), CALL_WEIGHT / 2)
+    return out
+
+
+def matrix(texts: Sequence[str], config: FeatureConfig) -> sparse.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for text in texts:
+        _, buckets, value = hashed(text, config)
+        indices.extend(buckets)
+        data.extend([value] * len(buckets))
+        indptr.append(len(indices))
+    out = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(texts), config.size),
+    )
+    out.sum_duplicates()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    weights: npt.NDArray[np.float32]  # heads × features
+    bias: npt.NDArray[np.float32]
+
+
+def fit_heads(
+    data: TrainSet, config: FeatureConfig, *, family: str = "sgd", c: float = 4.0, alpha: float = 4e-6, seed: int = SEED
+) -> Fitted:
+    """One linear classifier per head on the rows that have that head's label."""
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+    x = matrix([e.text for e in data.examples], config)
+    sw = np.asarray(data.weights, dtype=np.float64)
+    weights = np.zeros((len(HEADS), config.size), dtype=np.float32)
+    bias = np.zeros(len(HEADS), dtype=np.float32)
+    for row, head in enumerate(HEADS):
+        labels = [e.label(head) for e in data.examples]
+        keep = np.asarray([v is not None for v in labels])
+        y = np.asarray([v for v in labels if v is not None], dtype=np.int64)
+        if len(set(y.tolist())) < 2:
+            continue
+        clf: LogisticRegression | SGDClassifier
+        if family == "sgd":
+            clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=15, tol=None, random_state=seed,
+                                class_weight="balanced")  # fmt: skip
+        else:
+            clf = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=seed, class_weight="balanced")
+        clf.fit(x[keep], y, sample_weight=sw[keep])
+        weights[row] = clf.coef_[0].astype(np.float32)
+        bias[row] = np.float32(clf.intercept_[0])
+    return Fitted(weights, bias)
+
+
+def adapt_heads(
+    base: ContentModel, data: TrainSet, *, l2: float = ADAPT_L2
+) -> Fitted:
+    """Weights that fit ``data`` while staying close to ``base``: L-BFGS on the columns the data touches."""
+    config = base.features
+    x = matrix([e.text for e in data.examples], config)
+    sw = np.asarray(data.weights, dtype=np.float64)
+    weights = base.weights.copy()
+    bias = base.bias.copy()
+    for row, head in enumerate(HEADS):
+        labels = [e.label(head) for e in data.examples]
+        keep = np.asarray([v is not None for v in labels])
+        if not keep.any():
+            continue
+        y = np.asarray([v for v in labels if v is not None], dtype=np.float64)
+        sub = x[keep].tocsc()
+        cols = np.unique(sub.indices)
+        xs = sub[:, cols].tocsr().astype(np.float64)
+        w0 = base.weights[row, cols].astype(np.float64)
+        b0 = float(base.bias[row])
+        s = sw[keep] / sw[keep].sum()
+        pos = float((s * y).sum())
+        # balance the classes as the base fit did
+        s = np.where(y > 0, s * 0.5 / max(pos, 1e-9), s * 0.5 / max(1 - pos, 1e-9)) if 0 < pos < 1 else s
+
+        def loss(theta: npt.NDArray[np.float64], xs: sparse.csr_matrix = xs, y: npt.NDArray[np.float64] = y,
+                 s: npt.NDArray[np.float64] = s, w0: npt.NDArray[np.float64] = w0,
+                 b0: float = b0) -> tuple[float, npt.NDArray[np.float64]]:  # fmt: skip
+            dw, db = theta[:-1], theta[-1]
+            z = xs @ (w0 + dw) + b0 + db
+            p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+            ll = -(s * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
+            g = s * (p - y)
+            grad_w = xs.T @ g + l2 * dw
+            grad_b = g.sum() + l2 * db
+            return float(ll + 0.5 * l2 * (dw @ dw + db * db)), np.concatenate([grad_w, [grad_b]])
+
+        start = np.zeros(len(cols) + 1)
+        result = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 300})
+        weights[row, cols] = (w0 + result.x[:-1]).astype(np.float32)
+        bias[row] = np.float32(b0 + result.x[-1])
+    return Fitted(weights, bias)
+
+
+def read_corpus_rows(paths: Sequence[Path]) -> list[Example]:
+    rows: list[Example] = []
+    for path in paths:
+        rows.extend(read_corpus(path))
+    return rows
+
+
+def load_training(
+    corpus_paths: Sequence[Path], call_paths: Sequence[Path], *, seed: int = SEED, cap: int = CORPUS_CAP
+) -> tuple[list[Example], list[Example]]:
+    rng = random.Random(seed)
+    corpus: list[Example] = []
+    for path in corpus_paths:
+        corpus.extend(read_corpus(path))
+    calls: list[Example] = []
+    for path in call_paths:
+        calls.extend(read_calls(path))
+    return cap_corpus(corpus, cap, seed=rng), calls

@@ -1,0 +1,173 @@
+"""The learned content models: the shipped directory, its validation, explanations, and `callscreen train`
+(adaptation to a domain the corpus lacks, the train → eval round trip), the way a centre would run them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from callscreen.cli import main
+from screening.config import ScreeningConfig
+from screening.engine import ScreeningEngine
+from screening.learned.data import read_calls
+from screening.learned.model import (
+    CARD,
+    FORMAT,
+    MANIFEST,
+    SUMS,
+    WEIGHTS,
+    ContentModel,
+    ModelError,
+    load_scorer,
+    shipped_dir,
+    write_sums,
+)  # fmt: skip
+from screening.learned.normalize import learned_normal
+from screening.verdict import Label, SignalKind
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "learned"
+TRAIN = DATA / "travel_utilities_train.tsv"
+TEST = DATA / "travel_utilities_test.tsv"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ContentModel:
+    return ContentModel.shipped()
+
+
+def copy_shipped(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(shipped_dir(), target)
+    return target
+
+
+def test_normalisation_is_asr_like() -> None:
+    assert learned_normal("喂，你好！！請問 我的訂單 😀 123號") == "喂你好请问我的订单0号"
+    assert learned_normal("哈哈哈哈哈哈") == "哈哈哈"
+    assert learned_normal("ＳＢ客服") == "sb客服"
+
+
+def test_shipped_model_is_valid_small_and_separates_obvious_cases(shipped: ContentModel) -> None:
+    size = sum(p.stat().st_size for p in shipped_dir().iterdir())
+    assert size <= 20 * 1024 * 1024
+    assert shipped.model_id
+    abuse = shipped.score("你个傻逼客服给我滚")
+    enquiry = shipped.score("你好我想查一下我的订单什么时候发货")
+    assert abuse.abusive.prob > 0.5 and abuse.aimed.prob > enquiry.aimed.prob
+    assert enquiry.business.prob > 0.5 > abuse.business.prob
+
+
+def test_every_score_is_explained_by_ngrams_with_contributions(shipped: ContentModel) -> None:
+    scores = shipped.score("你个傻逼客服给我滚")
+    for head in (scores.abusive, scores.aimed, scores.business):
+        assert 0 < len(head.evidence) <= 5
+        magnitudes = [abs(c.weight) for c in head.evidence]
+        assert magnitudes == sorted(magnitudes, reverse=True)
+        assert all(c.ngram[:2] in ("c:", "p:") for c in head.evidence)
+    # the contributions are exactly weight × value of the n-grams present: they and the bias make the logit
+    _, contrib, _ = shipped.logits("你个傻逼客服给我滚")
+    z = float(shipped.bias[2] + contrib[2].sum())
+    assert scores.business.prob == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-4)
+    assert any("傻" in c.ngram or "sha" in c.ngram for c in scores.abusive.evidence)
+
+
+def test_learned_reasons_reach_the_verdict_with_evidence(shipped: ContentModel) -> None:
+    engine = ScreeningEngine.offline(ScreeningConfig(), shipped)
+    verdict = engine.screen_transcript("我昨天去钓鱼了钓到一条大鱼你喜欢钓鱼吗", None, None)
+    learned = [r for r in verdict.reasons if r.code.startswith("content.learned")]
+    assert learned and all(r.kind is SignalKind.CONTENT and r.evidence for r in learned)
+    assert verdict.label is Label.HARASSMENT
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / WEIGHTS).unlink(), "weights.npz: missing"),
+        (lambda d: (d / SUMS).unlink(), "SHA256SUMS: missing"),
+        (lambda d: (d / CARD).write_text("edited", encoding="utf-8"), "MODEL_CARD.md: checksum mismatch"),
+        (lambda d: (d / WEIGHTS).write_bytes(b"\0" * 64), "weights.npz: checksum mismatch"),
+    ],
+)
+def test_a_damaged_directory_is_refused_naming_the_file(tmp_path: Path, damage: Any, message: str) -> None:
+    directory = copy_shipped(tmp_path)
+    damage(directory)
+    with pytest.raises(ModelError, match=message.replace(".", r"\.")):
+        ContentModel.load(directory)
+
+
+def test_a_wrong_format_is_refused_even_with_good_checksums(tmp_path: Path) -> None:
+    directory = copy_shipped(tmp_path)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["format"] == FORMAT
+    manifest["format"] = "callscreen-learned/99"
+    (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    write_sums(directory)
+    with pytest.raises(ModelError, match=r"manifest\.json: format 'callscreen-learned/99'"):
+        ContentModel.load(directory)
+
+
+def test_eval_refuses_a_broken_model_dir_with_a_clear_error(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = copy_shipped(tmp_cwd)
+    (directory / WEIGHTS).unlink()
+    assert main(["eval", str(TEST), "--model", str(directory)]) == 2
+    assert "weights.npz: missing" in capsys.readouterr().err
+
+
+def test_configured_model_dir_and_switch(tmp_path: Path, shipped: ContentModel) -> None:
+    directory = copy_shipped(tmp_path)
+    assert load_scorer(ScreeningConfig(learned=False)) is None
+    assert load_scorer(ScreeningConfig()) is shipped
+    assert load_scorer(ScreeningConfig(model_dir=directory)).model_id == shipped.model_id  # type: ignore[union-attr]
+
+
+def _eval(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    capsys.readouterr()
+    assert main(["eval", *args, "--json"]) == 0
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_train_then_eval_round_trip_and_adaptation_teaches_a_new_domain(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], shipped: ContentModel
+) -> None:
+    out = tmp_cwd / "centre-model"
+    assert main(["train", str(TRAIN), "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["out"] == str(out) and report["rows"] == 50 and report["base_model"] == shipped.model_id
+    assert {"base", "adapted"} <= set(report["held_out"]) and {"base", "adapted"} <= set(report["held_out_fused"])
+    adapted = ContentModel.load(out)  # complete directory: manifest, weights, card, checksums
+    card = (out / CARD).read_text(encoding="utf-8")
+    assert adapted.model_id in card and shipped.model_id in card and "callscreen train" in card
+    # the business head learned the domain: on enquiries it never saw, it is surer they are business
+    unseen = [e for e in read_calls(TEST) if not e.harassment]
+    before = np.mean([shipped.score(e.text).business.prob for e in unseen])
+    after = np.mean([adapted.score(e.text).business.prob for e in unseen])
+    assert after > before + 0.1
+    # and the full screening on the unseen file is no worse, with no legitimate caller newly flagged
+    base = _eval(capsys, str(TEST))
+    new = _eval(capsys, str(TEST), "--model", str(out))
+    assert new["fp"] <= base["fp"] and new["f1"] >= base["f1"]
+
+
+def test_adaptation_is_deterministic(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a", "b"):
+        assert main(["train", str(TRAIN), "--out", str(tmp_cwd / name), "--json"]) == 0
+    capsys.readouterr()
+    a, b = ContentModel.load(tmp_cwd / "a"), ContentModel.load(tmp_cwd / "b")
+    assert np.array_equal(a.weights, b.weights) and a.model_id == b.model_id
+
+
+def test_train_refuses_bad_input_naming_the_line(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_cwd / "bad.tsv"
+    bad.write_text("text\tlabel\n你好\tmaybe\n", encoding="utf-8")
+    assert main(["train", str(bad), "--out", str(tmp_cwd / "m")]) == 2
+    assert "bad.tsv:2" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_cwd / "m")]) == 2
+    assert "nothing to learn from" in capsys.readouterr().err
