@@ -74,12 +74,12 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         health.report(Component.MODEL, Status.DEGRADED, f"{CALLER_ID_MODE}: {exc}")
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
-    _check_language(path, health)
+    report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms)
 
 
-def _check_language(path: Path, health: ServiceHealth) -> None:
+def report_asr_language(path: Path, health: ServiceHealth) -> None:
     """Say loudly when the ASR model is not Mandarin: every caller would look off-topic (asr.language)."""
     from asr.language import check_language
 
