@@ -259,3 +259,29 @@ def test_angry_customers_are_not_harassers_with_the_shipped_model(swear: str) ->
     for text in [swear + m for m in matters] + [m + swear for m in matters]:
         verdict = engine.screen_transcript(text, normalize("13812345678"), DAYTIME)
         assert verdict.label is not Label.HARASSMENT, (text, verdict.summary())
+
+
+def test_early_decisions_on_partials_still_work_with_the_shipped_model() -> None:
+    """Abuse ends listening on a partial hypothesis (after min_listen_s); a clear enquiry ends it on its final."""
+    from asr.events import AsrPartial
+    from screening.learned.model import ContentModel
+
+    model = ContentModel.shipped()
+    caller = normalize("13812345678")
+    for text in ("我操你妈你个臭婊子", "你这个贱人我要弄死你"):
+        engine = ScreeningEngine.offline(ScreeningConfig(), model)
+        ctx = CallContext("c1", caller, DAYTIME)
+        session = engine.open_session(ctx, engine.prescreen(ctx))
+        decided = None
+        for end in range(2, len(text) + 1):
+            decided = session.on_asr(AsrPartial(text[:end], 0.4 * end))
+            if decided is not None:
+                break
+        assert decided is not None and decided.label is Label.HARASSMENT and decided.final, text
+        assert end < len(text) and decided.decided_at_s is not None and decided.decided_at_s >= 1.0, (text, end)
+    engine = ScreeningEngine.offline(ScreeningConfig(), model)
+    ctx = CallContext("c2", caller, DAYTIME)
+    session = engine.open_session(ctx, engine.prescreen(ctx))
+    allowed = session.on_asr(_final("我想查一下我的快递到哪了"))
+    assert allowed is not None and allowed.label is Label.ALLOW
+    assert ReasonCode.LEARNED_BUSINESS in {r.code for r in allowed.reasons}
