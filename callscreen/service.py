@@ -76,7 +76,8 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
     report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
-                     endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+                     endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
+                     vad_gate=settings.asr.vad_gate)
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:
