@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from asr.events import BYTES_PER_SECOND
 from callscreen.settings import ProfileSettings, Settings
 from numbering import normalize
 from prompts.library import PromptLibrary
@@ -32,6 +33,7 @@ from telephony.listening import ListenLimits
 
 log = logging.getLogger(__name__)
 DEFAULT_PROFILE = "default"
+MIN_ANSWER_S = 3.0  # after the greeting, the caller has at least this long to say why they call
 _SCREENING_KEYS = ("lexicon_dir", "listen_timeout_s", "suspect_threshold", "harassment_threshold")
 
 
@@ -50,10 +52,24 @@ def load_prompts(settings: Settings, profile: ProfileSettings | None) -> dict[st
     return {name.value: library.pcm16(name) for name in PromptName}
 
 
-def flow_policy(settings: Settings, profile: ProfileSettings | None) -> FlowPolicy:
+def first_window_s(configured_s: float, greeting: bytes, name: str) -> float:
+    """The first window, long enough for the greeting *and* an answer: a centre's longer recorded greeting
+    stretches it (loudly) rather than leaving the caller no time to speak."""
+    needed = len(greeting) / BYTES_PER_SECOND + MIN_ANSWER_S
+    if needed > configured_s:
+        log.warning("profile %s: the greeting leaves under %.0f s of the %.1f s window; listening %.1f s instead",
+                    name, MIN_ANSWER_S, configured_s, needed)
+        return needed
+    return configured_s
+
+
+def flow_policy(settings: Settings, profile: ProfileSettings | None, prompts: Mapping[str, bytes] | None = None,
+                name: str = DEFAULT_PROFILE) -> FlowPolicy:
     sip, rtp, screening = settings.sip, settings.rtp, settings.screening
     p = profile or ProfileSettings()
     listen_s = p.listen_timeout_s if p.listen_timeout_s is not None else screening.listen_timeout_s
+    if prompts is not None:
+        listen_s = first_window_s(listen_s, prompts.get(PromptName.GREETING.value, b""), name)
     return FlowPolicy(
         agents_uri=p.agents_uri or sip.agents_uri,
         fallback_uri=p.fallback_uri or sip.fallback_uri,
@@ -115,15 +131,19 @@ def build_table(
     ``make_runner(policy, prompts, screener)`` — ``None`` means the default screening engine."""
     default_profile = settings.profiles.get(DEFAULT_PROFILE)
     default_overrides = screening_overrides(default_profile) if default_profile is not None else {}
-    default = make_runner(flow_policy(settings, default_profile), load_prompts(settings, default_profile),
+    default_prompts = load_prompts(settings, default_profile)
+    default = make_runner(flow_policy(settings, default_profile, default_prompts), default_prompts,
                           make_screener(default_overrides) if default_overrides else None)
     by_number: dict[str, FlowRunner] = {}
     names: dict[str, str] = {}
     for name, profile in settings.profiles.items():
         overrides = screening_overrides(profile)
         screener = make_screener(overrides) if overrides else None
-        runner = default if name == DEFAULT_PROFILE else make_runner(
-            flow_policy(settings, profile), load_prompts(settings, profile), screener)
+        if name == DEFAULT_PROFILE:
+            runner = default
+        else:
+            prompts = load_prompts(settings, profile)
+            runner = make_runner(flow_policy(settings, profile, prompts, name), prompts, screener)
         for number in profile.numbers:
             key = number_key(number)
             if key is None:

@@ -71,3 +71,27 @@ def test_doctor_loads_a_real_model(
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "model load" in out and "resident memory" in out
+
+
+def test_doctor_checks_the_learned_content_model(
+    tmp_cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped model is OK; a configured directory that fails validation is a hard failure naming the file."""
+    import shutil
+
+    from screening.learned.model import ContentModel, shipped_dir
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("CALLSCREEN_SIP_PORT", str(free_port()))
+    monkeypatch.setenv("CALLSCREEN_API_PORT", str(free_port()))
+    assert main(["doctor", "--no-load"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("content model"))
+    assert "ok" in row and ContentModel.shipped().model_id in row and "the shipped model" in row
+
+    broken = tmp_cwd / "centre-model"
+    shutil.copytree(shipped_dir(), broken)
+    (broken / "weights.npz").write_bytes(b"truncated")
+    monkeypatch.setenv("CALLSCREEN_SCREENING_MODEL_DIR", str(broken))
+    assert main(["doctor", "--no-load"]) == 1
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("content model"))
+    assert "FAIL" in row and "weights.npz: checksum mismatch" in row and "rules only" in row

@@ -3,11 +3,19 @@ mode) that `callscreen doctor`, in another shell, reports as running and names w
 
 from __future__ import annotations
 
+import json
+import shutil
+import signal
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from screening.learned.model import shipped_dir
+from tests.e2e.test_model_reload import relabel
 from tests.harness import ServiceProcess
 
 
@@ -61,3 +69,90 @@ def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(
         assert "WARN" in row and "every caller would look off-topic" in row
     finally:
         service.stop()
+
+
+def test_sighup_rereads_the_settings_and_swaps_profiles_or_keeps_them(tmp_path: Path) -> None:
+    """`systemctl reload`: a new hotline profile is taken up; a broken settings file leaves the running ones."""
+    config = tmp_path / "callscreen.toml"
+    config.write_text("")
+    service = ServiceProcess(tmp_path, env={"CALLSCREEN_CONFIG": str(config)})
+
+    def logged(text: str, timeout_s: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if text in service.log_path.read_text(errors="replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        service.start()
+        assert service.process is not None
+        config.write_text('[profiles.complaints]\nnumbers = ["8008005678", "4008001234"]\n')
+        service.process.send_signal(signal.SIGHUP)
+        assert logged("profiles reloaded: 2 hotline number(s) in 1 profile(s)"), service.log_tail()
+        config.write_text("[profiles.complaints\n")  # a typo: not TOML
+        service.process.send_signal(signal.SIGHUP)
+        assert logged("settings NOT reloaded"), service.log_tail()
+        ready = service.readyz()
+        assert ready is not None and ready["ready"] is True  # still serving, with the profiles it had
+    finally:
+        assert service.stop() == 0
+
+
+def _content_model(service: ServiceProcess) -> dict[str, str]:
+    ready = service.readyz()
+    assert ready is not None
+    return dict(ready["components"]["content_model"])
+
+
+def _wait_for(service: ServiceProcess, text: str, timeout_s: float = 30.0) -> dict[str, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        part = _content_model(service)
+        if text in part["detail"]:
+            return part
+        time.sleep(0.2)
+    raise AssertionError(f"content_model never said {text!r}: {_content_model(service)}")
+
+
+def test_sighup_reloads_the_model_and_a_damaged_directory_is_refused(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(shipped_dir(), model)
+    relabel(model, "centre-v1")
+    service = ServiceProcess(tmp_path, env={"CALLSCREEN_SCREENING_MODEL_DIR": str(model)})
+    try:
+        service.start()
+        assert _content_model(service) == {"status": "ok", "detail": "model centre-v1"}
+        assert service.process is not None
+        relabel(model, "centre-v2")
+        service.process.send_signal(signal.SIGHUP)
+        assert _wait_for(service, "model centre-v2")["status"] == "ok"
+        (model / "SHA256SUMS").unlink()  # an incomplete copy
+        service.process.send_signal(signal.SIGHUP)
+        refused = _wait_for(service, "refused")
+        assert refused["status"] == "degraded"
+        assert "still screening with centre-v2" in refused["detail"] and "SHA256SUMS" in refused["detail"]
+        assert service.process.poll() is None  # still serving
+        log = service.log_path.read_text()
+        assert "content model reloaded (SIGHUP): centre-v2" in log and "REFUSED, still screening with centre-v2" in log
+
+        # the same through the admin API, with a key an operator creates in a second shell
+        key = service.cli("keys", "create", "--role", "admin", "--label", "ops").stdout.strip()
+        code, body = _post(f"{service.api}/api/v1/admin/model/reload", key)
+        assert code == 422 and "SHA256SUMS" in str(body["detail"]), body
+        relabel(model, "centre-v3")  # the operator finishes copying: checksums written again
+        code, body = _post(f"{service.api}/api/v1/admin/model/reload", key)
+        assert code == 200 and body["model_id"] == "centre-v3", body
+        assert _content_model(service) == {"status": "ok", "detail": "model centre-v3"}
+    finally:
+        service.stop()
+
+
+def _post(url: str, key: str) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url, method="POST", headers={"X-API-Key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(json.loads(response.read()))
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(json.loads(exc.read()))

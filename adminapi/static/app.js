@@ -375,6 +375,42 @@ async function loadReports() {
   counts("top-sources", r.top_sources);
   counts("top-prefixes", r.top_prefixes);
   counts("repeat", r.repeat_offenders);
+  await loadCosts();
+}
+
+async function loadCosts() {
+  const r = await call(`/reports/costs?${reportQuery()}`);
+  const totals = r.lines.filter((l) => l.hotline === "*");
+  const minutes = (sec) => Math.round(sec / 60);
+  drawChart("chart-costs", "bar", totals.map((l) => l.month), [
+    { label: t("costs.agentMin"), data: totals.map((l) => minutes(l.agent_seconds_on_harassment)) },
+    { label: t("costs.deterrentMin"), data: totals.map((l) => minutes(l.deterrent_seconds)) },
+    { label: t("costs.tollfreeMin"), data: totals.map((l) => l.tollfree_minutes) },
+  ]);
+  const money = new Intl.NumberFormat(lang, { style: "currency", currency: r.currency });
+  fill($("[data-testid=cost-table] tbody"), r.lines.map((l) => el("tr", {},
+    el("td", {}, l.month), el("td", {}, l.hotline === "*" ? "Σ" : l.hotline), el("td", { class: "num" }, fmtNum(l.harassment_calls)),
+    el("td", { class: "num" }, fmtNum(minutes(l.agent_seconds_on_harassment))), el("td", { class: "num" }, fmtNum(minutes(l.deterrent_seconds))),
+    el("td", { class: "num" }, fmtNum(l.tollfree_minutes)), el("td", { class: "num" }, money.format(l.tollfree_charge)))));
+}
+
+// ---- shadow test: replay recent calls under a candidate change ----
+async function runShadow(form) {
+  const data = new FormData(form);
+  const body = { settings: {} };
+  if (data.get("since")) body.since = centreTime(data.get("since"));
+  if (data.get("until")) body.until = centreTime(data.get("until"), "23:59:59");
+  const name = String(data.get("setting") || "").trim();
+  const value = String(data.get("value") || "").trim();
+  if (name) body.settings[name] = value !== "" && !Number.isNaN(Number(value)) ? Number(value) : value;
+  const listText = $("#shadow-list").value.trim();
+  if (listText) body.list_csv = `${listText}\n`;
+  const r = await call("/shadow", { method: "POST", json: body });
+  const figures = [["shadow.inputs", r.inputs], ["shadow.changed", r.changed], ["shadow.stricter", r.stricter], ["shadow.lenient", r.lenient]];
+  fill($("#shadow-figures"), figures.map(([k, v]) => el("div", { class: "figure" }, el("b", {}, fmtNum(v)), t(k))));
+  fill($("[data-testid=shadow-table] tbody"), r.calls.map((c) => el("tr", {},
+    el("td", {}, fmtTime(c.at)), el("td", {}, c.caller), el("td", { class: `label-${c.before}` }, `${tv("label", c.before)} (${fmtNum(c.before_score, 2)})`),
+    el("td", { class: `label-${c.after}` }, `${tv("label", c.after)} (${fmtNum(c.after_score, 2)})`), el("td", {}, tv("direction", c.direction)))));
 }
 
 // ---- incidents and bills ----
@@ -414,7 +450,18 @@ async function loadPeople() {
     el("td", {}, String(k.id)), el("td", {}, `${k.prefix}…`), el("td", {}, tv("role", k.role)), el("td", {}, k.label),
     el("td", {}, fmtTime(k.last_used_at)), el("td", {}, k.revoked_at ? t("people.revoked") : t("people.active")),
     el("td", {}, k.revoked_at ? "" : el("button", { onclick: () => revokeKey(k.id) }, t("people.revoke"))))));
+  await loadSettings();
 }
+
+async function loadSettings() {
+  const view = await call("/admin/settings");
+  fill($("[data-testid=settings-table] tbody"), Object.entries(view.screening).map(([k, v]) =>
+    el("tr", {}, el("td", {}, `screening.${k}`), el("td", {}, typeof v === "object" ? JSON.stringify(v) : String(v)))));
+  $("#model-row").hidden = !view.model_control;
+  if (view.model_control) showModel(await call("/admin/model"));
+}
+
+function showModel(m) { $("#model-status").textContent = t("settings.model", { id: m.model_id, at: fmtTime(m.loaded_at) }); }
 
 async function resetPassword(id) {
   const password = await askReason(t("people.newPassword"));
@@ -431,7 +478,7 @@ async function revokeKey(id) {
 // ---- wiring ----
 const loaders = {
   calls: loadCalls, review: loadReview, lists: loadLists, reports: loadReports, incidents: loadIncidents,
-  bills: loadBills, people: loadPeople,
+  bills: loadBills, people: loadPeople, shadow: async () => {},
 };
 let activeTab = "calls";
 
@@ -504,7 +551,7 @@ function renderEnums() {
 function keepSelections(action) {
   const kept = [...document.querySelectorAll("select")].map((s) => [s, s.value]);
   action();
-  for (const [s, v] of kept) s.value = v;
+  for (const [s, v] of kept) if ([...s.options].some((o) => o.value === v)) s.value = v;
 }
 
 async function switchLanguage(next) {
@@ -568,6 +615,9 @@ function init() {
   });
   $("#export-list").addEventListener("click", () => download(`/lists/export?${listQuery()}`, "list.csv").catch((e) => showError(e.message)));
   submitting("#report-form", loadReports);
+  submitting("#shadow-form", runShadow);
+  clicking("#model-reload", async () => showModel(await call("/admin/model/reload", { method: "POST" })));
+  $("#export-costs").addEventListener("click", () => download(`/reports/costs?format=csv&${reportQuery()}`, "costs.csv").catch((e) => showError(e.message)));
   $("#export-report").addEventListener("click", () => download(`/reports/export.csv?${reportQuery()}`, "report.csv").catch((e) => showError(e.message)));
   submitting("#incident-form", async (form) => {
     const data = new FormData(form);

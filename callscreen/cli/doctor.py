@@ -74,6 +74,23 @@ def check_model_language(path: Path) -> Row:
     return Row("model language", Level.OK if language.mandarin else Level.WARN, language.message(path))
 
 
+def check_content_model(settings: Settings) -> Row:
+    """The learned content model `serve` would load (``screening.model_dir``, else the shipped one): a directory
+    that fails validation is a hard failure here — `serve` would run on the rules alone."""
+    from screening.learned.model import ModelError as LearnedModelError
+    from screening.learned.model import load_scorer
+
+    screening = settings.screening
+    where = str(screening.model_dir) if screening.model_dir is not None else "the shipped model"
+    try:
+        scorer = load_scorer(screening)
+    except LearnedModelError as exc:
+        return Row("content model", Level.FAIL, f"{exc} — `serve` would screen with the rules only")
+    if scorer is None:
+        return Row("content model", Level.INFO, "off (screening.learned = false): rules only")
+    return Row("content model", Level.OK, f"model {scorer.model_id} ({where})")
+
+
 def _load_model(path: Path) -> Row:
     from asr.model import load_shared_model  # imports vosk: only when actually loading
 
@@ -183,6 +200,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     checks: list[Callable[[], list[Row]]] = [
         lambda: [Row("settings", Level.OK, f"node {settings.node_name}, data dir {settings.data_dir}")],
         lambda: check_model(settings, load=not args.no_load),
+        lambda: [check_content_model(settings)],
         lambda: [check_database(settings)],
         lambda: check_service_or_ports(settings),
         check_tools,

@@ -12,14 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from callscreen.profiles import DEFAULT_PROFILE
+from callscreen.profiles import DEFAULT_PROFILE, MIN_ANSWER_S
 from callscreen.settings import Settings
 from prompts.errors import PromptError
 from prompts.importer import import_prompts
 from prompts.names import PromptName
 
 EXIT_FAILED = 1
-ANSWER_S = 3.0  # the caller needs at least this long, after the greeting, to say why they call
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +46,7 @@ def time_limits(settings: Settings, profile: str) -> dict[PromptName, float]:
     window = settings.screening.listen_timeout_s
     if configured is not None and configured.listen_timeout_s is not None:
         window = configured.listen_timeout_s
-    return {PromptName.GREETING: window - ANSWER_S}
+    return {PromptName.GREETING: window - MIN_ANSWER_S}  # the challenge window follows its question's length
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

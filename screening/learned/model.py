@@ -57,7 +57,7 @@ class Contribution:
 @dataclass(frozen=True, slots=True)
 class HeadScore:
     prob: float
-    evidence: tuple[Contribution, ...]  # strongest first, by |weight|
+    evidence: tuple[Contribution, ...]  # up to EVIDENCE_TOP each way, strongest first by |weight|
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +170,13 @@ class ContentModel:
             prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
             top: tuple[Contribution, ...] = ()
             if grams:
-                order = np.argsort(-np.abs(contrib[row]))[:EVIDENCE_TOP]
-                top = tuple(Contribution(grams[i], round(float(contrib[row, i]), 3)) for i in order)
+                # the strongest pushes each way: a low score is explained by what pulled it down, even when the
+                # biggest single n-grams pushed up and the bias decided
+                values = contrib[row]
+                up = [i for i in np.argsort(-values)[:EVIDENCE_TOP] if values[i] > 0]
+                down = [i for i in np.argsort(values)[:EVIDENCE_TOP] if values[i] < 0]
+                order = sorted(up + down, key=lambda i: -abs(float(values[i])))
+                top = tuple(Contribution(grams[i], round(float(values[i]), 3)) for i in order)
             heads.append(HeadScore(round(prob, 4), top))
         return ContentScores(heads[0], heads[1], heads[2], self.model_id, len(normal))
 

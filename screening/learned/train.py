@@ -34,7 +34,8 @@ CORPUS_CAP = 22000  # rows per subtype at most
 CALL_VARIANTS = 4  # a call-style example is used as written plus this many noised / partial variants
 CALL_WEIGHT = 6.0  # call-style examples are the product's domain: each counts this much
 CORPUS_NOISED = 0.3  # share of corpus rows that get an extra ASR-noised variant
-ADAPT_L2 = 0.02  # pull of adapted weights towards the base model
+ADAPT_L2 = 3e-4  # pull of adapted weights towards the base model
+FREEZE_BIAS = True  # a centre's file has its own class mix; it must not move every call's prior
 
 
 def call_examples_path() -> Path:
@@ -184,9 +185,8 @@ def adapt_heads(
         w0 = base.weights[row, cols].astype(np.float64)
         b0 = float(base.bias[row])
         s = sw[keep] / sw[keep].sum()
-        pos = float((s * y).sum())
-        # balance the classes as the base fit did
-        s = np.where(y > 0, s * 0.5 / max(pos, 1e-9), s * 0.5 / max(1 - pos, 1e-9)) if 0 < pos < 1 else s
+        # no class re-balancing: a handful of abusive rows blown up to half the weight would teach the aimed head
+        # their innocent words (酒店 in a sexual remark → every hotel enquiry); the base bias keeps the prior
 
         def loss(theta: npt.NDArray[np.float64], xs: sparse.csr_matrix = xs, y: npt.NDArray[np.float64] = y,
                  s: npt.NDArray[np.float64] = s, w0: npt.NDArray[np.float64] = w0,
@@ -197,7 +197,7 @@ def adapt_heads(
             ll = -(s * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
             g = s * (p - y)
             grad_w = xs.T @ g + l2 * dw
-            grad_b = g.sum() + l2 * db
+            grad_b = 0.0 if FREEZE_BIAS else g.sum() + l2 * db
             return float(ll + 0.5 * l2 * (dw @ dw + db * db)), np.concatenate([grad_w, [grad_b]])
 
         start = np.zeros(len(cols) + 1)

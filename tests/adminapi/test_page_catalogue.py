@@ -21,9 +21,10 @@ def test_every_key_the_page_uses_is_in_both_languages() -> None:
     used |= set(re.findall(r'\bt\("([^"]+)"', script))
     groups = set(re.findall(r'\btv\("(\w+)"', script))
     enums = dict(re.findall(r"^  (\w+): \[([^\]]+)\]", script, flags=re.M))
-    for group in groups - {"outcome", "source"}:
+    for group in groups - {"outcome", "source", "direction"}:
         used |= {f"{group}.{v}" for v in re.findall(r'"(\w+)"', enums[group])}
-    used |= {"outcome.confirmed", "outcome.overturned", "source.auto", "source.agent", "source.manager"}
+    used |= {"outcome.confirmed", "outcome.overturned", "source.auto", "source.agent", "source.manager",
+             "direction.stricter", "direction.lenient"}
     zh, en = _catalogue("zh-CN"), _catalogue("en")
     assert len(used) > 150
     assert used - zh == set()

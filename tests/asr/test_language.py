@@ -9,6 +9,8 @@ import pytest
 
 from asr.language import Language, check_language
 from callscreen.cli.doctor import Level, check_model_language
+from callscreen.health import Component, ServiceHealth, Status
+from callscreen.service import report_asr_language
 
 
 def _model(tmp_path: Path, words: list[str]) -> Path:
@@ -36,6 +38,10 @@ def test_a_model_with_chinese_words_is_mandarin(tmp_path: Path) -> None:
     check = check_language(_model(tmp_path, words))
     assert check.language is Language.MANDARIN
     assert check_model_language(tmp_path).level is Level.OK
+    health = ServiceHealth("node1")
+    report_asr_language(tmp_path, health)  # what `serve` does after loading the model: no warning
+    part = health.snapshot()[Component.LANGUAGE]
+    assert part.status is Status.OK and part.detail.startswith("Mandarin model")
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,9 @@ def _app(site: Site) -> FastAPI:
 
 
 def test_password_login_and_wrong_passwords_throttled(site: Site) -> None:
-    with serve(_app(site)) as url, chromium() as browser:
+    frozen = BASE + timedelta(days=1)  # the throttle's clock stands still: the 30 s cannot run out mid-test
+    app = create_app(db=site.db, max_upload_bytes=1 << 20, salt=SALT, clock=lambda: frozen)
+    with serve(app) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 700})
         page.goto(f"{url}/manager/")
         assert page.get_by_test_id("login-button").inner_text() == "登录"  # Chinese first
@@ -167,6 +169,7 @@ def test_lift_an_active_block_with_a_reason_and_the_next_lookup_allows(site: Sit
         assert pbx.get("/api/v1/lookup", params=lookup).json()["blocked"] is False
 
         # The same from a row of the list, through the reason dialog (a reason is required).
+        assert page.locator("#entry-form select[name=list]").input_value() == "block"
         page.locator("#entry-form input[name=value]").fill("13500003333")
         page.locator("#entry-form").get_by_role("button", name="Add").click()
         row = page.locator("[data-testid=list-table] tbody tr").filter(has_text="+8613500003333")
@@ -206,6 +209,7 @@ def test_page_through_100000_entries(site: Site) -> None:
         count.filter(has_text="1–50 of 100,001").wait_for()
         rows = page.locator("[data-testid=list-table] tbody tr")
         seen = [rows.first.locator("td").nth(2).inner_text()]
+        assert rows.first.locator("td").nth(6).inner_text() == "4"  # hit count of the newest entry (99,999 % 7)
         timings = []
         for n in range(2, 6):
             started = time.monotonic()
@@ -246,3 +250,79 @@ def test_language_switch_and_an_agent_sees_only_their_tabs(site: Site) -> None:
         assert page.locator("[data-testid=call-table] tbody tr").first.locator("td").nth(2).inner_text() in {
             Route.AGENTS.value, "agents (flagged)", "deterred"}
         shot(page, "workbench-agent-en")
+
+
+def test_admin_creates_a_person_who_chooses_a_password_at_first_log_in(site: Site) -> None:
+    add_user(site.db, "root", Role.ADMIN, display_name="系统管理员")
+    with serve(_app(site)) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, url, "root", wait_for="系统管理员")
+        page.get_by_role("button", name="People, keys, settings").click()
+        form = page.locator("#user-form")
+        form.locator("input[name=username]").fill("zhao")
+        form.locator("input[name=display_name]").fill("赵经理")
+        form.locator("input[name=password]").fill("temporary pw 1")
+        form.locator("select[name=role]").select_option("manager")
+        form.get_by_role("button", name="Create").click()
+        page.locator("[data-testid=user-table] tbody tr[data-user=zhao]").wait_for()
+        settings = page.get_by_test_id("settings-table")
+        settings.filter(has_text="screening.harassment_threshold").wait_for()  # what is in force, read-only
+        assert page.locator("#model-reload").is_hidden()  # no content model behind this API
+        shot(page, "workbench-people")
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_test_id("login-button").wait_for()
+
+        page.get_by_test_id("username").fill("zhao")
+        page.get_by_test_id("password").fill("temporary pw 1")
+        page.get_by_test_id("login-button").click()
+        change = page.get_by_test_id("password-change")
+        change.wait_for()
+        change.locator("input[name=current_password]").fill("temporary pw 1")
+        change.locator("input[name=new_password]").fill("zhao's own pw 2")
+        change.get_by_role("button", name="Change password").click()
+        page.get_by_test_id("login-button").wait_for()  # every session ended: log in with the new password
+        log_in(page, url, "zhao", password="zhao's own pw 2", wait_for="赵经理")
+        assert page.locator("nav button:visible").all_inner_texts() == [
+            "Calls", "Review queue", "Lists", "Reports", "Shadow test", "Incidents", "Bill matching"]
+    with site.db.session() as s:
+        actions = {(r.action, r.actor) for r in list_audit(s, limit=20)[0]}
+    assert {("user.create", "user:root"), ("user.password_change", "user:zhao")} <= actions
+
+
+def test_shadow_comparison_and_the_cost_report(site: Site, tmp_path: Path) -> None:
+    from tests.records.test_shadow import record_inputs
+
+    record_inputs(site.db, tmp_path / "shadow")
+    with serve(_app(site)) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in(page, url, "wang", wait_for="王经理")
+        page.get_by_role("button", name="Shadow test").click()
+        form = page.get_by_test_id("shadow-form")
+        form.get_by_label("From").fill("2026-11-23")
+        form.get_by_label("to").fill("2026-11-25")
+        form.get_by_label("Setting").fill("harassment_threshold")
+        form.get_by_label("Value").fill("0.5")
+        with page.expect_response(lambda r: r.url.endswith("/shadow")) as answer:
+            form.get_by_role("button", name="Compare").click()
+        assert answer.value.status == 200, answer.value.text()
+        figures = page.get_by_test_id("shadow-figures")
+        figures.filter(has_text="Calls replayed").wait_for()
+        result = answer.value.json()
+        assert result["inputs"] == 6 and result["changed"] >= 1
+        rows = page.locator("[data-testid=shadow-table] tbody tr")
+        assert rows.count() == len(result["calls"])
+        assert "stricter" in rows.first.inner_text()
+        shot(page, "workbench-shadow")
+
+        with page.expect_response(lambda r: "/reports/costs" in r.url):
+            page.get_by_role("button", name="Reports").click()
+        report = page.locator("#report-form")
+        report.get_by_label("From").fill("2026-11-01")  # a fixed window: the test must not depend on today
+        report.get_by_label("to").fill("2026-11-30")
+        with page.expect_response(lambda r: "/reports/costs?since=" in r.url):
+            report.get_by_role("button", name="Show").click()
+        page.locator("[data-testid=cost-table] tbody tr").first.wait_for()
+        assert "2026-11" in page.locator("[data-testid=cost-table]").inner_text()
+        page.wait_for_function('Chart.getChart("chart-costs") !== undefined')
+        shot(page, "workbench-reports-costs")
+        assert page.get_by_test_id("error").inner_text() == ""

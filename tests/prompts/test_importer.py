@@ -71,3 +71,10 @@ def test_mp3_too_long_silent_and_unknown_are_reported(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "greeting.wav").exists()
     with pytest.raises(PromptError):
         normalise(b"\x00\x00" * 800)
+
+
+def test_a_long_greeting_stretches_the_first_window_so_the_answer_still_fits() -> None:
+    from callscreen.profiles import MIN_ANSWER_S, first_window_s
+
+    assert first_window_s(8.0, b"\x00\x00" * 8000 * 3, "x") == 8.0  # 3 s greeting: 5 s left, as configured
+    assert first_window_s(8.0, b"\x00\x00" * 8000 * 7, "x") == 7.0 + MIN_ANSWER_S  # 7 s greeting: 10 s window

@@ -65,7 +65,7 @@ def test_shipped_model_is_valid_small_and_separates_obvious_cases(shipped: Conte
 def test_every_score_is_explained_by_ngrams_with_contributions(shipped: ContentModel) -> None:
     scores = shipped.score("你个傻逼客服给我滚")
     for head in (scores.abusive, scores.aimed, scores.business):
-        assert 0 < len(head.evidence) <= 5
+        assert 0 < len(head.evidence) <= 10  # the five strongest pushes each way
         magnitudes = [abs(c.weight) for c in head.evidence]
         assert magnitudes == sorted(magnitudes, reverse=True)
         assert all(c.ngram[:2] in ("c:", "p:") for c in head.evidence)
@@ -171,3 +171,43 @@ def test_train_refuses_bad_input_naming_the_line(tmp_cwd: Path, capsys: pytest.C
     assert "bad.tsv:2" in capsys.readouterr().err
     assert main(["train", "--out", str(tmp_cwd / "m")]) == 2
     assert "nothing to learn from" in capsys.readouterr().err
+
+
+def test_from_reviews_learns_from_reviewed_calls_and_audits_the_reads(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from records import Database
+    from records.models import AuditEntry, ScreenedCall
+    from screening.interfaces import Route
+
+    url = f"sqlite:///{tmp_cwd / 'reviews.db'}"
+    monkeypatch.setenv("CALLSCREEN_DATABASE_URL", url)
+    db = Database(url)
+    db.migrate()
+    start = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    rows = [e for e in read_calls(TRAIN)]
+    with db.session() as session:
+        for i, example in enumerate(rows):
+            truth = Label.HARASSMENT if example.harassment else Label.ALLOW
+            session.add(ScreenedCall(
+                call_id=f"c{i}", node="n1", started_at=start + timedelta(minutes=i), caller_kind="mobile",
+                route=Route.AGENTS_FLAGGED, label=Label.SUSPECT, score=0.5, transcript=example.text,
+                review_label=truth if i % 5 else None, confirmed_by="agent 7" if not i % 5 and example.harassment
+                else None,
+            ))  # fmt: skip
+        session.add(ScreenedCall(call_id="unreviewed", node="n1", started_at=start, caller_kind="mobile",
+                                 route=Route.AGENTS, label=Label.ALLOW, score=0.0,
+                                 transcript="你好我想问一下"))  # fmt: skip
+    expected = sum(1 for i, e in enumerate(rows) if i % 5 or e.harassment)
+    assert main(["train", "--from-reviews", "--out", str(tmp_cwd / "m"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == expected
+    ContentModel.load(tmp_cwd / "m")
+    with db.session() as session:
+        reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "transcript.read")).all()
+        assert len(reads) == expected and {r.actor for r in reads} == {"callscreen train"}
+    db.dispose()

@@ -60,3 +60,30 @@ def test_mandarin_recording_of_abuse_is_harassment(
     assert main(["screen", str(wav), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["verdict"] != "allow", result
+
+
+@pytest.mark.vosk
+def test_json_shows_the_learned_reasons_with_their_evidence(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, korean_model_path: Path
+) -> None:
+    """`screen --model DIR --json`: every learned reason lists what pushed it. The copy of the shipped model is
+    told that nothing short of certainty is business, so the Korean transcript surely gets a learned reason."""
+    import shutil
+
+    from screening.learned.model import MANIFEST, shipped_dir, write_sums
+
+    model = tmp_cwd / "model"
+    shutil.copytree(shipped_dir(), model)
+    manifest = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
+    manifest["thresholds"] |= {"business": 0.999, "no_business": 0.999}
+    (model / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    write_sums(model)
+    wav = synthesise("你个傻逼客服给我滚", tmp_cwd / "call.wav")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(korean_model_path))
+    assert main(["screen", str(wav), "--model", str(model), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    learned = [r for r in result["reasons"] if r["code"].startswith("content.learned_")]
+    assert "content.learned_no_business" in {r["code"] for r in learned}, result
+    for reason in learned:
+        assert reason["evidence"] and all(isinstance(e, str) and e for e in reason["evidence"]), reason
+        assert manifest["model_id"] in reason["detail"]

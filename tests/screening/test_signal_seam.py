@@ -226,3 +226,62 @@ def test_swearing_with_business_intent_is_never_harassment_by_content_alone(lexi
     assert any("talking about the business" in r.detail for r in abuse)
     hostile = engine.screen_transcript("滚你们这垃圾东西", normalize("13812345678"), DAYTIME)
     assert hostile.label is Label.HARASSMENT  # the same words without a business matter
+
+
+def test_the_shipped_model_explains_every_learned_reason_with_ngrams() -> None:
+    """With the real shipped model over a few hundred call-style utterances, harassment and legitimate: every
+    learned reason that reaches a verdict lists n-grams with signed contributions, none falls back to 'nothing'."""
+    import csv
+    import re
+    from importlib import resources
+
+    from screening.learned.model import ContentModel
+
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.shipped())
+    table = resources.files("screening.learned") / "call_examples.tsv"
+    rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+    seen: dict[ReasonCode, int] = {}
+    for row in rows:
+        for reason in engine.screen_transcript(row["text"], None, None).reasons:
+            if reason.code in LEARNED:
+                seen[reason.code] = seen.get(reason.code, 0) + 1
+                assert reason.evidence and NO_NGRAM not in reason.evidence, (row["text"], reason)
+                assert all(re.fullmatch(r".+ [+-]\d+\.\d\d", item) for item in reason.evidence), reason
+    assert len(rows) > 200 and set(seen) == LEARNED, seen  # every kind of learned reason was exercised
+
+
+@pytest.mark.parametrize("swear", ["他妈的", "操", "卧槽", "妈的", "垃圾", "傻逼", "你们是不是有病", "去你的"])
+def test_angry_customers_are_not_harassers_with_the_shipped_model(swear: str) -> None:
+    from screening.learned.model import ContentModel
+
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.shipped())
+    matters = ["快递三天了还没到", "我要退款", "订单取消不了", "手机用两天就坏了", "你们乱扣我话费", "宽带又断网了"]
+    for text in [swear + m for m in matters] + [m + swear for m in matters]:
+        verdict = engine.screen_transcript(text, normalize("13812345678"), DAYTIME)
+        assert verdict.label is not Label.HARASSMENT, (text, verdict.summary())
+
+
+def test_early_decisions_on_partials_still_work_with_the_shipped_model() -> None:
+    """Abuse ends listening on a partial hypothesis (after min_listen_s); a clear enquiry ends it on its final."""
+    from asr.events import AsrPartial
+    from screening.learned.model import ContentModel
+
+    model = ContentModel.shipped()
+    caller = normalize("13812345678")
+    for text in ("我操你妈你个臭婊子", "你这个贱人我要弄死你"):
+        engine = ScreeningEngine.offline(ScreeningConfig(), model)
+        ctx = CallContext("c1", caller, DAYTIME)
+        session = engine.open_session(ctx, engine.prescreen(ctx))
+        decided = None
+        for end in range(2, len(text) + 1):
+            decided = session.on_asr(AsrPartial(text[:end], 0.4 * end))
+            if decided is not None:
+                break
+        assert decided is not None and decided.label is Label.HARASSMENT and decided.final, text
+        assert end < len(text) and decided.decided_at_s is not None and decided.decided_at_s >= 1.0, (text, end)
+    engine = ScreeningEngine.offline(ScreeningConfig(), model)
+    ctx = CallContext("c2", caller, DAYTIME)
+    session = engine.open_session(ctx, engine.prescreen(ctx))
+    allowed = session.on_asr(_final("我想查一下我的快递到哪了"))
+    assert allowed is not None and allowed.label is Label.ALLOW
+    assert ReasonCode.LEARNED_BUSINESS in {r.code for r in allowed.reasons}
