@@ -76,7 +76,8 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
     report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
-                     endpoint_silence_ms=settings.asr.endpoint_silence_ms)
+                     endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
+                     vad_gate=settings.asr.vad_gate)
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:
@@ -240,7 +241,7 @@ def build_service(
                                content_available=transcribers is not None)
     # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
     # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
-    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health, wall_clock)
     reloader.start()
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
