@@ -89,7 +89,7 @@ def plot(results: dict[str, list[float]], png: Path, speak_s: float) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = list(results)
-    ax.boxplot([results[n] for n in names], tick_labels=names, vert=False)
+    ax.boxplot([results[n] for n in names], tick_labels=names, orientation="horizontal")
     ax.axvline(4.0, color="red", linestyle="--", label="target: 4 s after starting to speak")
     ax.axvline(speak_s, color="grey", linestyle=":", label=f"caller has stated the business ({speak_s:g} s)")
     ax.set_xlabel("seconds from answer (caller starts speaking) to REFER to the agents")
