@@ -241,7 +241,7 @@ def build_service(
                                content_available=transcribers is not None)
     # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
     # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
-    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health, wall_clock)
     reloader.start()
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
