@@ -28,6 +28,7 @@ from records.base import utcnow
 from records.costs import Tariffs
 from records.database import Database
 from records.policy import AutoEntryPolicy
+from screening.config import ScreeningConfig
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -47,6 +48,7 @@ def create_app(
     evidence_key: Path | None = None,
     node: str = "node1",
     model_control: ModelControl | None = None,
+    screening: ScreeningConfig | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="callscreen admin API",
@@ -68,6 +70,7 @@ def create_app(
         evidence_key=evidence_key,
         node=node,
         model_control=model_control,
+        screening=screening or ScreeningConfig(),  # the node's live settings: shadow mode's baseline
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -8,6 +8,19 @@ the same speed-up as two processes — so the GIL is not the bottleneck, and thr
 Streams wait in one ready queue (``queue.SimpleQueue``) and ``workers`` threads named ``asr-worker-N`` take them
 in turn, each decoding at most 0.2 s of one stream before putting it back, so one long backlog cannot
 starve the other calls. Nothing polls: idle workers block on the queue.
+
+Two capacity decisions live here:
+
+- **Recognisers are reused** (``vosk.KaldiRecognizer.Reset()``): a closed call's recogniser goes back to a small
+  pool and the next call takes it, so a call does not pay for building a decoder (the lattice and the lazily
+  expanded graph caches that made a fresh recogniser's first 1.2 s of audio cost 1.5–1.9 CPU-seconds). A
+  recogniser whose decoding failed is never reused.
+- **Admission control**: at most ``max_streams`` streams are open at once — the number the node's cores decode in
+  real time, from ``bench/asr_bench.py`` (BENCHMARKS.md). One more would make *every* call's decoder fall behind
+  and fail open, so :meth:`AsrEngine.open_stream` refuses it with :class:`AsrCapacityError` instead, and the call
+  flow screens that call on caller ID and time only. The same happens when the open streams are already more than
+  ``admit_backlog_s`` behind real time: on a shared or busier node the measured capacity is too high, and the
+  backlog is the decoders saying so.
 """
 
 from __future__ import annotations
@@ -16,8 +29,10 @@ import logging
 import queue
 import threading
 from types import TracebackType
+from typing import Any
 
-from asr.errors import AsrError
+from asr.errors import AsrCapacityError, AsrError
+from asr.events import SAMPLE_RATE
 from asr.model import SharedModel
 from asr.recognizer import Recognizer
 from asr.stream import EngineStream
@@ -25,39 +40,112 @@ from asr.stream import EngineStream
 log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 5.0
+UNLIMITED = 0
 
 
 class AsrEngine:
     """Implements :class:`asr.events.TranscriberFactory`. Create once per process (``build_service``)."""
 
-    def __init__(self, model: SharedModel, *, workers: int, queue_frames: int, endpoint_silence_ms: int) -> None:
-        if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1:
+    def __init__(
+        self,
+        model: SharedModel,
+        *,
+        workers: int,
+        queue_frames: int,
+        endpoint_silence_ms: int,
+        max_streams: int = UNLIMITED,
+        vad_gate: bool = True,
+        admit_backlog_s: float = 0.0,
+    ) -> None:
+        if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0:
             raise ValueError(
-                f"AsrEngine needs workers, queue_frames and endpoint_silence_ms ≥ 1 "
-                f"(got {workers}, {queue_frames}, {endpoint_silence_ms})"
+                f"AsrEngine needs workers, queue_frames and endpoint_silence_ms ≥ 1 and max_streams ≥ 0 "
+                f"(got {workers}, {queue_frames}, {endpoint_silence_ms}, {max_streams})"
             )
         self.model = model
+        self.max_streams = max_streams
+        self.admit_backlog_s = admit_backlog_s
+        self._streams: set[EngineStream] = set()  # open streams, for the backlog check at admission
         self._queue_frames = queue_frames
         self._endpoint_silence_ms = endpoint_silence_ms
+        self._vad_gate = vad_gate
         self._ready: queue.SimpleQueue[EngineStream | None] = queue.SimpleQueue()
         self._closed = False
+        self._lock = threading.Lock()
+        self._open = 0
+        self._spare: list[tuple[Any, float]] = []  # reset Vosk recognisers (and their clocks) for the next calls
+        self._pool_size = max_streams or 2 * workers
+        self.created = 0  # Vosk recognisers built so far (the pool keeps this near max_streams)
         self._threads = [
             threading.Thread(target=self._run, name=f"asr-worker-{n}", daemon=True) for n in range(1, workers + 1)
         ]
         for thread in self._threads:
             thread.start()
 
+    @property
+    def open_streams(self) -> int:
+        with self._lock:
+            return self._open
+
     def open_stream(self, call_id: str) -> EngineStream:
-        if self._closed:
-            raise AsrError(f"call {call_id}: the ASR engine is shut down")
-        recognizer = Recognizer(self.model, endpoint_silence_ms=self._endpoint_silence_ms)
-        return EngineStream(call_id, recognizer, self._ready.put, self._queue_frames)
+        with self._lock:
+            streams = list(self._streams)
+        behind = max((s.backlog_s for s in streams), default=0.0)  # each takes its stream's lock: not under ours
+        with self._lock:
+            if self._closed:
+                raise AsrError(f"call {call_id}: the ASR engine is shut down")
+            if self.max_streams and self._open >= self.max_streams:
+                raise AsrCapacityError(
+                    f"call {call_id}: all {self.max_streams} decoder slots are busy (asr.max_streams)"
+                )
+            if self.admit_backlog_s and behind > self.admit_backlog_s:
+                # The cores are not keeping up right now (other load, or a costlier model than measured): one
+                # more stream would push every call further behind, towards failing open.
+                raise AsrCapacityError(
+                    f"call {call_id}: decoders are {behind:.2f} s behind real time (asr.admit_backlog_s)"
+                )
+            self._open += 1
+            kaldi, kaldi_s = self._spare.pop() if self._spare else (None, 0.0)
+        try:
+            if kaldi is None:
+                kaldi = self.model.new_recognizer(SAMPLE_RATE)
+                with self._lock:
+                    self.created += 1
+            recognizer = Recognizer(self.model, endpoint_silence_ms=self._endpoint_silence_ms, kaldi=kaldi,
+                                    kaldi_s=kaldi_s, gate=self._vad_gate)
+        except BaseException:
+            with self._lock:
+                self._open -= 1
+            raise
+        stream = EngineStream(call_id, recognizer, self._ready.put, self._queue_frames)
+        stream.on_release = lambda rec: self._release(stream, rec)
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def _release(self, stream: EngineStream, recognizer: Recognizer | None) -> None:
+        """A stream is done: free its slot and keep its recogniser (reset) for the next call unless it failed."""
+        kaldi_s = recognizer.decoder_s if recognizer is not None else 0.0
+        kaldi = recognizer.detach() if recognizer is not None else None
+        if kaldi is not None:
+            try:
+                kaldi.Reset()
+            except Exception:  # a recogniser that cannot reset is dropped; the next call builds a fresh one
+                log.warning("Vosk recogniser reset failed; dropping it", exc_info=True)
+                kaldi = None
+        with self._lock:
+            self._open -= 1
+            self._streams.discard(stream)
+            if kaldi is not None and not self._closed and len(self._spare) < self._pool_size:
+                self._spare.append((kaldi, kaldi_s))
 
     def close(self) -> None:
         """Stop the workers after the streams already queued; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._spare.clear()
         for _ in self._threads:
             self._ready.put(None)
         for thread in self._threads:

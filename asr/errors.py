@@ -7,6 +7,7 @@
     - ModelFetchError     download, extraction or installation failed
   - AudioFormatError      audio that cannot be converted to 8 kHz mono 16-bit
   - AsrOverloadError      decoding fell behind real time (the call flow fails open)
+  - AsrCapacityError      every decoder slot is taken (the call is screened on caller ID and time only)
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ class AudioFormatError(AsrError):
 
 class AsrOverloadError(AsrError):
     pass
+
+
+class AsrCapacityError(AsrError):
+    """No decoder slot is free (``asr.max_streams``): admission control, raised before any audio is taken."""

@@ -10,11 +10,20 @@ The only place Vosk's JSON is read. Three decisions live here:
   one, since Vosk's Python API cannot change its rules at run time.
 - Words the decoder produces where the VAD heard no speech are dropped: Vosk, like any decoder, "hears" words in
   hiss and hum, and an open line must not produce a transcript.
+- The same VAD gates the decoder (``gate``): between utterances — before the first speech, and once an utterance
+  has been finalised — audio the VAD calls silence or steady line noise is not decoded at all (decoding it cost
+  0.11–0.15 CPU-s per second, BENCHMARKS.md). When speech starts, the last ``PREROLL_MS`` of the skipped audio is
+  decoded first, so the decoder sees each utterance's onset and the words do not change (the bench clips give the
+  same transcripts with and without the gate, ``tests/asr/test_vad_gate.py``). Inside an utterance nothing is
+  skipped. Vosk's word times then count only the audio it saw; :meth:`Recognizer._real_s` maps them back to the
+  stream's time, which the events report.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from asr.errors import AsrError
@@ -27,14 +36,16 @@ CHUNK_MS = 100
 CHUNK_BYTES = SAMPLE_RATE * CHUNK_MS // 1000 * SAMPLE_WIDTH
 WORD_PAD_S = 0.15  # Vosk's word times are frame-subsampled; allow this much slack against VAD segments
 DEFAULT_ENDPOINT_SILENCE_MS = 600
+PREROLL_MS = 1000  # skipped audio decoded before a detected onset: weak onsets, and the context Vosk expects
+PREROLL_CHUNKS = PREROLL_MS // CHUNK_MS
 
 
-def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
+def _words(items: list[dict[str, Any]], real_s: Callable[[float], float]) -> tuple[Word, ...]:
     return tuple(
         Word(
             text=canonical_transcript(str(item["word"])),
-            start_s=round(float(item["start"]), 3),
-            end_s=round(float(item["end"]), 3),
+            start_s=round(real_s(float(item["start"])), 3),
+            end_s=round(real_s(float(item["end"])), 3),
             confidence=round(float(item.get("conf", 1.0)), 3),
         )
         for item in items
@@ -44,9 +55,27 @@ def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
 class Recognizer:
     """Decode one stream. Owned by one thread at a time (the engine guarantees it)."""
 
-    def __init__(self, model: SharedModel, *, endpoint_silence_ms: int = DEFAULT_ENDPOINT_SILENCE_MS) -> None:
-        self._kaldi = model.new_recognizer(SAMPLE_RATE)
+    def __init__(
+        self,
+        model: SharedModel,
+        *,
+        endpoint_silence_ms: int = DEFAULT_ENDPOINT_SILENCE_MS,
+        kaldi: Any = None,
+        kaldi_s: float = 0.0,
+        gate: bool = False,
+    ) -> None:
+        """``kaldi``: a reset Vosk recogniser to reuse (from the engine's pool), which has decoded ``kaldi_s``
+        seconds before — Vosk's word times keep counting across ``Reset()`` (measured: exactly the audio it was
+        fed), so they are shifted back by that much. None builds a fresh recogniser."""
+        self._kaldi: Any = kaldi if kaldi is not None else model.new_recognizer(SAMPLE_RATE)
+        self._base_s = kaldi_s if kaldi is not None else 0.0
         self._endpoint_s = endpoint_silence_ms / 1000
+        self._gate = gate
+        self._skipped: deque[bytes] = deque(maxlen=PREROLL_CHUNKS)  # the latest gated-off chunks (pre-roll)
+        self._decoded_bytes = 0  # audio the decoder has seen (≤ _fed_bytes when the gate skipped some)
+        # (decoder time, stream time − decoder time) from there on
+        self._shifts: list[tuple[float, float]] = [(self._base_s, -self._base_s)]
+        self.skipped_s = 0.0  # audio the gate kept from the decoder
         self._tracker = SpeechStatsTracker()
         self._buffer = bytearray()
         self._fed_bytes = 0
@@ -59,6 +88,16 @@ class Recognizer:
 
     def stats(self) -> SpeechStats:
         return self._tracker.stats()
+
+    @property
+    def decoder_s(self) -> float:
+        """The Vosk recogniser's own clock: all audio it has been fed, this call's and earlier calls'."""
+        return self._base_s + self._decoded_bytes / BYTES_PER_SECOND
+
+    def detach(self) -> Any:
+        """Hand the Vosk recogniser over (to be reset and reused); this Recognizer must not be used after."""
+        kaldi, self._kaldi = self._kaldi, None
+        return kaldi
 
     def feed(self, pcm16: bytes) -> list[AsrEvent]:
         """Accept audio; return the events it completed (partials and finals, oldest first)."""
@@ -85,10 +124,42 @@ class Recognizer:
         except Exception as exc:  # vosk raises bare Exception on decoder failure
             raise AsrError(f"Vosk {method} failed at {self.audio_s:.2f} s of audio: {exc}") from exc
 
+    def _real_s(self, decoder_s: float) -> float:
+        """A decoder time (audio it saw) as stream time (all audio, skipped included)."""
+        shift = -self._base_s
+        for start, offset in self._shifts:
+            if start > decoder_s + 1e-6:
+                break
+            shift = offset
+        return decoder_s + shift
+
+    def _between_utterances(self) -> bool:
+        """True while nothing is being said and the last utterance is finalised: the gate may skip audio."""
+        last_speech = self._tracker.last_speech_end_s()
+        if last_speech is None:
+            return True
+        return self._last_final_s >= last_speech and self.audio_s - last_speech > CHUNK_MS / 1000
+
+    def _accept(self, chunk: bytes) -> Any:
+        if self._gate and self._skipped:  # speech starts after a gap: decode the pre-roll first
+            preroll = b"".join(self._skipped)
+            self._skipped.clear()
+            stream_start = self.audio_s - (len(chunk) + len(preroll)) / BYTES_PER_SECOND
+            decoder_start = self.decoder_s
+            self._shifts.append((decoder_start, stream_start - decoder_start))
+            self.skipped_s -= len(preroll) / BYTES_PER_SECOND
+            chunk = preroll + chunk
+        self._decoded_bytes += len(chunk)
+        return self._call("AcceptWaveform", chunk)
+
     def _decode(self, chunk: bytes) -> list[AsrEvent]:
         self._tracker.add(chunk)
         self._fed_bytes += len(chunk)
-        if self._call("AcceptWaveform", chunk):
+        if self._gate and self._between_utterances():
+            self._skipped.append(chunk)
+            self.skipped_s += len(chunk) / BYTES_PER_SECOND
+            return []
+        if self._accept(chunk):
             final = self._final(self._call("Result"))
             return [final] if final is not None else []
         last_speech = self._tracker.last_speech_end_s()
@@ -102,7 +173,7 @@ class Recognizer:
         return tuple(w for w in words if self._tracker.has_speech_between(w.start_s - WORD_PAD_S, w.end_s + WORD_PAD_S))
 
     def _partial(self, raw: str) -> list[AsrEvent]:
-        words = self._heard(_words(json.loads(raw).get("partial_result", [])))
+        words = self._heard(_words(json.loads(raw).get("partial_result", []), self._real_s))
         text = canonical_transcript(" ".join(w.text for w in words))
         if not text or text == self._last_partial:
             return []
@@ -112,7 +183,7 @@ class Recognizer:
     def _final(self, raw: str) -> AsrFinal | None:
         self._last_final_s = self.audio_s
         self._last_partial = ""
-        words = self._heard(_words(json.loads(raw).get("result", [])))
+        words = self._heard(_words(json.loads(raw).get("result", []), self._real_s))
         if not words:
             return None
         return AsrFinal(

@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 MAX_TAKE_BYTES = 2 * 1600  # a worker decodes at most 0.2 s of one stream before giving others a turn
 
 Schedule = Callable[["EngineStream"], None]
+Release = Callable[[Recognizer | None], None]  # the engine takes the recogniser back (None: it failed, drop it)
+
+
+def _keep(recognizer: Recognizer | None) -> None:
+    """The default release: nothing to give back (a stream made outside an engine)."""
 
 
 class EngineStream:
@@ -33,6 +38,8 @@ class EngineStream:
     def __init__(self, call_id: str, recognizer: Recognizer, schedule: Schedule, queue_frames: int) -> None:
         self.call_id = call_id
         self._recognizer: Recognizer | None = recognizer
+        self.on_release: Release = _keep  # the engine sets it: takes the recogniser back
+        self._released = False
         self._schedule = schedule
         self._limit_bytes = queue_frames * FRAME_BYTES
         self._lock = threading.Lock()
@@ -103,13 +110,25 @@ class EngineStream:
             return (self._pending_bytes + self._inflight_bytes) / BYTES_PER_SECOND
 
     def close(self) -> None:
+        """End of the call: decoding stops here (audio still queued is dropped, not decoded)."""
         with self._lock:
             self._closed = True
             self._pending.clear()
             self._pending_bytes = 0
-            if not self._scheduled:
-                self._recognizer = None  # frees the Vosk recogniser; a busy worker drops it when done
+            idle = not self._scheduled  # a busy worker hands the recogniser back when its batch is done
             self._done.set()
+        if idle:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        """Return the recogniser to the engine exactly once (reset for reuse, or dropped after an error)."""
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+            recognizer, self._recognizer = self._recognizer, None
+            failed = self._error is not None
+        self.on_release(None if failed else recognizer)
 
     @property
     def _limit_s(self) -> float:
@@ -152,15 +171,17 @@ class EngineStream:
             self._events.extend(events)
             self._stats = stats
             self._error = self._error or error
-            if self._closed or flush or error is not None:
+            give_back = self._closed or error is not None
+            if give_back or flush:
                 self._scheduled = False
                 self._finishing = False
-                self._recognizer = None if self._closed or error is not None else self._recognizer
                 self._done.set()
             elif self._pending or self._finishing:
                 self._schedule(self)  # back of the ready queue: other streams get a turn
             else:
                 self._scheduled = False
+        if give_back:
+            self._give_back()
 
     def _take(self) -> bytes:
         parts: list[bytes] = []

@@ -128,6 +128,12 @@ class AsrSettings(_Section):
     # Audio a call's decoder may trail by before the call fails open: 3 s of 20 ms frames. 1 s was too tight —
     # a stream's first decode alone can take that long on a loaded 2-core node.
     queue_frames: int = Field(default=150, ge=5, le=5000)
+    # Admission control: streams decoded at once; a call beyond it is screened on caller ID and time only. 6 = what
+    # 2 cores decode in real time by CPU cost (bench/asr_bench.py, BENCHMARKS.md "Capacity"); 0 = no limit.
+    max_streams: int = Field(default=6, ge=0, le=1000)
+    vad_gate: bool = True  # silence and line noise between utterances are not decoded (asr.recognizer)
+    # ... and while the open streams trail real time by more than this, new calls are not decoded either (0: off)
+    admit_backlog_s: float = Field(default=1.0, ge=0, le=60)
 
     @property
     def resolved_model_path(self) -> Path:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from asr.errors import AsrOverloadError
+from asr.errors import AsrCapacityError, AsrOverloadError
 from asr.events import BYTES_PER_SECOND, TranscriberFactory, TranscriberStream
 from numbering import normalize
 from screening.interfaces import (
@@ -78,6 +78,10 @@ class CallObserver(Protocol):
 
     def asr_lag(self, seconds: float) -> None: ...
 
+    def admission_refused(self) -> None:
+        """A call screened on caller ID and time only: no decoder slot was free (admission control)."""
+        ...
+
 
 class NullObserver:
     """Observes nothing: the default, and the base of observers that watch one thing (tests)."""
@@ -95,6 +99,9 @@ class NullObserver:
         pass
 
     def asr_lag(self, seconds: float) -> None:
+        pass
+
+    def admission_refused(self) -> None:
         pass
 
 
@@ -142,6 +149,7 @@ class _CallState:
     ref: str = field(default_factory=new_call_ref)
     stream: TranscriberStream | None = None  # kept open from the first window into the challenge
     ladder_step: int | None = None
+    admitted: bool = False  # a decoder slot was free: the content was listened to
 
     def close_stream(self) -> None:
         if self.stream is not None:
@@ -238,7 +246,7 @@ class FlowRunner:
                     event = FlowEvent.CALLER_GONE  # gone before any routing: whatever the step concluded is moot
                 flow.handle(event)
         finally:
-            state.close_stream()
+            state.close_stream()  # also frees the slot of a caller who left before listening
             if not call.ended.is_set():
                 call.hangup(state.end_reason or EndReason.FLOW_DONE)
             self._record(call, state, flow)
@@ -265,14 +273,33 @@ class FlowRunner:
             return FlowEvent.CALLER_GONE
         if event is FlowEvent.SCREEN and self._transcribers is None:
             return FlowEvent.NO_CONTENT
+        if event is FlowEvent.SCREEN:
+            return self._admit(call, st)
         return event
 
+    def _admit(self, call: Call, st: _CallState) -> FlowEvent:
+        """Take a decoder slot for the call, or screen it on caller ID and time only when none is free.
+
+        Admission control: past the decoders' measured capacity one more stream would make every call's decoder
+        fall behind and fail open; refusing the newcomer keeps the others screened and still judges it on the
+        pre-screen (lists, history, time), which is what caller-ID mode does for every call.
+        """
+        assert self._transcribers is not None
+        try:
+            st.stream = self._transcribers.open_stream(call.call_id)
+            st.admitted = True
+        except AsrCapacityError as exc:
+            log.warning("call=%s screened on caller ID and time only: %s", call.call_id, exc)
+            self._observer.admission_refused()
+            return FlowEvent.NO_CONTENT
+        return FlowEvent.SCREEN
+
     def _listen(self, call: Call, st: _CallState) -> FlowEvent:
-        assert st.pre is not None and self._transcribers is not None
+        assert st.pre is not None and st.stream is not None  # the decoder slot taken at admission
+        stream = st.stream
         call.answer()
         answered = time.monotonic()
         can_challenge = self._policy.limits.challenge_answer_s > 0 and bool(self._prompts.get("challenge"))
-        st.stream = stream = self._transcribers.open_stream(call.call_id)
         session = self._screener.open_session(st.ctx, st.pre)
         outcome = listen(call, stream, session, self._prompts, self._policy.limits, self.shutdown,
                          finish_stream=not can_challenge)
@@ -377,7 +404,7 @@ class FlowRunner:
         """What the judgement saw, for shadow replay (no audio); None when the call never reached prescreen."""
         if st.pre is None:
             return None
-        listened = st.pre.decision is PreDecision.SCREEN and self._transcribers is not None
+        listened = st.pre.decision is PreDecision.SCREEN and st.admitted
         return ScreeningInput(" ".join(st.transcript), listened=listened)
 
     def _record(self, call: Call, st: _CallState, flow: FlowMachine) -> None:

@@ -78,6 +78,11 @@ class Metrics:
             ["code"],
             registry=r,
         )
+        self.admission_caller_id_only = Counter(
+            "callscreen_admission_caller_id_only",
+            "Calls screened on caller ID and time only because every decoder slot was busy (asr.max_streams)",
+            registry=r,
+        )
         self.model_loaded = Gauge(
             "callscreen_model_loaded", "1 when the ASR model is loaded (content screening on)", registry=r
         )
@@ -111,6 +116,9 @@ class Metrics:
 
     def asr_lag(self, seconds: float) -> None:
         self.asr_lag_seconds.observe(seconds)
+
+    def admission_refused(self) -> None:
+        self.admission_caller_id_only.inc()
 
     def reasons(self, codes: Iterable[str]) -> None:
         """Count a recorded verdict's reason codes; codes outside the ``area.name`` vocabulary count as other."""

@@ -17,6 +17,7 @@ from adminapi.routes import (
     model,
     reports,
     review,
+    settings_view,
     shadow,
     users,
 )
@@ -24,7 +25,7 @@ from adminapi.routes import (
 ROUTERS: tuple[APIRouter, ...] = tuple(
     m.router
     for m in (auth, lookup, entries, list_files, review, calls, incidents, bills, reports, costs, evidence, shadow,
-              keys, users, audit, model)
+              keys, users, audit, model, settings_view)
 )
 
 __all__ = ["ROUTERS"]

@@ -450,7 +450,18 @@ async function loadPeople() {
     el("td", {}, String(k.id)), el("td", {}, `${k.prefix}…`), el("td", {}, tv("role", k.role)), el("td", {}, k.label),
     el("td", {}, fmtTime(k.last_used_at)), el("td", {}, k.revoked_at ? t("people.revoked") : t("people.active")),
     el("td", {}, k.revoked_at ? "" : el("button", { onclick: () => revokeKey(k.id) }, t("people.revoke"))))));
+  await loadSettings();
 }
+
+async function loadSettings() {
+  const view = await call("/admin/settings");
+  fill($("[data-testid=settings-table] tbody"), Object.entries(view.screening).map(([k, v]) =>
+    el("tr", {}, el("td", {}, `screening.${k}`), el("td", {}, typeof v === "object" ? JSON.stringify(v) : String(v)))));
+  $("#model-row").hidden = !view.model_control;
+  if (view.model_control) showModel(await call("/admin/model"));
+}
+
+function showModel(m) { $("#model-status").textContent = t("settings.model", { id: m.model_id, at: fmtTime(m.loaded_at) }); }
 
 async function resetPassword(id) {
   const password = await askReason(t("people.newPassword"));
@@ -605,6 +616,7 @@ function init() {
   $("#export-list").addEventListener("click", () => download(`/lists/export?${listQuery()}`, "list.csv").catch((e) => showError(e.message)));
   submitting("#report-form", loadReports);
   submitting("#shadow-form", runShadow);
+  clicking("#model-reload", async () => showModel(await call("/admin/model/reload", { method: "POST" })));
   $("#export-costs").addEventListener("click", () => download(`/reports/costs?format=csv&${reportQuery()}`, "costs.csv").catch((e) => showError(e.message)));
   $("#export-report").addEventListener("click", () => download(`/reports/export.csv?${reportQuery()}`, "report.csv").catch((e) => showError(e.message)));
   submitting("#incident-form", async (form) => {

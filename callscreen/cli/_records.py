@@ -136,6 +136,7 @@ def admin_app(
         evidence_key=key_path(settings.data_dir),
         node=settings.node_name,
         model_control=model_control,
+        screening=settings.screening,
     )
 
 

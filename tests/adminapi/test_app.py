@@ -19,7 +19,9 @@ def test_public_names() -> None:
 def test_composition_mounts_health_and_page(database: Database) -> None:
     health = ServiceHealth(node="n1")
     router: APIRouter = health_router(health)
-    app = admin_app(Settings(), database, salt=b"s", health_router=router)
+    settings = Settings.model_validate({"screening": {"harassment_threshold": 0.8}})
+    app = admin_app(settings, database, salt=b"s", health_router=router)
+    assert app.state.config.screening == settings.screening  # shadow mode compares against the live settings
     with serve(app) as url, httpx.Client(base_url=url) as client:
         assert client.get("/healthz").json()["node"] == "n1"
         page = client.get("/", follow_redirects=True)

@@ -45,6 +45,7 @@ NEEDS: dict[str, Role | dict[str, Role] | None] = {
     "/api/v1/evidence/pack": Role.MANAGER,
     "/api/v1/reports/costs": Role.MANAGER,
     "/api/v1/shadow": Role.MANAGER,
+    "/api/v1/admin/settings": Role.ADMIN,
     "/api/v1/auth/login": None,  # public: the log-in itself (throttled, tests/adminapi/test_users.py)
     "/api/v1/auth/logout": None,  # public: ends the cookie's session, if any
     "/api/v1/auth/password": Role.AGENT,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
 from records import Role
+from screening.config import ScreeningConfig
 from tests.adminapi.conftest import ApiHarness
 from tests.records.test_shadow import AT, record_inputs
 
@@ -13,6 +15,8 @@ WINDOW = {"since": (AT - timedelta(days=1)).isoformat(), "until": (AT + timedelt
 
 
 def test_manager_compares_a_candidate_and_reads_which_calls_change(api: ApiHarness, tmp_path: Path) -> None:
+    # live settings with the rules only: the scores in tests.records.test_shadow.CALLS are the rules' (see there)
+    api.app.state.config = dataclasses.replace(api.app.state.config, screening=ScreeningConfig(learned=False))
     record_inputs(api.db, tmp_path)
     body = {**WINDOW, "settings": {"suspect_threshold": 0.6, "harassment_threshold": 0.65}}
     assert api.client.post("/api/v1/shadow", json=body, headers=api.headers(Role.AGENT)).status_code == 403

@@ -257,7 +257,7 @@ def test_admin_creates_a_person_who_chooses_a_password_at_first_log_in(site: Sit
     with serve(_app(site)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         log_in(page, url, "root", wait_for="系统管理员")
-        page.get_by_role("button", name="People and keys").click()
+        page.get_by_role("button", name="People, keys, settings").click()
         form = page.locator("#user-form")
         form.locator("input[name=username]").fill("zhao")
         form.locator("input[name=display_name]").fill("赵经理")
@@ -265,6 +265,9 @@ def test_admin_creates_a_person_who_chooses_a_password_at_first_log_in(site: Sit
         form.locator("select[name=role]").select_option("manager")
         form.get_by_role("button", name="Create").click()
         page.locator("[data-testid=user-table] tbody tr[data-user=zhao]").wait_for()
+        settings = page.get_by_test_id("settings-table")
+        settings.filter(has_text="screening.harassment_threshold").wait_for()  # what is in force, read-only
+        assert page.locator("#model-reload").is_hidden()  # no content model behind this API
         shot(page, "workbench-people")
         page.get_by_role("button", name="Log out").click()
         page.get_by_test_id("login-button").wait_for()

@@ -13,7 +13,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 
-from asr.errors import AsrOverloadError
+from asr.errors import AsrCapacityError, AsrOverloadError
 from asr.events import FRAME_BYTES, SAMPLE_RATE, AsrEvent, AsrFinal, SpeechStats
 
 
@@ -70,12 +70,15 @@ class ReplayStream:
 class ReplayTranscriberFactory:
     script: tuple[Utterance, ...] = ()
     fail_at_s: float | None = None  # fault injection: accept() raises once this much audio arrived
+    max_streams: int | None = None  # admission control as the engine's: streams open at once (None: no limit)
     streams: list[ReplayStream] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def open_stream(self, call_id: str) -> ReplayStream:
-        stream = ReplayStream(call_id, self.script, self.fail_at_s)
         with self._lock:
+            if self.max_streams is not None and sum(not s.closed for s in self.streams) >= self.max_streams:
+                raise AsrCapacityError(f"call {call_id}: all {self.max_streams} decoder slots are busy")
+            stream = ReplayStream(call_id, self.script, self.fail_at_s)
             self.streams.append(stream)
         return stream
 

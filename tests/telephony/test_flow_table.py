@@ -246,6 +246,10 @@ class Recorder:
 class Observer(NullObserver):
     def __init__(self) -> None:
         self.failures: list[str] = []
+        self.caller_id_only = 0
+
+    def admission_refused(self) -> None:
+        self.caller_id_only += 1
 
     def failed_open(self, reason: str) -> None:
         self.failures.append(reason)
@@ -296,7 +300,7 @@ class Row:
     label: Label | None = None  # the recorded verdict's label, when the row is about it
     at_end: Label = Label.ALLOW  # the content verdict when the window ends without an early one
     deterrent: Deterrent = Deterrent.ANALYSIS
-    asr: str = "replay"  # "replay", "none" (no model), "broken", "overload"
+    asr: str = "replay"  # "replay", "none" (no model), "broken", "overload", "full" (no decoder slot free)
     redirect_allowlisted: bool = False
     answer_delay_s: float = 0.0
     transcript: str = ""
@@ -374,6 +378,10 @@ ROWS: dict[str, Row] = {
                                      deterrent=Deterrent.LINE_FAULT),
     "no_asr_model_decides_on_caller_id": Row(Script(), Route.AGENTS, "transfer_ok",
                                              ["180", "200", f"REFER {AGENTS} allow", "BYE"], [], asr="none"),
+    "decoders_full_screens_on_caller_id": Row(Script(said=("harass",), pre_label=Label.SUSPECT),
+                                              Route.AGENTS_FLAGGED, "transfer_ok",
+                                              ["180", "200", f"REFER {AGENTS} suspect", "BYE"], [], Label.SUSPECT,
+                                              asr="full"),
     "silence_alone_is_never_harassment": Row(Script(silent_caller=True), Route.AGENTS_FLAGGED, "transfer_ok",
                                              ["180", "200", f"REFER {AGENTS} suspect", "BYE"],
                                              ["greeting", "challenge"], Label.SUSPECT),
@@ -436,8 +444,9 @@ ROWS: dict[str, Row] = {
 class _AfterQuestion(ReplayTranscriberFactory):
     """Replays ``said`` by audio time, and ``after_question`` once the caller heard the question."""
 
-    def __init__(self, said: tuple[Utterance, ...], call: FakeCall, fail_at_s: float | None) -> None:
-        super().__init__(said, fail_at_s)
+    def __init__(self, said: tuple[Utterance, ...], call: FakeCall, fail_at_s: float | None,
+                 max_streams: int | None = None) -> None:
+        super().__init__(said, fail_at_s, max_streams)
         self.call = call
 
     def open_stream(self, call_id: str) -> ReplayStream:
@@ -461,7 +470,8 @@ def _transcribers(row: Row, call: FakeCall) -> ReplayTranscriberFactory | Broken
         return None
     if row.asr == "broken":
         return BrokenAsr()
-    return _AfterQuestion(said, call, fail_at_s=0.1 if row.asr == "overload" else None)
+    return _AfterQuestion(said, call, fail_at_s=0.1 if row.asr == "overload" else None,
+                         max_streams=0 if row.asr == "full" else None)
 
 
 @dataclass
@@ -497,7 +507,8 @@ def test_flow_row(name: str) -> None:
                         senior_agents_uri=row.senior,
                         limits=ListenLimits(listen_timeout_s=0.25, media_timeout_s=0.5, finish_timeout_s=0.5,
                                             challenge_answer_s=0.2))
-    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), _transcribers(row, call), recorder, prompts,
+    transcribers = _transcribers(row, call)
+    runner = FlowRunner(ScriptedScreener(row.script, row.at_end), transcribers, recorder, prompts,
                         policy, "node-t", observer=observer,
                         ladder=FixedLadder(row.ladder) if row.ladder is not None else None)
     if row.shutdown_after_s == 0:
@@ -519,6 +530,9 @@ def test_flow_row(name: str) -> None:
     if call.rang_for_s is not None:
         assert call.rang_for_s >= row.answer_delay_s
     assert observer.failures == row.failures
+    assert observer.caller_id_only == (1 if row.asr == "full" else 0)  # counted in /metrics
+    if isinstance(transcribers, ReplayTranscriberFactory):  # every decoder slot taken is given back
+        assert all(stream.closed for stream in transcribers.streams)
     if row.route is Route.FAIL_OPEN:
         assert record.verdict.reasons[0].code == "system.fail_open"
     if name.startswith("agent_confirmed"):

@@ -1,0 +1,117 @@
+"""The capacity side of the recogniser: the VAD gate, the recogniser pool and admission control, with real Vosk.
+
+The gate must not change what is heard: a clip whose silences are shorter than the pre-roll gives exactly the
+ungated events (text and word times, which the gate maps back to stream time), while a silent or noisy open line
+is never decoded at all. The pool must give a reused (reset) recogniser the same words as a fresh one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from asr.audio import read_wav_as_telephone_pcm
+from asr.engine import AsrEngine
+from asr.errors import AsrCapacityError
+from asr.events import BYTES_PER_SECOND, FRAME_BYTES, AsrEvent, AsrFinal
+from asr.model import SharedModel
+from asr.recognizer import CHUNK_BYTES, Recognizer
+from asr.stream import EngineStream
+from tests.asr.conftest import Clips
+
+pytestmark = pytest.mark.vosk
+
+WAIT_S = 60.0
+
+
+def _decode(model: SharedModel, pcm: bytes, *, gate: bool) -> tuple[list[AsrEvent], Recognizer]:
+    rec = Recognizer(model, gate=gate)
+    events: list[AsrEvent] = []
+    for i in range(0, len(pcm), CHUNK_BYTES):
+        events += rec.feed(pcm[i : i + CHUNK_BYTES])
+    return events + rec.flush(), rec
+
+
+def _finals(events: list[AsrEvent]) -> list[AsrFinal]:
+    return [e for e in events if isinstance(e, AsrFinal)]
+
+
+@pytest.mark.slow
+def test_gate_keeps_the_words_and_their_times_and_skips_the_pauses(clips: Clips, ko_model: SharedModel) -> None:
+    speech = read_wav_as_telephone_pcm(clips.ko_8k)
+    pause = bytes(int(0.8 * BYTES_PER_SECOND))  # shorter than the pre-roll: the decoder sees all of it
+    pcm = speech + pause + speech + bytes(2 * BYTES_PER_SECOND)
+    ungated, _ = _decode(ko_model, pcm, gate=False)
+    gated, rec = _decode(ko_model, pcm, gate=True)
+    assert _finals(ungated), "the clip must give words, or the test proves nothing"
+    assert _finals(gated) == _finals(ungated)  # text, word times and confidences
+    assert rec.skipped_s >= 1.0  # the tail after the last utterance was not decoded
+
+
+def test_gate_decodes_nothing_of_a_silent_or_noisy_line(clips: Clips, ko_model: SharedModel) -> None:
+    # Brown noise wanders above the adaptive floor now and then; the VAD calls those bursts speech, so the gate
+    # opens there with its pre-roll (the hallucinated words are still dropped) — a fifth of it is still skipped.
+    for clip, share in ((clips.silence_8k, 1.0), (clips.white_noise_8k, 1.0), (clips.brown_noise_8k, 0.2)):
+        pcm = read_wav_as_telephone_pcm(clip)
+        events, rec = _decode(ko_model, pcm, gate=True)
+        assert events == []
+        duration = len(pcm) / BYTES_PER_SECOND
+        assert rec.skipped_s >= share * duration - 0.1, f"{clip.name}: {rec.skipped_s:.1f} of {duration:.1f} s skipped"
+        assert rec.stats().duration_s == pytest.approx(duration, abs=0.1)  # statistics still cover everything
+
+
+def _stream_clip(stream: EngineStream, pcm: bytes) -> list[AsrEvent]:
+    for i in range(0, len(pcm), FRAME_BYTES):
+        stream.accept(pcm[i : i + FRAME_BYTES])
+    return stream.poll() + stream.finish(timeout_s=WAIT_S)
+
+
+@pytest.mark.slow
+def test_pool_reuses_reset_recognisers_with_the_same_words(clips: Clips, ko_model: SharedModel) -> None:
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=2) as engine:
+        texts = []
+        for n in range(3):
+            stream = engine.open_stream(f"call-{n}")
+            texts.append([f.text for f in _finals(_stream_clip(stream, pcm))])
+            stream.close()
+        assert texts[0] and texts[0] == texts[1] == texts[2]
+        assert engine.created == 1  # calls 2 and 3 took the first call's recogniser, reset
+        assert engine.open_streams == 0
+
+
+def test_admission_refuses_past_max_streams_and_frees_the_slot_on_close(ko_model: SharedModel) -> None:
+    with AsrEngine(ko_model, workers=1, queue_frames=50, endpoint_silence_ms=600, max_streams=2) as engine:
+        first, second = engine.open_stream("a"), engine.open_stream("b")
+        with pytest.raises(AsrCapacityError, match="2 decoder slots"):
+            engine.open_stream("c")
+        first.accept(np.zeros(160, dtype="<i2").tobytes())
+        first.close()
+        first.close()  # idempotent: the slot is given back once (by the worker, if it was decoding)
+        deadline = time.monotonic() + WAIT_S
+        while engine.open_streams > 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        third = engine.open_stream("c")
+        assert engine.open_streams == 2
+        with pytest.raises(AsrCapacityError):
+            engine.open_stream("d")
+        second.close()
+        third.close()
+        assert engine.open_streams == 0
+
+
+def test_admission_refuses_while_the_decoders_trail_real_time(clips: Clips, ko_model: SharedModel) -> None:
+    """The measured capacity can be too high on a busy node: a backlog over ``admit_backlog_s`` refuses too."""
+    speech = read_wav_as_telephone_pcm(clips.ko_8k)
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=10,
+                   admit_backlog_s=1.0) as engine:
+        busy = engine.open_stream("busy")
+        for _ in range(3):  # ≈ 12 s of audio at once: far more than a worker decodes in the next moment
+            busy.accept(speech)
+        with pytest.raises(AsrCapacityError, match="behind real time"):
+            engine.open_stream("newcomer")
+        busy.finish(timeout_s=WAIT_S)  # the decoder catches up
+        engine.open_stream("later").close()
+        busy.close()
