@@ -18,7 +18,9 @@ Two capacity decisions live here:
 - **Admission control**: at most ``max_streams`` streams are open at once — the number the node's cores decode in
   real time, from ``bench/asr_bench.py`` (BENCHMARKS.md). One more would make *every* call's decoder fall behind
   and fail open, so :meth:`AsrEngine.open_stream` refuses it with :class:`AsrCapacityError` instead, and the call
-  flow screens that call on caller ID and time only.
+  flow screens that call on caller ID and time only. The same happens when the open streams are already more than
+  ``admit_backlog_s`` behind real time: on a shared or busier node the measured capacity is too high, and the
+  backlog is the decoders saying so.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class AsrEngine:
         endpoint_silence_ms: int,
         max_streams: int = UNLIMITED,
         vad_gate: bool = True,
+        admit_backlog_s: float = 0.0,
     ) -> None:
         if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0:
             raise ValueError(
@@ -61,6 +64,8 @@ class AsrEngine:
             )
         self.model = model
         self.max_streams = max_streams
+        self.admit_backlog_s = admit_backlog_s
+        self._streams: set[EngineStream] = set()  # open streams, for the backlog check at admission
         self._queue_frames = queue_frames
         self._endpoint_silence_ms = endpoint_silence_ms
         self._vad_gate = vad_gate
@@ -84,11 +89,20 @@ class AsrEngine:
 
     def open_stream(self, call_id: str) -> EngineStream:
         with self._lock:
+            streams = list(self._streams)
+        behind = max((s.backlog_s for s in streams), default=0.0)  # each takes its stream's lock: not under ours
+        with self._lock:
             if self._closed:
                 raise AsrError(f"call {call_id}: the ASR engine is shut down")
             if self.max_streams and self._open >= self.max_streams:
                 raise AsrCapacityError(
                     f"call {call_id}: all {self.max_streams} decoder slots are busy (asr.max_streams)"
+                )
+            if self.admit_backlog_s and behind > self.admit_backlog_s:
+                # The cores are not keeping up right now (other load, or a costlier model than measured): one
+                # more stream would push every call further behind, towards failing open.
+                raise AsrCapacityError(
+                    f"call {call_id}: decoders are {behind:.2f} s behind real time (asr.admit_backlog_s)"
                 )
             self._open += 1
             kaldi, kaldi_s = self._spare.pop() if self._spare else (None, 0.0)
@@ -103,9 +117,13 @@ class AsrEngine:
             with self._lock:
                 self._open -= 1
             raise
-        return EngineStream(call_id, recognizer, self._ready.put, self._queue_frames, release=self._release)
+        stream = EngineStream(call_id, recognizer, self._ready.put, self._queue_frames)
+        stream.on_release = lambda rec: self._release(stream, rec)
+        with self._lock:
+            self._streams.add(stream)
+        return stream
 
-    def _release(self, recognizer: Recognizer | None) -> None:
+    def _release(self, stream: EngineStream, recognizer: Recognizer | None) -> None:
         """A stream is done: free its slot and keep its recogniser (reset) for the next call unless it failed."""
         kaldi_s = recognizer.decoder_s if recognizer is not None else 0.0
         kaldi = recognizer.detach() if recognizer is not None else None
@@ -117,6 +135,7 @@ class AsrEngine:
                 kaldi = None
         with self._lock:
             self._open -= 1
+            self._streams.discard(stream)
             if kaldi is not None and not self._closed and len(self._spare) < self._pool_size:
                 self._spare.append((kaldi, kaldi_s))
 

@@ -35,12 +35,10 @@ def _keep(recognizer: Recognizer | None) -> None:
 class EngineStream:
     """Implements :class:`asr.events.TranscriberStream`. Made by :meth:`asr.engine.AsrEngine.open_stream`."""
 
-    def __init__(
-        self, call_id: str, recognizer: Recognizer, schedule: Schedule, queue_frames: int, release: Release = _keep
-    ) -> None:
+    def __init__(self, call_id: str, recognizer: Recognizer, schedule: Schedule, queue_frames: int) -> None:
         self.call_id = call_id
         self._recognizer: Recognizer | None = recognizer
-        self._release = release
+        self.on_release: Release = _keep  # the engine sets it: takes the recogniser back
         self._released = False
         self._schedule = schedule
         self._limit_bytes = queue_frames * FRAME_BYTES
@@ -130,7 +128,7 @@ class EngineStream:
             self._released = True
             recognizer, self._recognizer = self._recognizer, None
             failed = self._error is not None
-        self._release(None if failed else recognizer)
+        self.on_release(None if failed else recognizer)
 
     @property
     def _limit_s(self) -> float:

@@ -60,9 +60,10 @@ def node_half(repo: Path, calls: int, rate: float, speak_s: float, listen_s: flo
             done = subprocess.run(args, cwd=tmp, capture_output=True, text=True, timeout=calls / rate + 180)
             seconds = []
             for rtt in tmp.glob("*_rtt.csv"):
-                for row in csv.DictReader(rtt.open(), delimiter=";"):
-                    if row.get("rtd_no", "").strip() in (RTD, f"Response Time {RTD}"):
-                        seconds.append(float(row["response_time"]) / 1000)
+                for row in csv.DictReader(rtt.open(), delimiter=";"):  # Date_ms;response_time_ms;rtd_no
+                    fields = {key.strip().lower(): (value or "").strip() for key, value in row.items() if key}
+                    if fields.get("rtd_no", "").split(" ")[-1] == RTD:
+                        seconds.append(float(fields["response_time_ms"]) / 1000)
             out.write_text(json.dumps({"seconds": seconds, "sipp_exit": done.returncode}))
         finally:
             loop.service.stop()
@@ -88,7 +89,7 @@ def plot(results: dict[str, list[float]], png: Path, speak_s: float) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = list(results)
-    ax.boxplot([results[n] for n in names], tick_labels=names, vert=False)
+    ax.boxplot([results[n] for n in names], tick_labels=names, orientation="horizontal")
     ax.axvline(4.0, color="red", linestyle="--", label="target: 4 s after starting to speak")
     ax.axvline(speak_s, color="grey", linestyle=":", label=f"caller has stated the business ({speak_s:g} s)")
     ax.set_xlabel("seconds from answer (caller starts speaking) to REFER to the agents")

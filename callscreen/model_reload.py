@@ -59,8 +59,15 @@ class ModelReloader:
     replaced takes its engines with it.
     """
 
-    def __init__(self, engine: ScreeningEngine, load: ScorerLoader, health: ServiceHealth | None = None) -> None:
+    def __init__(
+        self,
+        engine: ScreeningEngine,
+        load: ScorerLoader,
+        health: ServiceHealth | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._engine = engine
+        self._clock = clock
         self._engines: weakref.WeakSet[ScreeningEngine] = weakref.WeakSet([engine])
         self._load = load
         self._health = health
@@ -97,7 +104,7 @@ class ModelReloader:
             seconds = time.perf_counter() - started
             for engine in list(self._engines):
                 engine.set_scorer(scorer)
-            now = datetime.now(UTC).isoformat(timespec="seconds")
+            now = self._clock().astimezone(UTC).isoformat(timespec="seconds")
             reloads = self._state.reloads + (0 if trigger == "start" else 1)
             self._state = ModelState(_model_id(scorer), now, round(seconds, 3), reloads, None)
             log.info("content model %s (%s): %s, was %s, loaded in %.2f s", "loaded" if trigger == "start" else

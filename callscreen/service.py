@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
+from telephony.sip.errors import TransportError
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
 from telephony.sip.stream import StreamTransport, server_context
@@ -77,7 +79,7 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
     report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
-                     vad_gate=settings.asr.vad_gate)
+                     vad_gate=settings.asr.vad_gate, admit_backlog_s=settings.asr.admit_backlog_s)
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:
@@ -241,7 +243,7 @@ def build_service(
                                content_available=transcribers is not None)
     # the learned content model (screening.model_dir, else the shipped one): a refused directory costs the learned
     # signal — rules only, reported in /readyz — never the service; SIGHUP and the admin API reload it
-    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health)
+    reloader = ModelReloader(screener, lambda: load_scorer(settings.screening), health, wall_clock)
     reloader.start()
     sip, rtp = settings.sip, settings.rtp
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
@@ -299,17 +301,27 @@ def build_service(
 
 
 def _streams(settings: Settings) -> tuple[StreamTransport, ...]:
-    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured."""
+    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured.
+
+    A stream listener that cannot bind (its port taken) is logged and left out: the node still takes calls over
+    UDP — fail open for calls — instead of not starting at all.
+    """
     sip = settings.sip
-    hosts = [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]
     idle, per_source = sip.tcp_idle_timeout_s, sip.tcp_max_per_source
-    streams = [StreamTransport(host, sip.port, idle_timeout_s=idle, max_per_source=per_source) for host in hosts
-               ] if sip.tcp else []
+    wanted: list[tuple[str, int, ssl.SSLContext | None]] = []
+    if sip.tcp:
+        wanted += [(host, sip.port, None) for host in [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]]
     if sip.tls_cert_file is not None:
-        context = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
-                                 str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
-        streams.append(StreamTransport(sip.bind_host, sip.tls_port, tls=context, idle_timeout_s=idle,
-                                       max_per_source=per_source))
+        tls = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
+                             str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
+        wanted.append((sip.bind_host, sip.tls_port, tls))
+    streams: list[StreamTransport] = []
+    for host, port, context in wanted:
+        try:
+            streams.append(StreamTransport(host, port, tls=context, idle_timeout_s=idle, max_per_source=per_source))
+        except TransportError as exc:
+            log.error("%s; SIP over %s is off on this node (UDP still serves calls)", exc,
+                      "TLS" if context is not None else "TCP")
     return tuple(streams)
 
 

@@ -132,6 +132,8 @@ class AsrSettings(_Section):
     # 2 cores decode in real time by CPU cost (bench/asr_bench.py, BENCHMARKS.md "Capacity"); 0 = no limit.
     max_streams: int = Field(default=6, ge=0, le=1000)
     vad_gate: bool = True  # silence and line noise between utterances are not decoded (asr.recognizer)
+    # ... and while the open streams trail real time by more than this, new calls are not decoded either (0: off)
+    admit_backlog_s: float = Field(default=1.0, ge=0, le=60)
 
     @property
     def resolved_model_path(self) -> Path:

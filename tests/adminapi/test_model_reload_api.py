@@ -18,6 +18,7 @@ from records.models import AuditEntry
 from screening.config import ScreeningConfig
 from screening.engine import ScreeningEngine
 from tests.adminapi.conftest import ApiHarness
+from tests.screening.conftest import DAYTIME
 from tests.screening.test_signal_seam import SCORER, WordScorer
 
 
@@ -83,14 +84,15 @@ def test_a_refused_model_at_start_means_rules_only_and_readyz_says_so() -> None:
     directory = Directory(SCORER)
     directory.problem = "/srv/model/SHA256SUMS: missing (a model directory needs its checksums)"
     health = ServiceHealth("node1")
-    reloader = ModelReloader(engine, directory.load, health)
+    reloader = ModelReloader(engine, directory.load, health, clock=lambda: DAYTIME)
     reloader.start()  # never raises: the service starts with the rules
     assert engine.scorer is None and reloader.state.model_id == "rules only"
     part = health.snapshot()[Component.CONTENT_MODEL]
     assert part.status is Status.DEGRADED and "SHA256SUMS: missing" in part.detail
     directory.problem = ""
-    reloader.reload(trigger="SIGHUP")
+    state = reloader.reload(trigger="SIGHUP")
     assert engine.scorer is SCORER and health.snapshot()[Component.CONTENT_MODEL].status is Status.OK
+    assert state.loaded_at == "2026-11-23T07:00:00+00:00" and state.last_error is None  # 15:00 Shanghai, in UTC
 
 
 def test_every_attached_engine_gets_the_reload() -> None:

@@ -100,3 +100,18 @@ def test_admission_refuses_past_max_streams_and_frees_the_slot_on_close(ko_model
         second.close()
         third.close()
         assert engine.open_streams == 0
+
+
+def test_admission_refuses_while_the_decoders_trail_real_time(clips: Clips, ko_model: SharedModel) -> None:
+    """The measured capacity can be too high on a busy node: a backlog over ``admit_backlog_s`` refuses too."""
+    speech = read_wav_as_telephone_pcm(clips.ko_8k)
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=10,
+                   admit_backlog_s=1.0) as engine:
+        busy = engine.open_stream("busy")
+        for _ in range(3):  # ≈ 12 s of audio at once: far more than a worker decodes in the next moment
+            busy.accept(speech)
+        with pytest.raises(AsrCapacityError, match="behind real time"):
+            engine.open_stream("newcomer")
+        busy.finish(timeout_s=WAIT_S)  # the decoder catches up
+        engine.open_stream("later").close()
+        busy.close()
