@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from telephony.metrics import Metrics
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
+from telephony.sip.errors import TransportError
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
 from telephony.sip.stream import StreamTransport, server_context
@@ -300,17 +302,27 @@ def build_service(
 
 
 def _streams(settings: Settings) -> tuple[StreamTransport, ...]:
-    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured."""
+    """TCP on the SIP port (and on the IPv6 address), TLS on ``tls_port`` when a certificate is configured.
+
+    A stream listener that cannot bind (its port taken) is logged and left out: the node still takes calls over
+    UDP — fail open for calls — instead of not starting at all.
+    """
     sip = settings.sip
-    hosts = [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]
     idle, per_source = sip.tcp_idle_timeout_s, sip.tcp_max_per_source
-    streams = [StreamTransport(host, sip.port, idle_timeout_s=idle, max_per_source=per_source) for host in hosts
-               ] if sip.tcp else []
+    wanted: list[tuple[str, int, ssl.SSLContext | None]] = []
+    if sip.tcp:
+        wanted += [(host, sip.port, None) for host in [sip.bind_host, *([sip.bind_host6] if sip.bind_host6 else [])]]
     if sip.tls_cert_file is not None:
-        context = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
-                                 str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
-        streams.append(StreamTransport(sip.bind_host, sip.tls_port, tls=context, idle_timeout_s=idle,
-                                       max_per_source=per_source))
+        tls = server_context(str(sip.tls_cert_file), str(sip.tls_key_file or sip.tls_cert_file),
+                             str(sip.tls_client_ca_file) if sip.tls_client_ca_file else None)
+        wanted.append((sip.bind_host, sip.tls_port, tls))
+    streams: list[StreamTransport] = []
+    for host, port, context in wanted:
+        try:
+            streams.append(StreamTransport(host, port, tls=context, idle_timeout_s=idle, max_per_source=per_source))
+        except TransportError as exc:
+            log.error("%s; SIP over %s is off on this node (UDP still serves calls)", exc,
+                      "TLS" if context is not None else "TCP")
     return tuple(streams)
 
 

@@ -68,7 +68,9 @@ class CallFilter:
     before: tuple[datetime, int] | None = None  # keyset paging: calls older than (started_at, id)
 
 
-def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 0) -> tuple[list[ScreenedCall], int]:
+def query_calls(
+    session: Session, flt: CallFilter, *, limit: int, offset: int = 0
+) -> tuple[list[ScreenedCall], int | None]:
     stmt = select(ScreenedCall)
     if flt.label is not None:
         stmt = stmt.where(ScreenedCall.label == flt.label)
@@ -85,7 +87,10 @@ def query_calls(session: Session, flt: CallFilter, *, limit: int, offset: int = 
     if flt.confirmed is not None:
         confirmed = ScreenedCall.confirmed_by.is_not(None)
         stmt = stmt.where(confirmed if flt.confirmed else ~confirmed)
-    count = session.scalar(select(func.count()).select_from(stmt.with_only_columns(ScreenedCall.id).subquery())) or 0
+    count: int | None = None  # counted on the first page only: a keyset page keeps it (counting costs)
+    if flt.before is None:
+        counted = stmt.with_only_columns(ScreenedCall.id).subquery()
+        count = session.scalar(select(func.count()).select_from(counted)) or 0
     if flt.before is not None:
         at, pk = flt.before
         stmt = stmt.where(

@@ -49,7 +49,7 @@ class CallDetail(CallPublic):
 
 class CallList(Schema):
     data: list[CallPublic]
-    count: int
+    count: int | None  # None on keyset pages (before_at + before_id): the first page counted
 
 
 class LookupMatch(Schema):

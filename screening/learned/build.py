@@ -128,10 +128,10 @@ def corpus_card(model_id: str, counts: dict[str, int], calls: dict[str, int], fi
     return f"""# Model card — learned content models `{model_id}`
 
 Three logistic-regression heads over hashed character 1–4-grams and pinyin-syllable 2–3-grams of normalised text
-(`screening/learned/`): **abusive** (abusive, sexual or threatening language), **harassment** (the call-level
-judgement: abuse aimed at the agent, pranks, nonsense, chit-chat with no business purpose) and **business**
-(talks about a customer-service matter). Scored with numpy from `weights.npz`; every score comes with the
-n-grams that pushed it.
+(`screening/learned/`): **abusive** (abusive, sexual or threatening language), **harassment** (abuse, sexual
+talk or threats aimed at a person — in a call, the agent) and **business** (talks about a customer-service
+matter; a finished window with none is how pranks and chit-chat are found). Scored with numpy from
+`weights.npz`; every score comes with the n-grams that pushed it.
 
 ## Rebuild
 
@@ -139,7 +139,10 @@ n-grams that pushed it.
 
 Deterministic (seed {SEED}); needs scikit-learn (a runtime dependency, used only by `callscreen train`).
 
-## Training data (rows used, after the per-subtype cap; not redistributed)
+## Training data
+
+Rows after the per-subtype cap; a seeded tenth of each subtype is held out for validation. The corpus is not
+redistributed. `dev_utterances.tsv` is not used for training.
 
 | source | licence | rows |
 |---|---|---|

@@ -13,7 +13,9 @@ from pathlib import Path
 
 PHASES = "examples,coverage,fuzzing"
 SEED = 7
-OVERHEAD_S = 120  # start-up and the examples/coverage phases, on a loaded machine
+# A hang guard, not the bound (the bound is the example count): ≈10 s unloaded, past 120 s measured on this 2-core
+# machine shared with seven other test runs.
+OVERHEAD_S = 600
 
 
 @dataclass(frozen=True)

@@ -95,4 +95,4 @@ def test_review_stores_the_truth_for_training_and_context_shows_the_number(api: 
         "/api/v1/calls", params={"limit": 2, "before_at": last["started_at"], "before_id": last["id"]}, headers=manager
     ).json()
     assert [c["call_id"] for c in page["data"] + rest["data"]] == ["c-2", "c-3", "c-1"]
-    assert rest["count"] == 3
+    assert (page["count"], rest["count"]) == (3, None)  # a keyset page is not counted again

@@ -70,3 +70,34 @@ def test_tls_options_and_invite_on_the_service(tmp_path: Path) -> None:
             sock.sendall(options("TLS 127.0.0.1:1", "t1", "tls-1"))
             (answer,) = read_responses(sock, 1)
             assert answer.status == 200 and answer.call_id == "tls-1"
+
+
+def test_a_taken_tcp_port_leaves_the_node_serving_udp(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Fail open for calls: a node whose TCP port is taken (by anything) starts on UDP and says so."""
+    from callscreen.service import build_service
+    from tests.e2e.harness import make_settings
+
+    blocker = socket.create_server(("127.0.0.1", 0))
+    port = blocker.getsockname()[1]
+    try:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            pytest.skip("the UDP port of the same number is taken too")
+        probe.close()
+        service = build_service(make_settings(tmp_path, sipp_port=port + 1, sip={"port": port}))
+        service.start()
+        try:
+            assert "SIP over TCP is off" in caplog.text
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", 0))
+            udp.settimeout(3)
+            udp.sendto(options(f"UDP 127.0.0.1:{udp.getsockname()[1]}", "udp", "udp-1"), ("127.0.0.1", port))
+            data = udp.recv(65535)
+            udp.close()
+            assert data.startswith(b"SIP/2.0 200 ")
+        finally:
+            service.stop(drain_timeout_s=0)
+    finally:
+        blocker.close()

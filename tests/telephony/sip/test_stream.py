@@ -221,3 +221,23 @@ def test_ipv6_loopback_is_served_beside_ipv4() -> None:
         sock.close()
     finally:
         node.endpoint.stop()
+
+
+def test_a_peer_configured_for_tcp_gets_our_requests_over_tcp() -> None:
+    port = free_port(socket.SOCK_STREAM)
+    tcp = StreamTransport("127.0.0.1", port)
+    listener = socket.create_server(("127.0.0.1", 0))
+    transport = UdpTransport("127.0.0.1", port, streams=(tcp,), peer_transports={"127.0.0.1": "tcp"})
+    transport.start(lambda message, source: None)
+    try:
+        small = options("UDP 127.0.0.1:9", "peer")
+        assert len(small) < 1300
+        transport.send(small, listener.getsockname())
+        conn, _ = listener.accept()
+        conn.settimeout(3)
+        got = conn.recv(65536)
+        assert got.startswith(b"OPTIONS ") and b"Via: SIP/2.0/TCP 127.0.0.1:9" in got
+        conn.close()
+    finally:
+        transport.stop()
+        listener.close()
