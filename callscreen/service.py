@@ -79,7 +79,8 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
     report_asr_language(path, health)
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
-                     vad_gate=settings.asr.vad_gate, admit_backlog_s=settings.asr.admit_backlog_s)
+                     vad_gate=settings.asr.vad_gate, admit_backlog_s=settings.asr.admit_backlog_s,
+                     prewarm=settings.asr.max_streams or settings.asr.workers)
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:

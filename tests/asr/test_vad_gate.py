@@ -115,3 +115,20 @@ def test_admission_refuses_while_the_decoders_trail_real_time(clips: Clips, ko_m
         busy.finish(timeout_s=WAIT_S)  # the decoder catches up
         engine.open_stream("later").close()
         busy.close()
+
+
+def test_prewarmed_pool_serves_the_first_calls(clips: Clips, ko_model: SharedModel) -> None:
+    """A new node fills its pool in the background, so its first calls do not each build a recogniser."""
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=2,
+                   prewarm=2) as engine:
+        deadline = time.monotonic() + WAIT_S
+        while engine.created < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first, second = engine.open_stream("a"), engine.open_stream("b")
+        assert engine.created == 2  # both taken from the pool
+        fresh = Recognizer(ko_model)
+        expected = [f.text for f in _finals(fresh.feed(pcm) + fresh.flush())]
+        assert [f.text for f in _finals(_stream_clip(first, pcm))] == expected  # the warming left no trace
+        first.close()
+        second.close()
