@@ -26,6 +26,7 @@ from records.incidents import log_incident
 from records.keys import create_key
 from records.lists import EntryDraft, bump_version, create_entry
 from records.models import BillImport, BillLine, NumberEntry, ScreenedCall
+from screening.config import ScreeningConfig
 from screening.interfaces import Route
 from screening.numberlist import EntrySource, EntryStatus, ListName, MatchKind
 from screening.verdict import Label
@@ -72,9 +73,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     db.dispose()
 
 
-def _app(site: Site) -> FastAPI:
+def _app(site: Site, screening: ScreeningConfig | None = None) -> FastAPI:
     return create_app(
-        db=site.db, max_upload_bytes=1 << 20, salt=SALT, timezone="Asia/Shanghai", evidence_key=site.signing_key
+        db=site.db, max_upload_bytes=1 << 20, salt=SALT, timezone="Asia/Shanghai", evidence_key=site.signing_key,
+        screening=screening,
     )
 
 
@@ -293,7 +295,8 @@ def test_shadow_comparison_and_the_cost_report(site: Site, tmp_path: Path) -> No
     from tests.records.test_shadow import record_inputs
 
     record_inputs(site.db, tmp_path / "shadow")
-    with serve(_app(site)) as url, chromium() as browser:
+    # live settings with the rules only: record_inputs' calls carry the rules' scores (tests/records/test_shadow.py)
+    with serve(_app(site, ScreeningConfig(learned=False))) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         log_in(page, url, "wang", wait_for="王经理")
         page.get_by_role("button", name="Shadow test").click()
