@@ -150,6 +150,7 @@ class _CallState:
     stream: TranscriberStream | None = None  # kept open from the first window into the challenge
     ladder_step: int | None = None
     admitted: bool = False  # a decoder slot was free: the content was listened to
+    open_error: Exception | None = None  # the recogniser broke opening the stream: raised once answered
 
     def close_stream(self) -> None:
         if self.stream is not None:
@@ -292,12 +293,17 @@ class FlowRunner:
             log.warning("call=%s screened on caller ID and time only: %s", call.call_id, exc)
             self._observer.admission_refused()
             return FlowEvent.NO_CONTENT
+        except Exception as exc:  # noqa: BLE001 — a broken recogniser, not a full one: fail open once answered,
+            st.open_error = exc  # by transfer to the agents, as when it breaks mid-call (not a 302 before answering)
         return FlowEvent.SCREEN
 
     def _listen(self, call: Call, st: _CallState) -> FlowEvent:
-        assert st.pre is not None and st.stream is not None  # the decoder slot taken at admission
-        stream = st.stream
+        assert st.pre is not None
         call.answer()
+        if st.open_error is not None:
+            raise st.open_error  # the fail-open boundary in _run logs it and transfers the caller to the agents
+        assert st.stream is not None  # the decoder slot taken at admission
+        stream = st.stream
         answered = time.monotonic()
         can_challenge = self._policy.limits.challenge_answer_s > 0 and bool(self._prompts.get("challenge"))
         session = self._screener.open_session(st.ctx, st.pre)
