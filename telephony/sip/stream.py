@@ -205,8 +205,9 @@ class StreamTransport:
 
     def _read(self, connection: _Connection, deliver: Deliver) -> None:
         buffer = bytearray()
-        connection.sock.settimeout(self._idle)
         try:
+            # Inside the try: stop() may close the socket before this thread first runs (seen under load).
+            connection.sock.settimeout(self._idle)
             while not self._stop.is_set():
                 try:
                     chunk = connection.sock.recv(65536)
