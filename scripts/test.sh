@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-packages.sh
 scripts/setup.sh dev
-# Two pytest-xdist workers: many end-to-end tests wait on call timers, so two workers overlap the waiting on this
-# 2-core machine. loadgroup keeps the tests sharing the Vosk model on one worker (tests/conftest.py); each worker
+# Four pytest-xdist workers: most end-to-end tests wait on call timers (the machine's load stays near 1 during a
+# run), so four workers overlap the waiting on this 2-core machine — measured side by side on an otherwise idle
+# machine: 609 s with two workers, 388 s with four (BENCHMARKS.md, "Test suite"). loadgroup keeps the tests sharing the Vosk model on one worker (tests/conftest.py); each worker
 # has its own session databases (tests/records/db_backends.py). Later options win: `scripts/test.sh -n 0` is serial.
-.venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+.venv/bin/python -m pytest -n 4 --dist loadgroup "$@"
