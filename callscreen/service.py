@@ -23,7 +23,7 @@ from pathlib import Path
 import uvicorn
 
 from asr.events import TranscriberFactory
-from callscreen.cli import _records
+from callscreen import records_setup
 from callscreen.health import CALLER_ID_MODE, Component, ServiceHealth, Status, health_router
 from callscreen.model_reload import ModelReloader
 from callscreen.profiles import HotlineRouter, HotlineTable, build_table
@@ -221,15 +221,15 @@ def build_service(
     except StorageError as exc:  # fail open: records spool to disk until the database is back
         log.error("database unavailable, call records will be spooled: %s", exc)
         health.report(Component.DATABASE, Status.DOWN, str(exc).splitlines()[0])
-    salt = _records.hash_salt(settings, db)
-    recorder = SqlCallRecorder(db, spool_dir=_records.spool_dir(settings), salt=salt,
-                               policy=_records.auto_entry_policy(settings), on_error=metrics.db_error,
-                               shadow=_records.shadow_capture(settings))
+    salt = records_setup.hash_salt(settings, db)
+    recorder = SqlCallRecorder(db, spool_dir=records_setup.spool_dir(settings), salt=salt,
+                               policy=records_setup.auto_entry_policy(settings), on_error=metrics.db_error,
+                               shadow=records_setup.shadow_capture(settings))
     # Records spooled while the database was away are replayed even when no call arrives to trigger it.
     jobs: list[PeriodicJob | PeriodicPurge] = [
         PeriodicJob("spool-replay", recorder.flush_spool, interval_s=SPOOL_REPLAY_S, run_first=True),
         PeriodicPurge(db, retention_days=settings.privacy.retention_days, salt=salt,
-                      rules=_records.privacy_rules(settings), interval_s=settings.privacy.purge_interval_s),
+                      rules=records_setup.privacy_rules(settings), interval_s=settings.privacy.purge_interval_s),
     ]
     if transcribers is None:
         transcribers = _load_transcribers(settings, health)
@@ -250,7 +250,7 @@ def build_service(
     shutdown = threading.Event()  # one for every profile's runner: stopping hands all screened calls on
     counting = ReasonCountingRecorder(recorder, metrics)
 
-    ladder = DbLadder(db, _records.auto_entry_policy(settings), wall_clock)
+    ladder = DbLadder(db, records_setup.auto_entry_policy(settings), wall_clock)
 
     def make_runner(policy: FlowPolicy, prompts: dict[str, bytes], own: Screener | None) -> FlowRunner:
         runner = FlowRunner(own or screener, transcribers, counting, prompts, policy, settings.node_name,
@@ -382,9 +382,9 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
 
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics,
                 reloader: ModelReloader | None = None) -> uvicorn.Server:
-    app = _records.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
+    app = records_setup.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
                              model_control=reloader)
-    return _records.api_server(settings, app)
+    return records_setup.api_server(settings, app)
 
 
 __all__ = ["Service", "build_service"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from callscreen.cli._progress import ProgressBars
-from callscreen.cli._records import cli_actor, records_session
+from callscreen.records_setup import cli_actor, records_session
 from callscreen.settings import Settings
 from records import ConflictError, CsvImportError, InvalidInputError, NotFoundError
 from records.base import utcnow

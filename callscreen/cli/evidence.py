@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from callscreen.cli._records import cli_actor, records_session
 from callscreen.cli.report import _moment
+from callscreen.records_setup import cli_actor, records_session
 from callscreen.settings import Settings
 from numbering import normalize
 from records.base import utcnow

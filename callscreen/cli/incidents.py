@@ -7,8 +7,8 @@ import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from callscreen.cli._records import cli_actor, records_session
 from callscreen.cli.report import _moment
+from callscreen.records_setup import cli_actor, records_session
 from callscreen.settings import Settings
 from records import InvalidInputError
 from records.base import utcnow

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from callscreen.cli._records import cli_actor, records_session
+from callscreen.records_setup import cli_actor, records_session
 from callscreen.settings import Settings
 from records import NotFoundError, Role
 from records.errors import ConflictError

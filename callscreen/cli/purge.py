@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import sys
 
-from callscreen.cli._records import hash_salt, open_database, privacy_rules
+from callscreen.records_setup import hash_salt, open_database, privacy_rules
 from callscreen.settings import Settings
 from records.base import utcnow
 from records.retention import purge

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from callscreen.cli._records import records_session, tariffs
+from callscreen.records_setup import records_session, tariffs
 from callscreen.settings import Settings
 from records.base import utcnow
 from records.costs import build_costs, costs_csv

@@ -10,7 +10,7 @@ import argparse
 import sys
 from datetime import timedelta
 
-from callscreen.cli._records import auto_entry_policy, cli_actor, records_session
+from callscreen.records_setup import auto_entry_policy, cli_actor, records_session
 from callscreen.settings import Settings
 from records import ConflictError, InvalidInputError, NotFoundError
 from records.base import utcnow

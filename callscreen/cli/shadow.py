@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from callscreen.cli._records import records_session
 from callscreen.cli.report import _moment
+from callscreen.records_setup import records_session
 from callscreen.settings import Settings
 from records.base import utcnow
 from records.shadow import CandidateError, ShadowReport, Side, candidate, live_entries, live_scorer, replay

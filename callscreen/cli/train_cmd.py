@@ -60,7 +60,7 @@ def _gather(args: argparse.Namespace, settings: Settings) -> list[Example]:
     for path in args.files:
         rows.extend(read_calls(path, group=path.stem))
     if args.from_reviews:
-        from callscreen.cli._records import records_session  # the database only when asked for
+        from callscreen.records_setup import records_session  # the database only when asked for
         from records.training import reviewed_rows
 
         with records_session(settings) as session:

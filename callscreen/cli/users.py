@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from callscreen.cli._records import cli_actor, records_session
+from callscreen.records_setup import cli_actor, records_session
 from callscreen.settings import Settings
 from records import Role
 from records.base import utcnow

@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 from fastapi import APIRouter
 
-from callscreen.cli._records import admin_app
 from callscreen.health import ServiceHealth, health_router
+from callscreen.records_setup import admin_app
 from callscreen.settings import Settings
 from records import Database
 from tests.adminapi.live_server import serve

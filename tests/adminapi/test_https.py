@@ -17,7 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from adminapi import create_app
-from callscreen.cli._records import api_server
+from callscreen.records_setup import api_server
 from callscreen.settings import ApiSettings, Settings
 from records import Database, Role
 from records.base import utcnow

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from callscreen.cli._records import spool_dir
+from callscreen.records_setup import spool_dir
 from records.recorder import SPOOL_NAME
 from tests.conftest import free_port, require_tool
 from tests.harness import ServiceProcess
