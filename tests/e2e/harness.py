@@ -25,7 +25,7 @@ from records.models import ScreenedCall
 from records.repository_calls import CallFilter, query_calls
 from screening.numberlist import EntrySource, ListName, MatchKind
 from telephony.wallclock import WallClock
-from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port, require_tool
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -36,6 +36,15 @@ LEGIT_TEXT = "你好，我想查一下我的订单，快递三天了还没到，
 HARASS_TEXT = "你个傻逼，我操你妈，你声音真骚，陪我聊聊天嘛，哈哈哈"
 CODECS = {"PCMU": (0, "ul"), "PCMA": (8, "al")}
 SIPP_TIMEOUT_S = 60
+
+
+CALL_TOOLS = ("sipp", "espeak-ng", "sox")  # a sipp caller speaking synthetic Mandarin
+
+
+def require_call_tools() -> None:
+    """Skip (or fail when CI=true) unless sipp, espeak-ng and sox are installed."""
+    for tool in CALL_TOOLS:
+        require_tool(tool)
 
 
 def make_caller_audio(directory: Path, text: str, codec: str) -> Path:

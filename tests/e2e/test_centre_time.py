@@ -16,17 +16,12 @@ import pytest
 
 from screening.interfaces import Route
 from screening.verdict import Label
-from tests.conftest import CENTRE, require_tool
+from tests.conftest import CENTRE
 from tests.e2e.harness import LEGIT_TEXT, make_caller_audio, start_loopback
 from tests.telephony.replay_recognizer import Utterance
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
-
-@pytest.fixture
-def tools() -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
 
 
 def _call_at(tmp_path: Path, moment: datetime) -> Iterator[tuple[Route, Label, set[str], datetime]]:

@@ -11,7 +11,7 @@ angry complaint with the night and anonymous (or repeat) signals goes to the sen
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from records.models import CallArrival
 from screening.interfaces import Route
 from screening.verdict import Label
 from telephony.rtp.codecs import codec_for
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port
 from tests.e2e.harness import (
     CALLER_NUMBER,
     HARASS_TEXT,
@@ -43,17 +43,6 @@ ALL_DAY_NIGHT: Mapping[str, object] = {"night": "00:00-23:59"}  # the night sign
 ANONYMOUS = '"Anonymous" <sip:anonymous@anonymous.invalid>'
 
 
-@pytest.fixture
-def tools() -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
-
-
-@pytest.fixture
-def sink() -> Iterator[RtpSink]:
-    receiver = RtpSink()
-    yield receiver
-    receiver.stop()
 
 
 def _heard(sink: RtpSink, *names: PromptName) -> list[PromptName]:

@@ -25,8 +25,15 @@ from records.reports import carrier_report
 from screening.interfaces import Route
 from screening.numberlist import EntryStatus
 from telephony.rtp.codecs import codec_for
-from tests.conftest import require_tool
-from tests.e2e.harness import CALLER_NUMBER, HARASS_TEXT, Loopback, RtpSink, make_caller_audio, start_loopback
+from tests.e2e.harness import (
+    CALLER_NUMBER,
+    HARASS_TEXT,
+    Loopback,
+    RtpSink,
+    make_caller_audio,
+    require_call_tools,
+    start_loopback,
+)
 from tests.robustness.pg import pg_url, temporary_database
 from tests.telephony.replay_recognizer import Utterance
 
@@ -35,8 +42,7 @@ pytestmark = [pytest.mark.sip, pytest.mark.slow, pytest.mark.postgres]
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Loopback, Loopback]]:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
+    require_call_tools()
     with temporary_database("cs_ladder") as name:
         started: list[Loopback] = []
         try:

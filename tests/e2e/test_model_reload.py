@@ -19,8 +19,7 @@ import pytest
 from screening.errors import ModelRefusedError
 from screening.interfaces import Route
 from screening.learned.model import MANIFEST, WEIGHTS, shipped_dir, write_sums
-from tests.conftest import require_tool
-from tests.e2e.harness import LEGIT_TEXT, make_caller_audio, start_loopback
+from tests.e2e.harness import LEGIT_TEXT, make_caller_audio, require_call_tools, start_loopback
 from tests.telephony.replay_recognizer import Utterance
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
@@ -37,8 +36,7 @@ def relabel(directory: Path, model_id: str) -> None:
 
 
 def test_reload_while_calls_are_screened_drops_none(tmp_path: Path) -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
+    require_call_tools()
     model = tmp_path / "model"
     shutil.copytree(shipped_dir(), model)
     relabel(model, "centre-v1")

@@ -30,7 +30,7 @@ from records.reports import build_report
 from records.repository_calls import CallFilter, query_calls
 from screening.interfaces import Route
 from telephony.rtp.codecs import codec_for
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port
 from tests.e2e.harness import LEGIT_TEXT, Loopback, RtpSink, make_caller_audio, start_loopback
 from tests.telephony.replay_recognizer import Utterance
 
@@ -38,11 +38,6 @@ pytestmark = [pytest.mark.sip, pytest.mark.slow]
 SALES, COMPLAINTS = "4008001234", "8008005678"
 COMPLAINTS_GREETING = "投诉热线，请讲"
 
-
-@pytest.fixture
-def tools() -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
 
 
 def _recording(directory: Path) -> Path:

@@ -15,15 +15,13 @@ from sqlalchemy import select
 from records.models import ShadowInput
 from screening.numberlist import ListName
 from screening.verdict import Label
-from tests.conftest import require_tool
-from tests.e2e.harness import CALLER_NUMBER, LEGIT_TEXT, Loopback, make_caller_audio, start_loopback
+from tests.e2e.harness import CALLER_NUMBER, LEGIT_TEXT, Loopback, make_caller_audio, require_call_tools, start_loopback
 from tests.telephony.replay_recognizer import Utterance
 
 
 @pytest.fixture
 def loop(tmp_path: Path) -> Loopback:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
+    require_call_tools()
     make_caller_audio(tmp_path, LEGIT_TEXT, "PCMU")
     return start_loopback(tmp_path, (Utterance(1.5, LEGIT_TEXT),))
 

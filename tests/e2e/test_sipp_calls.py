@@ -23,7 +23,6 @@ from screening.numberlist import ListName
 from screening.verdict import Label
 from telephony.rtp.codecs import codec_for
 from telephony.sip.refer import REF_HEADER, SCORE_HEADER, VERDICT_HEADER, embedded_headers
-from tests.conftest import require_tool
 from tests.e2e.harness import (
     CALLER_NUMBER,
     CODECS,
@@ -41,17 +40,6 @@ LEGIT = (Utterance(1.5, LEGIT_TEXT),)
 HARASS = (Utterance(1.5, HARASS_TEXT),)
 
 
-@pytest.fixture
-def tools() -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
-
-
-@pytest.fixture
-def sink() -> Iterator[RtpSink]:
-    receiver = RtpSink()
-    yield receiver
-    receiver.stop()
 
 
 def _loop(tmp_path: Path, script: tuple[Utterance, ...], codec: str, text: str, *, fail_at_s: float | None = None,

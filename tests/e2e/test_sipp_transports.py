@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from screening.interfaces import Route
-from tests.conftest import require_tool
 from tests.e2e.harness import LEGIT_TEXT, Loopback, make_caller_audio, start_loopback
 from tests.telephony.replay_recognizer import Utterance
 from tests.telephony.sip.test_stream import _certificate, options, read_responses
@@ -24,11 +23,6 @@ from tests.telephony.sip.test_stream import _certificate, options, read_response
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 LEGIT = (Utterance(1.5, LEGIT_TEXT),)
 
-
-@pytest.fixture
-def tools() -> None:
-    for tool in ("sipp", "espeak-ng", "sox"):
-        require_tool(tool)
 
 
 def _loop(tmp_path: Path, **overrides: Any) -> Iterator[Loopback]:
