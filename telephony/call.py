@@ -18,10 +18,11 @@ from typing import Protocol
 from telephony.media import MediaParams, MediaSession, Playback
 from telephony.sip.dialog import CallLeg, LegEvent, LegState, LocalParty
 from telephony.sip.dtmf_info import info_digit
+from telephony.sip.errors import SdpError
 from telephony.sip.identity import CallerIdentity
 from telephony.sip.message import SipRequest, SipResponse, make_response
 from telephony.sip.refer import SIPFRAG_TYPE, PendingTransfer, TransferResult, refer_headers
-from telephony.sip.sdp import SdpChoice, SdpOffer, build_answer, choose, parse_offer
+from telephony.sip.sdp import MediaHosts, SdpChoice, SdpOffer, build_answer, choose, parse_offer
 from telephony.vocabulary import EndReason
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,17 @@ class Call:
         media_factory: MediaFactory,
         *,
         notify_timeout_s: float = 10.0,
+        local: LocalParty | None = None,
+        media_hosts: MediaHosts | None = None,
     ) -> None:
         self.invite = invite
         self.info = info
-        self.leg = CallLeg(invite, signalling.local)
+        self.local = local or signalling.local  # this dialog's transport and address (Contact, Via)
+        self.leg = CallLeg(invite, self.local)
         self.offer: SdpOffer = parse_offer(invite.body)  # SdpError → the endpoint answers 488
         self.choice: SdpChoice = choose(self.offer)
+        hosts = media_hosts or MediaHosts(signalling.local.host)
+        self._media_host = hosts.for_offer(self.offer.host)  # SdpError (IPv6 offered, none here) → 488
         self._signalling = signalling
         self._media_factory = media_factory
         self._notify_timeout = notify_timeout_s
@@ -119,16 +125,15 @@ class Call:
             if self.leg.state is not LegState.PROCEEDING:
                 raise CallEndedError(f"cannot answer in state {self.leg.state.value}")
             port = self._media_factory.acquire_port()
-            local = self._signalling.local
-            params = MediaParams(local.host, port, self.offer.host, self.offer.port, self.choice.codec,
+            params = MediaParams(self._media_host, port, self.offer.host, self.offer.port, self.choice.codec,
                                  self.choice.dtmf_payload_type)
             media = self._media_factory.create(params, f"call-{self.call_id[:12]}")
             media.start()
             self._port, self.media = port, media
-            self._answer_sdp = build_answer(local.host, port, self.choice)
+            self._answer_sdp = build_answer(self._media_host, port, self.choice)
             self.leg.transition(LegEvent.ANSWER)
             self._reply(200, body=self._answer_sdp, content_type="application/sdp",
-                        extra=(("Contact", local.contact), ("Allow", ALLOW)))
+                        extra=(("Contact", self.local.contact), ("Allow", ALLOW)))
 
     def play(self, pcm16: bytes) -> Playback:
         if self.media is None:
@@ -170,7 +175,7 @@ class Call:
                 pending.on_call_ended()
                 return pending.wait(0, 0)
             self._transfer = pending
-            refer = self.leg.request("REFER", refer_headers(target, self._signalling.local.contact, verdict,
+            refer = self.leg.request("REFER", refer_headers(target, self.local.contact, verdict,
                                                                 embedded))
         self._signalling.send_in_dialog(self.leg, refer, pending.on_refer_response)
         result = pending.wait(REFER_ANSWER_TIMEOUT_S, self._notify_timeout)
@@ -222,11 +227,13 @@ class Call:
             if request.body and self.media is not None:
                 offer = parse_offer(request.body)
                 choice = choose(offer)
+                if (":" in offer.host) != (":" in self._media_host) and not offer.on_hold:
+                    raise SdpError("media cannot move between IPv4 and IPv6 within a call")
                 if not offer.on_hold:
                     self.media.update_remote(offer.host, offer.port, choice.codec)
             self.leg.transition(LegEvent.INVITE)
             return make_response(request, 200, to_tag=self.leg.local_tag, body=self._answer_sdp,
-                                 content_type="application/sdp", extra=(("Contact", self._signalling.local.contact),))
+                                 content_type="application/sdp", extra=(("Contact", self.local.contact),))
 
     def on_notify(self, request: SipRequest) -> None:
         content_type = (request.headers.get("Content-Type") or "").lower()

@@ -21,6 +21,7 @@ from telephony.sip.errors import SdpError, SipParseError
 from telephony.sip.headers import CSeq, NameAddr, Via, tag_of
 from telephony.sip.identity import caller_identity
 from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipResponse, make_response
+from telephony.sip.sdp import MediaHosts
 from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
 from telephony.sip.validate import check
@@ -80,6 +81,8 @@ class SipEndpoint:
         dialled_header: str | None = None,
     ) -> None:
         self.local = local
+        # Media addresses per family: the IPv4 one we advertise, the IPv6 one the transport listens on (if any).
+        self._media_hosts = MediaHosts(local.host, transport.ipv6_host)
         self._dialled_header = dialled_header
         self._transport = transport
         self._media_factory = media_factory
@@ -252,7 +255,8 @@ class SipEndpoint:
             return
         info = self._call_info(request, source)
         try:
-            call = Call(request, info, self, self._media_factory, notify_timeout_s=self._notify_timeout)
+            call = Call(request, info, self, self._media_factory, notify_timeout_s=self._notify_timeout,
+                        local=self._local_for(source), media_hosts=self._media_hosts)
         except (SdpError, SipParseError) as exc:
             log.info("488 to INVITE call=%s: %s", request.call_id, exc)
             self.reply(request, make_response(request, 488, to_tag="sdp"))
@@ -263,6 +267,16 @@ class SipEndpoint:
         log.info("call=%s INVITE from %s (%s) to %s", call.call_id, mask(info.identity.number.normalized),
                  info.identity.source.value, info.called_user)
         threading.Thread(target=self._on_call, args=(call,), name=f"call-{call.call_id[:12]}", daemon=True).start()
+
+    def _local_for(self, source: Address) -> LocalParty:
+        """How we appear in the dialog this request creates: its transport, and our address in its family.
+
+        Over IPv4 the configured address stays (``public_host`` behind NAT); over IPv6 it is the IPv6 address the
+        request reached."""
+        transport, (host, port) = self._transport.arrival(source)
+        if ":" not in host:
+            host = self.local.host
+        return LocalParty(host, port, self.local.user, transport)
 
     def _call_info(self, request: SipRequest, source: Address) -> CallInfo:
         try:

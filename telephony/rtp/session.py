@@ -83,7 +83,8 @@ class RtpSession:
     def start(self) -> None:
         if self._sock is not None:
             raise RuntimeError(f"{self.name}: RTP session already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ":" in self.params.local_host else socket.AF_INET  # the SDP's IP4 / IP6
+        sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.bind((self.params.local_host, self.params.local_port))
         except OSError:

@@ -15,7 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from telephony.sip.headers import NameAddr, Via, new_branch, new_tag
+from telephony.sip.headers import NameAddr, Transport, Via, new_branch, new_tag
 from telephony.sip.message import Headers, SipRequest
 
 log = logging.getLogger(__name__)
@@ -80,18 +80,30 @@ DISPATCH: dict[LegState, dict[LegEvent, LegState]] = {
 
 @dataclass(frozen=True, slots=True)
 class LocalParty:
-    """How we appear in this dialog: the Via sent-by and the Contact URI."""
+    """How we appear in this dialog: the Via sent-by and the Contact URI, for the transport the INVITE came on.
+
+    The far end sends its in-dialog requests (BYE, re-INVITE, NOTIFY) to our Contact, and a plain ``sip:host:port``
+    means UDP to it (RFC 3263 §4.1): a call that arrived over TCP would hear its BYE come back over another
+    transport. So over TCP the Contact says ``;transport=tcp``, and over TLS it is a ``sips:`` URI at the TLS port
+    (RFC 3261 §8.1.1.8, §12.1.1, §26.2.2: a sips URI is reached over TLS only, hop by hop). IPv6 hosts are
+    bracketed (§25.1 ``IPv6reference``).
+    """
 
     host: str
     port: int
     user: str = "callscreen"
+    transport: Transport = Transport.UDP
 
     @property
     def contact(self) -> str:
-        return f"<sip:{self.user}@{self.host}:{self.port}>"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.transport is Transport.TLS:
+            return f"<sips:{self.user}@{host}:{self.port}>"
+        suffix = ";transport=tcp" if self.transport is Transport.TCP else ""
+        return f"<sip:{self.user}@{host}:{self.port}{suffix}>"
 
     def via(self) -> str:
-        return str(Via("UDP", self.host, self.port, {"branch": new_branch(), "rport": ""}))
+        return str(Via(self.transport.value, self.host, self.port, {"branch": new_branch(), "rport": ""}))
 
 
 class CallLeg:

@@ -7,6 +7,7 @@ is modelled; everything else stays a string in :class:`telephony.sip.message.Hea
 
 from __future__ import annotations
 
+import enum
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -19,6 +20,14 @@ BRANCH_MAGIC = "z9hG4bK"  # RFC 3261 §8.1.1.7
 _VIA_RE = re.compile(
     r"SIP\s*/\s*2\.0\s*/\s*(?P<transport>[A-Za-z]+)\s+(?P<hostport>\[[^\]]+\](:\d+)?|[^;\s]+)(?P<params>.*)"
 )
+
+
+class Transport(enum.StrEnum):
+    """The SIP transports the node speaks (RFC 3261 §18), spelt as the Via's sent-protocol spells them."""
+
+    UDP = "UDP"
+    TCP = "TCP"
+    TLS = "TLS"
 
 
 def _params(text: str) -> dict[str, str]:

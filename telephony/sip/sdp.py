@@ -16,7 +16,7 @@ from telephony.sip.errors import SdpError
 
 _CODEC_NAMES = {"PCMU": Codec.PCMU, "PCMA": Codec.PCMA}
 TELEPHONE_EVENT = "telephone-event"
-HOLD_ADDRESSES = ("0.0.0.0",)
+HOLD_ADDRESSES = ("0.0.0.0", "::")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,24 @@ class SdpOffer:
 class SdpChoice:
     codec: Codec
     dtmf_payload_type: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaHosts:
+    """Our media address per address family: the answer takes the offer's (RFC 4566 §5.7 ``IN IP4``/``IN IP6``).
+
+    A caller that offers IPv6 media sends from and listens on an IPv6 address, which an IPv4 socket can neither
+    reach nor hear: the answer's ``c=`` must be our IPv6 address, and RTP flows over IPv6 both ways."""
+
+    ipv4: str
+    ipv6: str | None = None
+
+    def for_offer(self, offer_host: str) -> str:
+        if ":" not in offer_host:
+            return self.ipv4
+        if self.ipv6 is None:
+            raise SdpError("IPv6 media offered, but this node has no IPv6 address (sip.bind_host6)")
+        return self.ipv6
 
 
 def parse_offer(body: bytes) -> SdpOffer:
@@ -102,11 +120,12 @@ def build_answer(host: str, port: int, choice: SdpChoice, session_id: int | None
             f"a=rtpmap:{choice.dtmf_payload_type} {TELEPHONE_EVENT}/8000",
             f"a=fmtp:{choice.dtmf_payload_type} 0-15",
         ]
+    family = "IP6" if ":" in host else "IP4"
     lines = [
         "v=0",
-        f"o=callscreen {sid} {sid} IN IP4 {host}",
+        f"o=callscreen {sid} {sid} IN {family} {host}",
         "s=callscreen",
-        f"c=IN IP4 {host}",
+        f"c=IN {family} {host}",
         "t=0 0",
         f"m=audio {port} RTP/AVP {' '.join(pts)}",
         *attrs,

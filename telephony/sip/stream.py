@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 
 from telephony.sip.errors import TransportError
+from telephony.sip.headers import Transport
 
 log = logging.getLogger(__name__)
 Address = tuple[str, int]
@@ -81,7 +82,7 @@ class StreamTransport:
         self, host: str, port: int, *, tls: ssl.SSLContext | None = None, idle_timeout_s: float = 300.0,
         max_per_source: int = 16, max_connections: int = 512, handshake_timeout_s: float = 5.0,
     ) -> None:
-        self.name = "TLS" if tls is not None else "TCP"
+        self.name = Transport.TLS if tls is not None else Transport.TCP
         self._tls = tls
         self._idle = idle_timeout_s
         self._max_per_source = max_per_source

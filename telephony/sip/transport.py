@@ -20,7 +20,7 @@ from typing import Protocol
 
 from telephony.sip.errors import SipParseError, TransportError
 from telephony.sip.flood import FloodGuard, RefusalReason, RefusalSummary
-from telephony.sip.headers import Via
+from telephony.sip.headers import Transport, Via
 from telephony.sip.message import SipMessage, SipRequest, make_response, parse
 from telephony.sip.stream import StreamTransport
 
@@ -168,6 +168,22 @@ class UdpTransport:
             thread.start()
         for stream in self.streams:
             stream.start(self._deliver_stream)
+
+    @property
+    def ipv6_host(self) -> str | None:
+        """The IPv6 address SIP listens on (media for IPv6 offers is bound there too), or None."""
+        return next((str(s.getsockname()[0]) for s in self._socks if s.family == socket.AF_INET6), None)
+
+    def arrival(self, source: Address) -> tuple[Transport, Address]:
+        """The transport a message from ``source`` came on and our address on it (for the Contact we answer with).
+
+        A source with an open TCP/TLS connection came over it; anything else is a datagram, received on the socket
+        of its address family (the IPv6 one for an IPv6 source, when there is one)."""
+        for stream in self.streams:
+            if stream.has(source):
+                return stream.name, stream.address
+        sock = next((s for s in self._socks if (s.family == socket.AF_INET6) == (":" in source[0])), self._sock)
+        return Transport.UDP, sock.getsockname()[:2]
 
     def send(self, data: bytes, address: Address) -> None:
         """Over the connection ``address`` came from (TCP/TLS), else UDP — a request over 1300 bytes over TCP."""

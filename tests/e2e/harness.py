@@ -124,8 +124,9 @@ class Loopback:
                 return rows
             time.sleep(0.1)
 
-    def sipp_log(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-4000:] for p in self.tmp.glob("*_messages.log"))
+    def sipp_log(self, tail: int = 4000) -> str:
+        """The end of sipp's message logs (``tail`` characters of each; 0: all of them)."""
+        return "\n".join(p.read_text(errors="replace")[-tail:] for p in self.tmp.glob("*_messages.log"))
 
 
 def start_loopback(

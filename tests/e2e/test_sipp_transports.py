@@ -7,6 +7,7 @@ would exercise: the certificate from files, the handshake, SIP framed on the TLS
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -41,6 +42,37 @@ def test_legit_call_over_tcp_is_transferred_on_the_same_connection(tools: None, 
         (record,) = loop.records()
         assert record.route is Route.AGENTS and record.end_reason == "transfer_ok"
         assert "SIP/2.0/TCP" in loop.sipp_log()
+        # Our requests within the dialog say how to reach us: over TCP (RFC 3263 §4.1), Via TCP (§18.1.1).
+        ours = f"<sip:{loop.service.endpoint.local.user}@127.0.0.1:{loop.sip_port};transport=tcp>"
+        for start in ("SIP/2.0 200 OK", "REFER ", "BYE "):
+            message = _received(loop.sipp_log(0), start)
+            assert _contact(message) == ours, message
+            assert start.startswith("SIP/") or "Via: SIP/2.0/TCP 127.0.0.1:" in message, message
+
+
+def _received(log: str, start_line: str) -> str:
+    """The first message sipp logged as received (from callscreen) whose start line begins with ``start_line``."""
+    for block in re.split(r"-{20,}[^\n]*\n", log):
+        _, _, message = block.partition(" message received ")
+        if message and message.split(":", 1)[-1].lstrip().startswith(start_line):
+            return message
+    raise AssertionError(f"sipp received no {start_line!r} message:\n{log[-3000:]}")
+
+
+def _contact(message: str) -> str:
+    return next(line.split(":", 1)[1].strip() for line in message.splitlines() if line.startswith("Contact:"))
+
+
+def test_caller_bye_to_our_tcp_contact_arrives_over_tcp(tools: None, tmp_path: Path) -> None:
+    """RFC 3263 §4.1: sipp sends its ACK and BYE to our Contact ([next_url]); ours says ;transport=tcp."""
+    for loop in _loop(tmp_path):
+        result = loop.sipp("uac-tcp-bye-to-contact.xml", extra=("-t", "t1"))
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + loop.sipp_log()
+        (record,) = loop.records()
+        assert record.end_reason == "caller_bye"
+        ours = f"<sip:{loop.service.endpoint.local.user}@127.0.0.1:{loop.sip_port};transport=tcp>"
+        assert _contact(_received(loop.sipp_log(0), "SIP/2.0 200 OK")) == ours
+        assert f"BYE {ours[1:-1]} SIP/2.0" in loop.sipp_log()  # sipp's BYE, addressed to our Contact
 
 
 def test_call_over_ipv6_loopback(tools: None, tmp_path: Path) -> None:
