@@ -52,6 +52,7 @@ BLOCKED_PREFIX = "170"  # harassers' numbers: 170xxxxxxxx, blocklisted as a rang
 SAMPLE_S = 5.0
 ROW_S = 30.0
 SETTLE_S = 20.0
+TAIL_MIN = 30.0  # issue 14's memory figure: the RSS slope over the last 30 minutes of a 60-minute run
 LOG_RE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+\s+\S+: call=(\S+) (.*)$")
 
 
@@ -152,7 +153,7 @@ def slope_per_min(points: list[tuple[float, float]]) -> float:
     return 60 * sum((x - mx) * (y - my) for x, y in points) / var if var else math.nan
 
 
-def print_series(samples: list[tuple[float, float, float, int, float]], active_until: float) -> None:
+def print_series(samples: list[tuple[float, float, float, int, float]], active_until: float, settle_s: float) -> None:
     print(f"\n## node over time (sampled every {SAMPLE_S:g} s; CPU = % of one core over the row)")
     print("| t s | CPU % | RSS MB | threads | load 1m |\n|---|---|---|---|---|")
     rows = [s for i, s in enumerate(samples) if i == 0 or s[0] // ROW_S != samples[i - 1][0] // ROW_S]
@@ -175,9 +176,17 @@ def print_series(samples: list[tuple[float, float, float, int, float]], active_u
         f"second half of the steady phase (t ≥ {late[0][0]:.0f} s): RSS slope "
         f"{slope_per_min([(s[0], s[2]) for s in late]):+.2f} MB/min"
     )
+    tail = [s for s in steady if s[0] >= active_until - 60 * TAIL_MIN]
+    if tail and tail[0][0] > 60 and active_until >= 2 * 60 * TAIL_MIN:
+        print(
+            f"last {TAIL_MIN:g} min of calls (t {tail[0][0]:.0f}–{tail[-1][0]:.0f} s): RSS "
+            f"{tail[0][2]:.0f} → {tail[-1][2]:.0f} MB, slope {slope_per_min([(s[0], s[2]) for s in tail]):+.2f} "
+            f"MB/min; threads {min(s[3] for s in tail)}–{max(s[3] for s in tail)}"
+        )
     print(
         f"before the first call → end of calls → settled: RSS {samples[0][2]:.0f} → {steady[-1][2]:.0f} → "
-        f"{samples[-1][2]:.0f} MB; threads {samples[0][3]} → {steady[-1][3]} → {samples[-1][3]}"
+        f"{samples[-1][2]:.0f} MB; threads {samples[0][3]} → {steady[-1][3]} → {samples[-1][3]} "
+        f"(settled = {settle_s:g} s after the last call)"
     )
 
 
@@ -285,6 +294,23 @@ def sipp_summary(name: str, home: Path, proc: subprocess.Popen[str], calls: int)
             print(f"  {err.name} (last lines):\n    " + "\n    ".join(tail.splitlines()[-6:]))
 
 
+def write_csv(path: Path, samples: list[tuple[float, float, float, int, float]]) -> None:
+    """Every sample, for a plot or a slope over any window after the run."""
+    lines = ["t_s,cpu_s,rss_mb,threads,load1"] + [f"{t:.1f},{c:.2f},{r:.1f},{n},{ld:.2f}" for t, c, r, n, ld in samples]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def memory_detail(pid: int) -> str:
+    """The node's memory by kind (anonymous heap vs file-backed model pages) from /proc/<pid>/smaps_rollup."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return "(no smaps_rollup)"
+    keep = ("Rss:", "Anonymous:", "Private_Dirty:", "Shared_Clean:", "Private_Clean:")
+    fields = [line.split() for line in rollup if line.startswith(keep)]
+    return ", ".join(f"{name.rstrip(':')} {int(kb) / 1024:.0f} MB" for name, kb, *_ in fields)
+
+
 def _interrupted(signum: int, _frame: object) -> None:
     raise SystemExit(f"interrupted by signal {signum}: stopping sipp and the node")
 
@@ -309,6 +335,11 @@ def main() -> int:
     parser.add_argument("--asr-queue-frames", type=int, help="asr.queue_frames (default: the node's own)")
     parser.add_argument("--smoke", action="store_true", help="a 30 s run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (log, DB)")
+    parser.add_argument("--settle", type=float, default=SETTLE_S, help="seconds to watch the node after the last call")
+    parser.add_argument("--csv", type=Path, help="write every (t, CPU, RSS, threads, load) sample to this file")
+    parser.add_argument(
+        "--node-env", action="append", default=[], metavar="NAME=VALUE", help="extra environment for the node"
+    )
     args = parser.parse_args()
     # SIGTERM/SIGINT (also when started in the background, where SIGINT is ignored) run the cleanup below.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -338,6 +369,9 @@ def main() -> int:
     )
     if args.asr_queue_frames is not None:
         node.env["CALLSCREEN_ASR_QUEUE_FRAMES"] = str(args.asr_queue_frames)
+    node.env.update(item.split("=", 1) for item in args.node_env)
+    if args.node_env:
+        print(f"node environment added: {' '.join(args.node_env)}")
     node.start()
     procs: list[tuple[str, Path, subprocess.Popen[str], int]] = []
     assert node.process is not None
@@ -357,7 +391,9 @@ def main() -> int:
         while any(p.poll() is None for _, _, p, _ in procs) and time.monotonic() < deadline:
             time.sleep(1.0)
         active_until = time.monotonic() - sampler.t0
-        time.sleep(SETTLE_S)  # calls in flight end, threads are reaped
+        print(f"memory at the end of calls: {memory_detail(node.process.pid)}", flush=True)
+        time.sleep(args.settle)  # calls in flight end, threads are reaped
+        print(f"memory settled: {memory_detail(node.process.pid)}", flush=True)
     finally:
         for _, _, proc, _ in procs:
             if proc.poll() is None:
@@ -369,13 +405,15 @@ def main() -> int:
         node.stop()
     print(
         f"load at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; calls active for {active_until:.0f} s; "
-        f"settled {SETTLE_S:g} s after the last call"
+        f"settled {args.settle:g} s after the last call"
     )
     print("\n## callers (sipp)")
     for name, home, proc, calls in procs:
         sipp_summary(name, home, proc, calls)
     print_records(work / "node" / "var" / "callscreen.db")
-    print_series(sampler.samples, active_until)
+    print_series(sampler.samples, active_until, args.settle)
+    if args.csv:
+        write_csv(args.csv, sampler.samples)
     print_latencies(node.log_path.read_text(errors="replace"), args.listen)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
