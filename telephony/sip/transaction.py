@@ -8,11 +8,18 @@ pyVoIP 1.6.8 had none of this: no 100 Trying, no 200 OK retransmission (a lost U
 
 Pure and clock-driven: the layer never sleeps or opens sockets. It returns bytes to send and is ticked by the
 endpoint's timer thread with an injected :class:`Clock`, so tests drive time by hand.
+
+Timers live in a heap keyed by each transaction's next due time, so a tick touches only what is due. A finished
+server transaction is kept for 2·64·T1 to absorb retransmissions, so at 50 new calls/s the layer holds thousands;
+scanning all of them on every tick (the endpoint ticks after every response it sends) cost more CPU than the
+calls themselves and made the node refuse calls (BENCHMARKS.md "Capacity", ``bench/sip_rate.py``).
 """
 
 from __future__ import annotations
 
 import enum
+import heapq
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +69,9 @@ class _Retransmit:
         self.next_at += self.interval
 
 
+ServerKey = tuple[str, ...]
+
+
 @dataclass
 class ServerTransaction:
     branch: str
@@ -73,6 +83,8 @@ class ServerTransaction:
     last: Outgoing | None = None
     status: int = 0
     retransmit: _Retransmit | None = None
+    key: ServerKey = ()
+    due: float | None = None  # the time of this transaction's live entry in the timer heap
 
 
 @dataclass
@@ -83,9 +95,10 @@ class ClientTransaction:
     retransmit: _Retransmit
     provisional: list[int] = field(default_factory=list)
     call_id: str = ""
+    due: float | None = None  # the time of this transaction's live entry in the timer heap
 
 
-ServerKey = tuple[str, ...]
+Transaction = ServerTransaction | ClientTransaction
 
 
 def server_key(request: SipRequest, method: str | None = None) -> ServerKey:
@@ -123,6 +136,9 @@ class TransactionLayer:
         self._server: dict[ServerKey, ServerTransaction] = {}
         self._invites: dict[tuple[str, int], ServerTransaction] = {}  # (Call-ID, CSeq) → INVITE, for ACK of 2xx
         self._client: dict[tuple[str, str], ClientTransaction] = {}
+        # (due time, tie-breaker, transaction); an entry whose time is not its transaction's ``due`` is stale
+        self._timers: list[tuple[float, int, Transaction]] = []
+        self._order = itertools.count()
         self._lock = threading.Lock()
 
     @property
@@ -143,6 +159,7 @@ class TransactionLayer:
                 was_pending = invite.retransmit is not None
                 invite.retransmit = None
                 invite.expires_at = min(invite.expires_at, now + self.timeout)
+                self._plan(invite)
                 if 200 <= invite.status < 300:
                     return (RequestMatch.ACK_FOR_2XX if was_pending else RequestMatch.RETRANSMISSION), None
                 return RequestMatch.ACK_ABSORBED, None
@@ -151,9 +168,11 @@ class TransactionLayer:
             if existing is not None:
                 return RequestMatch.RETRANSMISSION, existing.last
             expires = now + 2 * self.timeout
-            txn = ServerTransaction(_top_branch(request), request.method, request.call_id, cseq.number, source,
-                                    expires)
+            txn = ServerTransaction(
+                _top_branch(request), request.method, request.call_id, cseq.number, source, expires, key=key
+            )
             self._server[key] = txn
+            self._plan(txn)
             if request.method == "INVITE":
                 self._invites[(request.call_id, cseq.number)] = txn
             return RequestMatch.NEW, None
@@ -174,6 +193,7 @@ class TransactionLayer:
             txn.last, txn.status, txn.address = out, response.status, address
             if request.method == "INVITE" and response.status >= 200:
                 txn.retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
+                self._plan(txn)
         return out
 
     def request(
@@ -183,10 +203,10 @@ class TransactionLayer:
         out = Outgoing(request.format(), address)
         now = self._clock.monotonic()
         retransmit = _Retransmit(out.data, address, now + self._t1, self._t1, now + self.timeout)
+        txn = ClientTransaction(_top_branch(request), request.method, on_result, retransmit, call_id=request.call_id)
         with self._lock:
-            self._client[(_top_branch(request), request.method)] = ClientTransaction(
-                _top_branch(request), request.method, on_result, retransmit, call_id=request.call_id
-            )
+            self._client[(txn.branch, txn.method)] = txn
+            self._plan(txn)
         return out
 
     def abandon(self, call_id: str) -> int:
@@ -218,6 +238,38 @@ class TransactionLayer:
         txn.on_result(response)
         return True
 
+    def _plan(self, txn: Transaction) -> None:
+        """Put ``txn``'s next timer on the heap unless it has an entry due no later (lock held).
+
+        An entry that comes due early (the ACK stopped the retransmissions it was for) is harmless: the tick finds
+        nothing to do and plans the transaction again. One that would come late is never left: an earlier time
+        replaces it, and the old entry goes stale."""
+        if isinstance(txn, ServerTransaction):
+            rt = txn.retransmit
+            when = txn.expires_at if rt is None else min(rt.next_at, rt.deadline)
+        else:
+            when = min(txn.retransmit.next_at, txn.retransmit.deadline)
+        if txn.due is None or when < txn.due:
+            txn.due = when
+            heapq.heappush(self._timers, (when, next(self._order), txn))
+
+    def _due(self, now: float) -> list[Transaction]:
+        """Pop the live transactions whose timer is due, each once (lock held)."""
+        due: list[Transaction] = []
+        while self._timers and self._timers[0][0] <= now:
+            when, _, txn = heapq.heappop(self._timers)
+            if txn.due != when:
+                continue  # superseded by an earlier entry, already handled
+            txn.due = None
+            current = (
+                self._server.get(txn.key)
+                if isinstance(txn, ServerTransaction)
+                else (self._client.get((txn.branch, txn.method)))
+            )
+            if current is txn:
+                due.append(txn)
+        return due
+
     def tick(self) -> list[Outgoing]:
         """Due retransmissions; fires timeouts (callbacks run outside the lock)."""
         now = self._clock.monotonic()
@@ -225,24 +277,27 @@ class TransactionLayer:
         ack_timeouts: list[tuple[str, int]] = []
         failed: list[ClientTransaction] = []
         with self._lock:
-            for skey, stx in list(self._server.items()):
-                rt = stx.retransmit
-                if rt is not None and now >= rt.deadline:
-                    stx.retransmit = None
-                    ack_timeouts.append((stx.call_id, stx.cseq))
-                elif rt is not None and rt.due(now):
-                    sends.append(Outgoing(rt.data, rt.address))
-                    rt.advance()
-                if stx.retransmit is None and now >= stx.expires_at:
-                    del self._server[skey]
-                    self._invites.pop((stx.call_id, stx.cseq), None)
-            for ckey, ctx in list(self._client.items()):
-                if now >= ctx.retransmit.deadline:
-                    del self._client[ckey]
-                    failed.append(ctx)
-                elif ctx.retransmit.due(now):
-                    sends.append(Outgoing(ctx.retransmit.data, ctx.retransmit.address))
-                    ctx.retransmit.advance()
+            for txn in self._due(now):
+                if isinstance(txn, ServerTransaction):
+                    rt = txn.retransmit
+                    if rt is not None and now >= rt.deadline:
+                        txn.retransmit = None
+                        ack_timeouts.append((txn.call_id, txn.cseq))
+                    elif rt is not None and rt.due(now):
+                        sends.append(Outgoing(rt.data, rt.address))
+                        rt.advance()
+                    if txn.retransmit is None and now >= txn.expires_at:
+                        del self._server[txn.key]
+                        self._invites.pop((txn.call_id, txn.cseq), None)
+                        continue
+                elif now >= txn.retransmit.deadline:
+                    del self._client[(txn.branch, txn.method)]
+                    failed.append(txn)
+                    continue
+                elif txn.retransmit.due(now):
+                    sends.append(Outgoing(txn.retransmit.data, txn.retransmit.address))
+                    txn.retransmit.advance()
+                self._plan(txn)
         for call_id, cseq in ack_timeouts:
             if self._on_ack_timeout is not None:
                 self._on_ack_timeout(call_id, cseq)
@@ -252,10 +307,9 @@ class TransactionLayer:
 
     def next_deadline(self) -> float | None:
         with self._lock:
-            times = [t.retransmit.next_at for t in self._server.values() if t.retransmit is not None]
-            times += [min(t.retransmit.next_at, t.retransmit.deadline) for t in self._client.values()]
-            times += [t.expires_at for t in self._server.values()]
-        return min(times) if times else None
+            while self._timers and self._timers[0][2].due != self._timers[0][0]:
+                heapq.heappop(self._timers)  # stale: its transaction has an earlier entry, or none
+            return self._timers[0][0] if self._timers else None
 
     def __len__(self) -> int:
         with self._lock:

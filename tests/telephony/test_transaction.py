@@ -95,3 +95,33 @@ def test_client_transaction_retransmits_then_times_out_or_completes() -> None:
     assert layer.on_response(make_response(refer, 202))
     assert results[-1] is not None and results[-1].status == 202
     assert not layer.on_response(make_response(refer, 202))  # already completed
+
+
+def test_each_transaction_keeps_its_own_timers_among_thousands() -> None:
+    """Timers come from a heap of due times, not a scan: every transaction still retransmits and is forgotten on
+    its own schedule when thousands are held (at 50 calls/s a node keeps ~6,000 for 2·64·T1), an ACK that moves
+    an INVITE's end earlier is honoured, and ``next_deadline`` (the endpoint's sleep) is the earliest of all."""
+    clock = FakeClock()
+    layer = TransactionLayer(clock)
+    for n in range(3000):  # answered OPTIONS, one every 10 ms from t=100: each kept for 2·64·T1 = 64 s
+        options = request("OPTIONS", branch=f"z9hG4bK-o{n}", call_id=f"o{n}")
+        layer.on_request(options, SOURCE)
+        layer.respond(options, make_response(options, 200), SOURCE)
+        clock.now = round(clock.now + 0.01, 2)
+    assert clock.now == 130.0
+    invite = request("INVITE", branch="z9hG4bK-inv", call_id="inv")
+    layer.on_request(invite, SOURCE)
+    layer.respond(invite, make_response(invite, 200, to_tag="t"), SOURCE)
+    assert layer.next_deadline() == 130.0 + T1  # the 2xx resend, before any OPTIONS ends (t=164 on)
+    clock.now = 130.0 + T1
+    assert len(layer.tick()) == 1 and len(layer) == 3001
+    clock.now = 130.6
+    ack = request("ACK", branch="z9hG4bK-ack", call_id="inv")
+    assert layer.on_request(ack, SOURCE)[0] is RequestMatch.ACK_FOR_2XX  # the INVITE now ends at 130.6 + 64·T1
+    assert layer.next_deadline() is not None
+    clock.now = 164.0 + 14.995  # OPTIONS 0…1499 have ended, and the ACKed INVITE
+    assert layer.tick() == [] and len(layer) == 1500
+    assert layer.next_deadline() == 164.0 + 15.0  # OPTIONS 1500
+    clock.now = 194.0  # past the last OPTIONS' end (193.99)
+    assert layer.tick() == [] and len(layer) == 0
+    assert layer.next_deadline() is None
