@@ -11,7 +11,7 @@ starve the other calls. Nothing polls: idle workers block on the queue.
 
 Two capacity decisions live here:
 
-- **Recognisers are reused** (``vosk.KaldiRecognizer.Reset()``): a closed call's recogniser goes back to a small
+- **Recognisers are reused** (``FinalResult()`` + ``Reset()``): a closed call's recogniser goes back to a small
   pool and the next call takes it, so a call does not pay for building a decoder (the lattice and the lazily
   expanded graph caches that made a fresh recogniser's first 1.2 s of audio cost 1.5–1.9 CPU-seconds). A
   recogniser whose decoding failed is never reused.
@@ -155,6 +155,13 @@ class AsrEngine:
         kaldi = recognizer.detach() if recognizer is not None else None
         if kaldi is not None:
             try:
+                # ``FinalResult`` first, even when the call ended before its own (an early verdict, a fail-open, a
+                # hang-up): it is what makes Vosk free the decoder and the feature pipeline. ``Reset`` alone keeps
+                # the pipeline and appends the next call's audio to it (Vosk drops it only after 600 s of audio),
+                # so the next caller was decoded with the previous callers' feature and i-vector statistics, and a
+                # pooled recogniser held 66 MB more and spent 2.1× the CPU per call (bench/recogniser_memory.py,
+                # BENCHMARKS.md "Capacity"). The expanded graph caches — what makes reuse cheap — survive it.
+                kaldi.FinalResult()
                 kaldi.Reset()
             except Exception:  # a recogniser that cannot reset is dropped; the next call builds a fresh one
                 log.warning("Vosk recogniser reset failed; dropping it", exc_info=True)

@@ -82,6 +82,34 @@ def test_pool_reuses_reset_recognisers_with_the_same_words(clips: Clips, ko_mode
         assert engine.open_streams == 0
 
 
+@pytest.mark.slow
+def test_a_call_closed_before_its_final_result_leaves_nothing_for_the_next_caller(
+    clips: Clips, ko_model: SharedModel
+) -> None:
+    """An early verdict, a fail-open or a hang-up closes the stream without a final result. The next caller on
+    that pooled recogniser must be decoded as by a fresh one: same words, word times and confidences. Vosk's
+    ``Reset()`` alone kept the first call's features and i-vector statistics (and their memory) for the next."""
+    first_call = read_wav_as_telephone_pcm(clips.cmn_8k)
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    fresh = Recognizer(ko_model, gate=True)
+    expected = _finals(fresh.feed(pcm) + fresh.flush())
+    assert expected and expected[0].words, "the clip must give words, or the test proves nothing"
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=1) as engine:
+        stream = engine.open_stream("early")
+        for i in range(0, len(first_call), FRAME_BYTES):
+            stream.accept(first_call[i : i + FRAME_BYTES])
+        deadline = time.monotonic() + WAIT_S
+        while stream.backlog_s > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stream.close()  # no finish(): the call was decided (or ended) mid-utterance
+        while engine.open_streams and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second = engine.open_stream("next")
+        assert engine.created == 1  # the early call's recogniser, back from the pool
+        assert _finals(_stream_clip(second, pcm)) == expected
+        second.close()
+
+
 def test_admission_refuses_past_max_streams_and_frees_the_slot_on_close(ko_model: SharedModel) -> None:
     with AsrEngine(ko_model, workers=1, queue_frames=50, endpoint_silence_ms=600, max_streams=2) as engine:
         first, second = engine.open_stream("a"), engine.open_stream("b")
