@@ -8,6 +8,7 @@ the SDP it sends points callscreen's outgoing RTP at :class:`RtpSink`, so the te
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import subprocess
@@ -25,7 +26,7 @@ from records.models import ScreenedCall
 from records.repository_calls import CallFilter, query_calls
 from screening.numberlist import EntrySource, ListName, MatchKind
 from telephony.wallclock import WallClock
-from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port, require_tool
+from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port, require, require_tool
 from tests.telephony.replay_recognizer import ReplayTranscriberFactory, Utterance
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -45,6 +46,15 @@ def require_call_tools() -> None:
     """Skip (or fail when CI=true) unless sipp, espeak-ng and sox are installed."""
     for tool in CALL_TOOLS:
         require_tool(tool)
+
+
+def require_sipp_tls() -> str:
+    """The TLS-capable sipp that ``scripts/sipp-tls.sh`` keeps in its cache (Debian 12's sipp has no TLS).
+
+    Skips (or fails when CI=true) when it is missing; ``scripts/test.sh`` runs the script before the suite."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "callscreen" / "sipp-tls" / "sipp"
+    require(os.access(cache, os.X_OK), f"no TLS-capable sipp at {cache} (scripts/sipp-tls.sh fetches it)")
+    return str(cache)
 
 
 def make_caller_audio(directory: Path, text: str, codec: str) -> Path:
@@ -96,7 +106,7 @@ class Loopback:
     def sipp(self, scenario: str, *, codec: str = "PCMU", sink_port: int | None = None, service_user: str = "sales",
              calls: int = 1, rate: int = 1, loops: int = -1, extra: tuple[str, ...] = (),
              replace: tuple[tuple[str, str], ...] = (), target: str = "", caller_from: str = CALLER_FROM,
-             hdr1: str = CALLER_PAI) -> subprocess.CompletedProcess[str]:
+             hdr1: str = CALLER_PAI, binary: str = "sipp") -> subprocess.CompletedProcess[str]:
         pt = CODECS[codec][0]
         keys = {"caller_from": caller_from, "hdr1": hdr1, "codec_pt": str(pt), "codec_name": codec,
                 "sink_port": str(sink_port or free_port())}
@@ -106,7 +116,7 @@ class Loopback:
         for old, new in replace:  # e.g. another agents address expected in the Refer-To
             text = text.replace(old, new)
         copy.write_text(text.replace('rtp_stream="caller.raw,-1,[codec_pt]"', f'rtp_stream="caller.raw,{loops},{pt}"'))
-        args = ["sipp", target or f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
+        args = [binary, target or f"127.0.0.1:{self.sip_port}", "-sf", str(copy), "-i", "127.0.0.1",
                 "-p", str(self.sipp_port), "-mi", "127.0.0.1", "-mp", str(self.media_port), "-s", service_user,
                 "-m", str(calls), "-l", str(calls), "-r", str(rate), "-nostdin", "-timeout", f"{SIPP_TIMEOUT_S}s",
                 "-timeout_error", "-trace_err", "-trace_msg", *extra]
