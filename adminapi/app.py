@@ -27,6 +27,7 @@ from adminapi.uploads import ContentLengthLimit
 from records.base import utcnow
 from records.costs import Tariffs
 from records.database import Database
+from records.lookup import MemoryLists
 from records.policy import AutoEntryPolicy
 from screening.config import ScreeningConfig
 
@@ -49,7 +50,11 @@ def create_app(
     node: str = "node1",
     model_control: ModelControl | None = None,
     screening: ScreeningConfig | None = None,
+    lists: MemoryLists | None = None,
+    key_cache_ttl_s: float = 5.0,
 ) -> FastAPI:
+    """``lists``: the node's in-memory number lists, kept fresh by its ListSync (``/lookup`` answers from them);
+    ``key_cache_ttl_s``: how long a verified API key is trusted without the database (``adminapi.keycache``)."""
     app = FastAPI(
         title="callscreen admin API",
         version=VERSION,
@@ -71,6 +76,8 @@ def create_app(
         node=node,
         model_control=model_control,
         screening=screening or ScreeningConfig(),  # the node's live settings: shadow mode's baseline
+        lists=lists,
+        key_cache_ttl_s=key_cache_ttl_s,
     )
     install_error_handlers(app)
     app.add_middleware(ContentLengthLimit, limit=max_upload_bytes)

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from adminapi.keycache import KeyCache
 from adminapi.throttle import LoginThrottle, ThrottlePolicy
 from records.base import utcnow
 from records.costs import Tariffs
 from records.database import Database
+from records.lookup import MemoryLists
 from records.policy import AutoEntryPolicy
 from screening.config import ScreeningConfig
 
@@ -34,8 +36,12 @@ class ApiConfig:
     node: str = "node1"  # names the signer in evidence-pack manifests
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)  # the live settings, shadow's baseline
     model_control: ModelControl | None = None  # a screening node's learned-model control; None: /admin/model is 404
+    lists: MemoryLists | None = None  # the node's in-memory lists for /lookup; None: the database answers alone
+    key_cache_ttl_s: float = 5.0  # how long a verified API key is trusted without asking the database (keycache)
     throttle: LoginThrottle = field(init=False)
+    key_cache: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:
         clock = self.clock
         object.__setattr__(self, "throttle", LoginThrottle(lambda: clock().timestamp(), self.throttle_policy))
+        object.__setattr__(self, "key_cache", KeyCache(self.key_cache_ttl_s, lambda: clock().timestamp()))

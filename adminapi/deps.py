@@ -63,8 +63,22 @@ def browser_session(request: Request, config: ConfigDep, session: SessionDep) ->
 BrowserSession = Annotated[SessionInfo | None, Depends(browser_session)]
 
 
+def _key_principal(config: ApiConfig, session: Session, secret: str) -> Principal:
+    """The key's principal: from the cache of recently verified keys, else from the database (then cached)."""
+    if len(secret) > MAX_KEY_LEN:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key")
+    principal = config.key_cache.get(secret)
+    if principal is None:
+        principal = authenticate(session, secret, now=config.clock())
+        if principal is None:  # refusals are never cached
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key")
+        config.key_cache.put(secret, principal)
+    return principal
+
+
 def _principal(
     request: Request,
+    config: ConfigDep,
     session: SessionDep,
     browser: BrowserSession,
     key: Annotated[str | None, Depends(_key_header)],
@@ -72,10 +86,7 @@ def _principal(
 ) -> Principal:
     secret = key or (bearer.credentials if bearer else None)
     if secret:
-        principal = authenticate(session, secret) if len(secret) <= MAX_KEY_LEN else None
-        if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key")
-        return principal
+        return _key_principal(config, session, secret)
     if browser is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"missing API key (send it in the {API_KEY_HEADER} header) or log-in session"

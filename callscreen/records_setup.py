@@ -23,6 +23,7 @@ from adminapi.routes.model import ModelControl
 from callscreen.settings import Settings
 from records import AutoEntryPolicy, Database, StorageError
 from records.costs import Tariffs
+from records.lookup import MemoryLists
 from records.policy import LadderStep
 from records.retention import PrivacyRules
 from records.secrets import HASH_SALT, shared_secret
@@ -123,8 +124,10 @@ def admin_app(
     salt: bytes,
     health_router: APIRouter | None = None,
     model_control: ModelControl | None = None,
+    lists: MemoryLists | None = None,
 ) -> FastAPI:
-    """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this)."""
+    """The admin API and manager page, configured from the settings (``callscreen serve`` mounts this, with the
+    screener's in-memory ``lists`` for ``/lookup``)."""
     return create_app(
         db=db,
         health_router=health_router,
@@ -137,6 +140,8 @@ def admin_app(
         node=settings.node_name,
         model_control=model_control,
         screening=settings.screening,
+        lists=lists,
+        key_cache_ttl_s=settings.api.key_cache_ttl_s,
     )
 
 

@@ -35,6 +35,7 @@ from records.guarded_history import GuardedCallHistory
 from records.history import SqlCallHistory
 from records.hits import CountingNumberLists, HitCounter
 from records.listsync import ListSync
+from records.lookup import MemoryLists
 from records.periodic import PeriodicJob
 from records.policy import AutoEntryPolicy, ladder_step
 from records.recorder import SqlCallRecorder
@@ -43,7 +44,6 @@ from screening.engine import ScreeningEngine
 from screening.errors import ModelRefusedError
 from screening.interfaces import CallRecord, CallRecorder, Screener
 from screening.learned.model import load_scorer
-from screening.numberlist import InMemoryNumberLists
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
 from telephony.metrics import Metrics
@@ -237,7 +237,8 @@ def build_service(
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
     hits = HitCounter()  # list-entry hit counts, written in batches by the list poll (records.hits)
-    lists = CountingNumberLists(InMemoryNumberLists(), hits)
+    memory = MemoryLists.empty()  # the screener's index, and the API's /lookup reads it too (records.lookup)
+    lists = CountingNumberLists(memory.enforced, hits)
     # A dead or hung database must cost the history signals, never the caller (GuardedCallHistory's deadline).
     history = GuardedCallHistory(SqlCallHistory(db), on_error=metrics.db_error)
     screener = ScreeningEngine(settings.screening, lists=lists, history=history,
@@ -292,12 +293,13 @@ def build_service(
             endpoint, sip.registrar or "", sip.username, password, expires_s=sip.register_expires_s,
             on_state=lambda ok, detail: health.report(Component.SIP, Status.OK if ok else Status.DOWN, detail),
         )
-    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits)
+    list_sync = ListSync(db, lists, interval_s=settings.database.list_poll_s, clock=wall_clock, hits=hits,
+                         proposals=memory.proposed)
     service = Service(settings, health, endpoint, runner, db, list_sync, registration, transcribers, jobs=jobs,
                       history=history, metrics=metrics, hotlines=hotlines, rebuild_hotlines=rebuild)
     service.model_reloader = reloader
     if settings.api.enabled:
-        service._api = _api_server(settings, db, health, salt, metrics, reloader)
+        service._api = _api_server(settings, db, health, salt, metrics, reloader, memory)
     return service
 
 
@@ -381,9 +383,9 @@ def _flood_guard(settings: Settings, peers: PeerAcl) -> FloodGuard:
 
 
 def _api_server(settings: Settings, db: Database, health: ServiceHealth, salt: bytes, metrics: Metrics,
-                reloader: ModelReloader | None = None) -> uvicorn.Server:
+                reloader: ModelReloader | None = None, lists: MemoryLists | None = None) -> uvicorn.Server:
     app = records_setup.admin_app(settings, db, salt=salt, health_router=health_router(health, metrics.render),
-                             model_control=reloader)
+                                  model_control=reloader, lists=lists)
     return records_setup.api_server(settings, app)
 
 

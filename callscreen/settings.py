@@ -192,6 +192,9 @@ class ApiSettings(_Section):
     tls_key: Path | None = None
     # Proxies whose X-Forwarded-Proto/-For are believed (a proxy terminating TLS makes the session cookie Secure).
     proxy_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    # A verified API key is trusted this long without the database: bounds how long a key revoked on another node
+    # or with `callscreen keys revoke` still works here (revoked through this node's API: refused at once). 0: off.
+    key_cache_ttl_s: float = Field(default=5.0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _tls_pair(self) -> ApiSettings:

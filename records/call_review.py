@@ -19,9 +19,9 @@ from numbering import normalize
 from records.audit import record_change
 from records.errors import InvalidInputError
 from records.lookup import lookup_number
-from records.models import BillImport, BillLine, Incident, NumberEntry, ReviewOutcome, ScreenedCall
+from records.models import BillImport, BillLine, Incident, ReviewOutcome, ScreenedCall
 from records.repository_calls import FLAGGED, get_call
-from screening.numberlist import ListName
+from screening.numberlist import ListEntry, ListName
 from screening.verdict import Label
 
 HISTORY_LIMIT = 50
@@ -41,7 +41,7 @@ class CallContext:
     history: list[ScreenedCall]  # the number's other calls, newest first
     incidents: list[Incident]
     bill_matches: list[BillMatch]
-    entries: list[NumberEntry]  # enforced entries matching the number, the deciding one first
+    entries: list[ListEntry]  # enforced entries matching the number, the deciding one first
     blocked: bool
 
 

@@ -245,13 +245,22 @@ def query_entries(
     return list(rows), count
 
 
-def active_entries(session: Session, now: datetime) -> list[ListEntry]:
-    """What the matching engine enforces: active and not expired. Columns, not ORM objects: a million-entry
-    list loads several times faster this way."""
+def _unexpired_entries(session: Session, now: datetime, *conditions: Any) -> list[ListEntry]:
+    """Unexpired entries meeting ``conditions``, as the matcher's values. Columns, not ORM objects: a
+    million-entry list loads several times faster this way."""
     columns = (NumberEntry.list, NumberEntry.kind, NumberEntry.value, NumberEntry.id, NumberEntry.status,
                NumberEntry.source, NumberEntry.reason, NumberEntry.expires_at)  # fmt: skip
-    stmt = select(*columns).where(
-        NumberEntry.status == EntryStatus.ACTIVE,
-        or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > now),
-    )
+    stmt = select(*columns).where(*conditions, or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > now))
     return [ListEntry(*row) for row in session.execute(stmt.execution_options(yield_per=10_000))]
+
+
+def active_entries(session: Session, now: datetime) -> list[ListEntry]:
+    """What the matching engine enforces: active and not expired."""
+    return _unexpired_entries(session, now, NumberEntry.status == EntryStatus.ACTIVE)
+
+
+def proposed_blocks(session: Session, now: datetime) -> list[ListEntry]:
+    """Unexpired block proposals waiting for a manager: the lookup API's ``pending_proposal``."""
+    return _unexpired_entries(
+        session, now, NumberEntry.status == EntryStatus.PROPOSED, NumberEntry.list == ListName.BLOCK
+    )

@@ -5,6 +5,9 @@ that counter — one indexed single-row query — and reloads the whole active s
 background thread polls every ``interval_s`` (≤ 1 s by default), so a manager's approval reaches every node
 within about a second. A failed poll keeps the previous lists (fail open: the calls carry on) and is logged.
 The same poll writes the entries' hit counts gathered since the last one (``records.hits``), in one batch.
+
+``proposals``: a second in-memory index fed by the same load with the *proposed* block entries, for the lookup
+API (``records.lookup``) — one sync for the screener and the API, so both see one version of the lists.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime
 from records.base import utcnow
 from records.database import Database
 from records.hits import HitCounter
-from records.lists import active_entries, current_version
+from records.lists import active_entries, current_version, proposed_blocks
 from records.periodic import PeriodicJob
 from screening.numberlist import NumberLists
 
@@ -34,8 +37,10 @@ class ListSync:
         interval_s: float = DEFAULT_INTERVAL_S,
         clock: Callable[[], datetime] = utcnow,
         hits: HitCounter | None = None,
+        proposals: NumberLists | None = None,
     ) -> None:
         self._db = db
+        self._proposals = proposals
         self._hits = hits
         self._lists = lists
         self._clock = clock
@@ -50,8 +55,12 @@ class ListSync:
         """Load the full active set now; returns the list version it reflects."""
         with self._db.session() as session:
             version = current_version(session)
-            entries = active_entries(session, self._clock())
+            now = self._clock()
+            entries = active_entries(session, now)
+            proposed = proposed_blocks(session, now) if self._proposals is not None else []
         self._lists.replace(entries, version)
+        if self._proposals is not None:
+            self._proposals.replace(proposed, version)
         self._loaded = version
         log.info("number lists loaded: %d active entries, version %d", len(entries), version)
         return version

@@ -1,7 +1,13 @@
 """Verdict-relevant facts about one number, for the PBX's ``/lookup`` and the manager page.
 
-Reads the database directly (the API may run without a screener and its in-memory matcher): exact and prefix
-entries through indexed equality, ranges and patterns — few by nature — checked in Python.
+From memory where the node has it. Which entries match comes from the node's in-memory lists — the screener's own
+index and matcher, fed by the one :class:`~records.listsync.ListSync` — plus a small index of proposed blocks fed
+by the same load. The database is asked one query, for what memory does not hold: the call counters (every node
+writes them) and the list version. Every list change bumps that version in its own transaction, so when memory
+holds the database's version, memory's answer *is* the database's answer; otherwise — the lists not loaded yet
+(the database was down at start), or a change the poll has not picked up — the entries are read from the database
+as before: exact and prefix entries through indexed equality, ranges and patterns (few by nature) checked in
+Python. Both paths order matches the same way (precedence, then entry id), so their answers are identical.
 """
 
 from __future__ import annotations
@@ -14,10 +20,19 @@ from sqlalchemy.orm import Session
 
 from numbering import CallerNumber
 from records.entry_values import prefixes_of, value_matches
-from records.models import CallArrival, NumberEntry, ScreenedCall
-from records.policy import evidence_count
+from records.lists import to_list_entry
+from records.models import CallArrival, ListVersion, NumberEntry, ScreenedCall
+from records.policy import evidence_condition
 from records.repository_calls import AGENT_PREFIX
-from screening.numberlist import EntryStatus, ListName, MatchKind, decisive, ordered
+from screening.numberlist import (
+    EntryStatus,
+    InMemoryNumberLists,
+    ListEntry,
+    ListName,
+    MatchKind,
+    decisive,
+    precedence_key,
+)
 
 RECENT = timedelta(hours=24)
 HISTORY = timedelta(days=30)
@@ -26,11 +41,12 @@ HISTORY = timedelta(days=30)
 @dataclass(frozen=True, slots=True)
 class LookupFacts:
     number: CallerNumber
-    matches: list[NumberEntry]  # enforced (active, unexpired) entries in precedence order
+    matches: list[ListEntry]  # enforced (active, unexpired) entries in precedence order, then by id
     pending_proposal: bool
     calls_24h: int
     flagged_calls_30d: int
     agent_confirmations_30d: int
+    from_memory: bool = False  # answered from the in-memory lists (False: the entries were read from the database)
 
     def on(self, list_name: ListName) -> bool:
         return any(m.list is list_name for m in self.matches)
@@ -42,41 +58,92 @@ class LookupFacts:
         return winner.list if winner is not None else None
 
 
-def _entry_key(entry: NumberEntry) -> tuple[ListName, MatchKind, str]:
+@dataclass(frozen=True, slots=True)
+class MemoryLists:
+    """The in-memory side of a lookup. ``enforced`` is the screener's index itself (not the hit-counting wrapper:
+    a lookup is not a call); ``proposed`` indexes the proposed blocks (``status=PROPOSED``). One ListSync feeds
+    both (its ``proposals``)."""
+
+    enforced: InMemoryNumberLists
+    proposed: InMemoryNumberLists
+
+    @classmethod
+    def empty(cls) -> MemoryLists:
+        return cls(InMemoryNumberLists(), InMemoryNumberLists(status=EntryStatus.PROPOSED))
+
+    def version(self) -> int | None:
+        """The list version both indexes hold; None before the first load or in the middle of a reload."""
+        if not (self.enforced.loaded and self.proposed.loaded):
+            return None
+        version = self.enforced.version
+        return version if self.proposed.version == version else None
+
+
+def _entry_key(entry: ListEntry) -> tuple[ListName, MatchKind, str]:
     return entry.list, entry.kind, entry.value
 
 
-def _candidates(session: Session, normalized: str, now: datetime) -> list[NumberEntry]:
+def _in_order(entries: list[ListEntry]) -> list[ListEntry]:
+    """Precedence order (:mod:`screening.numberlist.precedence`), entry id breaking ties, so that the memory and
+    the database path list equally specific entries (two overlapping ranges, two patterns) the same way."""
+    return sorted(entries, key=lambda e: (precedence_key(*_entry_key(e)), e.id or 0))
+
+
+def _counters(session: Session, normalized: str, now: datetime) -> tuple[int, int, int, int]:
+    """The list version and the three call counters, in one round trip (scalar subqueries of one SELECT)."""
+    count = func.count()
+    version = select(ListVersion.version).where(ListVersion.id == 1).scalar_subquery()
+    calls = select(count).where(CallArrival.caller == normalized, CallArrival.at >= now - RECENT)
+    flagged = select(count).where(evidence_condition(normalized, now - HISTORY))
+    confirmations = select(count).where(
+        ScreenedCall.caller == normalized,
+        ScreenedCall.started_at >= now - HISTORY,
+        ScreenedCall.confirmed_by.startswith(AGENT_PREFIX),
+    )
+    row = session.execute(
+        select(version, calls.scalar_subquery(), flagged.scalar_subquery(), confirmations.scalar_subquery())
+    ).one()
+    return row[0] or 0, row[1] or 0, row[2] or 0, row[3] or 0
+
+
+def _from_database(session: Session, normalized: str, now: datetime) -> tuple[list[ListEntry], bool]:
+    """Enforced matches and whether a block proposal matches, read from the database."""
     unexpired = or_(NumberEntry.expires_at.is_(None), NumberEntry.expires_at > now)
     # One IN over the value index (an OR across kinds would make SQLite scan the table); kinds checked below.
     indexed = select(NumberEntry).where(NumberEntry.value.in_(prefixes_of(normalized)), unexpired)
     scanned = select(NumberEntry).where(NumberEntry.kind.in_((MatchKind.RANGE, MatchKind.PATTERN)), unexpired)
     rows = [e for e in session.scalars(indexed) if value_matches(e.kind, e.value, normalized)]
     rows += [e for e in session.scalars(scanned) if value_matches(e.kind, e.value, normalized)]
-    return rows
+    active = [to_list_entry(e) for e in rows if e.status is EntryStatus.ACTIVE]
+    pending = any(e.status is EntryStatus.PROPOSED and e.list is ListName.BLOCK for e in rows)
+    return active, pending
 
 
-def lookup_number(session: Session, number: CallerNumber, now: datetime) -> LookupFacts:
+def _from_memory(memory: MemoryLists, number: CallerNumber, now: datetime) -> tuple[list[ListEntry], bool]:
+    active = [m.entry for m in memory.enforced.lookup(number, now)]
+    pending = any(m.entry.list is ListName.BLOCK for m in memory.proposed.lookup(number, now))
+    return active, pending
+
+
+def lookup_number(
+    session: Session, number: CallerNumber, now: datetime, memory: MemoryLists | None = None
+) -> LookupFacts:
+    """The facts about ``number``; from ``memory`` when it holds the database's list version (module docstring)."""
     normalized = number.normalized
     if normalized is None:
         return LookupFacts(number, [], False, 0, 0, 0)
-    rows = _candidates(session, normalized, now)
-    active = [e for e in rows if e.status is EntryStatus.ACTIVE]
-    active = ordered(active, _entry_key)
-    pending = any(e.status is EntryStatus.PROPOSED and e.list is ListName.BLOCK for e in rows)
-    calls = session.scalar(select(func.count()).where(CallArrival.caller == normalized, CallArrival.at >= now - RECENT))
-    confirmations = session.scalar(
-        select(func.count()).where(
-            ScreenedCall.caller == normalized,
-            ScreenedCall.started_at >= now - HISTORY,
-            ScreenedCall.confirmed_by.startswith(AGENT_PREFIX),
-        )
-    )
+    version, calls, flagged, confirmations = _counters(session, normalized, now)
+    in_memory = memory is not None and memory.version() == version
+    if memory is not None and in_memory:
+        active, pending = _from_memory(memory, number, now)
+    else:
+        active, pending = _from_database(session, normalized, now)
     return LookupFacts(
         number=number,
-        matches=active,
+        matches=_in_order(active),
         pending_proposal=pending,
-        calls_24h=calls or 0,
-        flagged_calls_30d=evidence_count(session, normalized, now - HISTORY),
-        agent_confirmations_30d=confirmations or 0,
+        calls_24h=calls,
+        flagged_calls_30d=flagged,
+        agent_confirmations_30d=confirmations,
+        from_memory=in_memory,
     )

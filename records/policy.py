@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from records.audit import SYSTEM_ACTOR, record_change
@@ -70,14 +70,18 @@ class AutoEntryPolicy:
         return self.ladder[min(max(number, 1), len(self.ladder)) - 1]
 
 
-def evidence_count(session: Session, caller: str, since: datetime) -> int:
+def evidence_condition(caller: str, since: datetime) -> ColumnElement[bool]:
     """Calls from ``caller`` since ``since`` that were judged harassment or confirmed by an agent."""
-    stmt = select(func.count()).where(
+    return and_(
         ScreenedCall.caller == caller,
         ScreenedCall.started_at >= since,
         or_(ScreenedCall.label == Label.HARASSMENT, ScreenedCall.confirmed_by.is_not(None)),
     )
-    return session.scalar(stmt) or 0
+
+
+def evidence_count(session: Session, caller: str, since: datetime) -> int:
+    """How many calls :func:`evidence_condition` counts."""
+    return session.scalar(select(func.count()).where(evidence_condition(caller, since))) or 0
 
 
 def ladder_step(session: Session, policy: AutoEntryPolicy, caller: str | None, *, now: datetime) -> int:

@@ -55,6 +55,8 @@ def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(
     ("key", "value", "needle"),
     [
+        ("CALLSCREEN_API_KEY_CACHE_TTL_S", "120", "api.key_cache_ttl_s"),
+        ("CALLSCREEN_API_KEY_CACHE_TTL_S", "-1", "api.key_cache_ttl_s"),
         ("CALLSCREEN_SIP_PORT", "abc", "sip.port"),
         ("CALLSCREEN_SIP_PORT", "70000", "sip.port"),
         ("CALLSCREEN_SCREENING_TIMEZONE", "Mars/Olympus", "unknown time zone"),

@@ -31,5 +31,6 @@ def create_key(session: SessionDep, user: AdminUser, body: KeyCreate) -> KeyCrea
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic)
-def revoke_key(session: SessionDep, user: AdminUser, key_id: EntityId) -> KeyPublic:
+def revoke_key(config: ConfigDep, session: SessionDep, user: AdminUser, key_id: EntityId) -> KeyPublic:
+    config.key_cache.revoked(key_id)  # refused on this node from now on, before the revocation even commits
     return KeyPublic.model_validate(keys.revoke_key(session, key_id, actor=user.actor))

@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from adminapi.deps import ConfigDep, ManagerUser, SessionDep
 from adminapi.schemas.common import EntityId, Limit, Offset
 from adminapi.schemas.entries import EntryPublic, ReviewDecision, ReviewItem, ReviewList
-from records.base import utcnow
 from records.review import decide, review_queue
 from screening.numberlist import EntryStatus
 
@@ -18,7 +17,7 @@ router = APIRouter(prefix="/review", tags=["review"])
 def queue(
     config: ConfigDep, session: SessionDep, _user: ManagerUser, limit: Limit = 100, offset: Offset = 0
 ) -> ReviewList:
-    items, count = review_queue(session, now=utcnow(), window=config.policy.window, limit=limit, offset=offset)
+    items, count = review_queue(session, now=config.clock(), window=config.policy.window, limit=limit, offset=offset)
     data = [
         ReviewItem(
             **EntryPublic.model_validate(i.entry).model_dump(),

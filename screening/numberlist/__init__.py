@@ -10,6 +10,7 @@ from screening.numberlist.precedence import (
     decisive,
     match_key,
     ordered,
+    precedence_key,
     specificity,
 )
 from screening.numberlist.vocabulary import (
@@ -40,5 +41,6 @@ __all__ = [
     "decisive",
     "match_key",
     "ordered",
+    "precedence_key",
     "specificity",
 ]

@@ -100,11 +100,11 @@ class _Index:
     size: int = 0
 
 
-def _build(entries: list[ListEntry], version: int) -> tuple[_Index, int]:
+def _build(entries: list[ListEntry], version: int, status: EntryStatus) -> tuple[_Index, int]:
     index = _Index(version=version)
     rejected = 0
     for entry in entries:
-        if entry.status is not EntryStatus.ACTIVE:
+        if entry.status is not status:
             continue
         try:
             compiled = compile_entry(entry)
@@ -135,19 +135,28 @@ def _live(entry: ListEntry, now: datetime) -> bool:
 
 
 class InMemoryNumberLists:
-    """:class:`~screening.interfaces.NumberLists` in memory; the records layer calls :meth:`replace`."""
+    """:class:`~screening.interfaces.NumberLists` in memory; the records layer calls :meth:`replace`.
 
-    def __init__(self, entries: list[ListEntry] | None = None, version: int = 0) -> None:
+    ``status``: which entries are indexed — the enforced (active) ones for the screener; the lookup API keeps a
+    second, small index of the *proposed* ones (it reports a pending proposal)."""
+
+    def __init__(
+        self, entries: list[ListEntry] | None = None, version: int = 0, *, status: EntryStatus = EntryStatus.ACTIVE
+    ) -> None:
         self._index = _Index(version=version)
+        self._status = status
+        self.loaded = False  # True once replace() ran: an empty index is then "no entries", not "not loaded yet"
         self.rejected = 0  # entries skipped by the last replace()
         if entries:
             self.replace(entries, version)
 
     def replace(self, entries: list[ListEntry], version: int) -> None:
-        index, rejected = _build(entries, version)
+        index, rejected = _build(entries, version, self._status)
         self._index = index  # one reference swap: lookups in progress keep the old index
         self.rejected = rejected
-        logger.info("number lists v%d loaded: %d active entries, %d rejected", version, index.size, rejected)
+        self.loaded = True
+        logger.info("number lists v%d loaded: %d %s entries, %d rejected", version, index.size, self._status.value,
+                    rejected)  # fmt: skip
 
     @property
     def version(self) -> int:

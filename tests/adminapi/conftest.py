@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from records.keys import create_key
 from tests.adminapi.live_server import serve
 from tests.records.db_backends import database, shared_databases
 
-__all__ = ["ApiHarness", "api", "database", "shared_databases"]
+__all__ = ["ApiHarness", "api", "api_harness", "database", "shared_databases"]
 
 MAX_UPLOAD = 64 * 1024
 
@@ -31,10 +33,17 @@ class ApiHarness:
         return {"X-API-Key": self.keys[role]}
 
 
-@pytest.fixture
-def api(database: Database) -> Iterator[ApiHarness]:
+@contextmanager
+def api_harness(database: Database, **app_options: Any) -> Iterator[ApiHarness]:
+    """The app over real HTTP with one key per role; ``app_options`` go to ``create_app`` (a clock, lists…)."""
     with database.session() as s:
         keys = {role: create_key(s, role, label=f"test-{role.value}", actor="test")[1] for role in Role}
-    app = create_app(db=database, max_upload_bytes=MAX_UPLOAD, salt=b"test-salt")
+    app = create_app(db=database, max_upload_bytes=MAX_UPLOAD, salt=b"test-salt", **app_options)
     with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield ApiHarness(client, app, database, keys)
+
+
+@pytest.fixture
+def api(database: Database) -> Iterator[ApiHarness]:
+    with api_harness(database) as harness:
+        yield harness

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from records import Role, SqlCallRecorder
+from records import Database, Role, SqlCallRecorder
 from screening.verdict import Label
-from tests.adminapi.conftest import ApiHarness
-from tests.records.factories import SALT, call
+from tests.adminapi.conftest import ApiHarness, api_harness
+from tests.records.factories import BASE, SALT, call
 
 
-def test_proposed_block_is_enforced_on_lookup_after_approval(api: ApiHarness, tmp_path: Path) -> None:
+def test_proposed_block_is_enforced_on_lookup_after_approval(database: Database, tmp_path: Path) -> None:
+    with api_harness(database, clock=lambda: BASE + timedelta(days=1)) as api:  # the call is a day old
+        _proposed_block_is_enforced_after_approval(api, tmp_path)
+
+
+def _proposed_block_is_enforced_after_approval(api: ApiHarness, tmp_path: Path) -> None:
     recorder = SqlCallRecorder(api.db, spool_dir=tmp_path, salt=SALT)
     recorder.record(call("13812345678", Label.SUSPECT, confirmed_by="agent:1007"))
     manager, agent = api.headers(Role.MANAGER), api.headers(Role.AGENT)
