@@ -6,14 +6,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 from records import Database
+from tests.adminapi.live_server import wait_serving
 from tests.records.db_backends import schema_database
 
 STARTUP_TIMEOUT_S = 30
@@ -57,15 +55,7 @@ def api_server(db: Database, *, max_upload_bytes: int = 50 * 1024 * 1024) -> Ite
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            try:
-                httpx.get(f"{url}/manager/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("API server did not start") from None
-                time.sleep(0.1)
+        wait_serving(url, server, STARTUP_TIMEOUT_S)
         yield url
     finally:
         server.terminate()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -36,3 +38,16 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(STARTUP_TIMEOUT_S)
+
+
+def wait_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Wait until the API process at ``url`` answers its page; RuntimeError when it exits or the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            httpx.get(f"{url}/manager/", timeout=1)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"API server at {url} did not start") from None
+            time.sleep(0.1)

@@ -26,6 +26,7 @@ from records.keys import create_key
 from records.listsync import ListSync
 from records.lookup import MemoryLists
 from tests.adminapi.conftest import ApiHarness, api_harness
+from tests.adminapi.live_server import wait_serving
 from tests.conftest import REPO, free_port
 from tests.records.db_backends import fresh_database
 
@@ -105,15 +106,10 @@ def standalone_api(url: str, log: Path, *extra: str) -> Iterator[str]:
         server = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            try:
-                httpx.get(f"{base}/manager/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log.read_text()[-2000:]
-                assert time.monotonic() < deadline, "python -m adminapi did not start"
-                time.sleep(0.1)
+        try:
+            wait_serving(base, server, STARTUP_TIMEOUT_S)
+        except RuntimeError as exc:
+            raise AssertionError(log.read_text()[-2000:]) from exc
         yield base
     finally:
         server.terminate()
