@@ -13,6 +13,7 @@ Invalid settings raise :class:`SettingsError` whose message is one line naming t
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -83,6 +84,20 @@ class SipSettings(_Section):
     bind_host6: str | None = None  # an IPv6 address to take UDP (and TCP) on as well, e.g. "::1"
     # Transport for requests we start towards a peer with no connection open (address → "udp" or "tcp").
     peer_transports: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("bind_host6")
+    @classmethod
+    def _concrete_ipv6(cls, value: str | None) -> str | None:
+        """It is written into the Contact and the SDP of IPv6 calls: "::" there would mean "nowhere" (on hold)."""
+        if value is None:
+            return None
+        try:
+            address = ipaddress.IPv6Address(value)
+        except ValueError:
+            raise ValueError(f"must be an IPv6 address, got {value!r}") from None
+        if address.is_unspecified:
+            raise ValueError("must be this node's IPv6 address (it goes into Contact and SDP), not '::'")
+        return value
 
 
 class RtpSettings(_Section):

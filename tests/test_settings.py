@@ -67,6 +67,8 @@ def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.Mo
         ("CALLSCREEN_SCREENING_SUSPECT_THRESHOLD", "0.9", "suspect_threshold is above harassment_threshold"),
         ("CALLSCREEN_SCREENING_BLOCKED_POLICY", "shout", "screening.blocked_policy"),
         ("CALLSCREEN_SCREENING_CONFIRMATION_WINDOW_DAYS", "0", "screening.confirmation_window_days"),
+        ("CALLSCREEN_SIP_BIND_HOST6", "::", "not '::'"),  # written into IPv6 calls' Contact and SDP
+        ("CALLSCREEN_SIP_BIND_HOST6", "127.0.0.1", "must be an IPv6 address"),
     ],
 )
 def test_bad_setting_names_key_and_problem(monkeypatch: pytest.MonkeyPatch, key: str, value: str, needle: str) -> None:

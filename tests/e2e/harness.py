@@ -156,9 +156,10 @@ def start_loopback(
 class RtpSink:
     """Receives what callscreen sends to the caller: (payload type, sequence, payload) per packet."""
 
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.sources: set[str] = set()  # the addresses callscreen's RTP came from
         self.sock.settimeout(0.2)
         self.port = int(self.sock.getsockname()[1])
         self.packets: list[tuple[int, int, bytes]] = []
@@ -169,9 +170,10 @@ class RtpSink:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                data = self.sock.recv(2048)
+                data, source = self.sock.recvfrom(2048)
             except TimeoutError:
                 continue
+            self.sources.add(source[0])
             if len(data) < 12:
                 continue
             first, second, seq = struct.unpack("!BBH", data[:4])

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+from prompts.names import PromptName
 from screening.interfaces import Route
-from tests.e2e.harness import LEGIT_TEXT, Loopback, make_caller_audio, require_sipp_tls, start_loopback
+from tests.e2e.harness import LEGIT_TEXT, Loopback, RtpSink, make_caller_audio, require_sipp_tls, start_loopback
+from tests.e2e.test_sipp_calls import _heard_matches_sent, _played
 from tests.telephony.replay_recognizer import Utterance
 from tests.telephony.sip.test_stream import _certificate, options, read_responses
 
@@ -107,6 +109,32 @@ def test_legit_call_over_tls_with_sipp_is_transferred_with_sips_contacts(tools: 
             assert _contact(message) == ours, message
             assert start.startswith("SIP/") or "Via: SIP/2.0/TLS 127.0.0.1:" in message, message
         assert "TLS message received" in log and "UDP message" not in log
+
+
+def test_call_over_ipv6_has_ipv6_media_both_ways(tools: None, tmp_path: Path) -> None:
+    """RFC 4566 §5.7 / RFC 3264 §6: sipp offers ``c=IN IP6 ::1``; our answer is ``IN IP6`` and RTP flows over IPv6.
+
+    Caller → callscreen: what the recogniser heard is the decode of what sipp streamed from [::1] (a call whose
+    media is broken hears nothing and ends in a media timeout). Callscreen → caller: the greeting arrives, from
+    [::1], at the IPv6 port sipp's SDP named."""
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    sink = RtpSink("::1")
+    try:
+        for loop in _loop(tmp_path, sip={"bind_host6": "::1", "peers": ["127.0.0.1", "::1"]}):
+            result = loop.sipp("uac-legit-expect-refer.xml", extra=("-i", "::1", "-mi", "::1"),
+                               target=f"[::1]:{loop.sip_port}", sink_port=sink.port)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + loop.sipp_log()
+            (record,) = loop.records()
+            assert record.route is Route.AGENTS and record.end_reason == "transfer_ok"
+            answer = _received(loop.sipp_log(0), "SIP/2.0 200 OK")
+            assert "c=IN IP6 ::1" in answer and "o=callscreen " in answer and "IN IP4" not in answer, answer
+            assert _contact(answer) == f"<sip:{loop.service.endpoint.local.user}@[::1]:{loop.sip_port}>"
+            _heard_matches_sent(loop, tmp_path, "PCMU")
+            _played(sink, "PCMU", (PromptName.GREETING,))
+            assert sink.sources == {"::1"}
+    finally:
+        sink.stop()
 
 
 def test_tls_options_and_invite_on_the_service(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from telephony.media import Codec
 from telephony.sip.errors import SdpError
-from telephony.sip.sdp import SdpChoice, build_answer, choose, parse_offer
+from telephony.sip.sdp import MediaHosts, SdpChoice, build_answer, choose, parse_offer
 
 OFFER = b"""v=0\r
 o=- 1 1 IN IP4 10.0.0.9\r
@@ -49,3 +49,16 @@ def test_answer_lists_only_the_chosen_codec_and_dtmf() -> None:
     assert "a=rtpmap:8 PCMA/8000" in answer and "a=rtpmap:96 telephone-event/8000" in answer
     again = parse_offer(answer.encode())
     assert choose(again) == SdpChoice(Codec.PCMA, 96)
+
+
+def test_an_ipv6_offer_gets_an_ipv6_answer_or_a_clear_error() -> None:
+    """RFC 4566 §5.7: ``c=<nettype> <addrtype> <connection-address>``, addrtype IP6 for an IPv6 address."""
+    offer = parse_offer(OFFER.replace(b"IN IP4 10.0.0.9", b"IN IP6 2001:db8::9"))
+    assert offer.host == "2001:db8::9" and not offer.on_hold
+    hosts = MediaHosts("192.0.2.1", "2001:db8::1")
+    assert hosts.for_offer(offer.host) == "2001:db8::1" and hosts.for_offer("10.0.0.9") == "192.0.2.1"
+    answer = build_answer(hosts.for_offer(offer.host), 41000, choose(offer), session_id=7).decode()
+    assert "o=callscreen 7 7 IN IP6 2001:db8::1\r\n" in answer and "c=IN IP6 2001:db8::1\r\n" in answer
+    with pytest.raises(SdpError, match="no IPv6 address"):
+        MediaHosts("192.0.2.1").for_offer(offer.host)  # the endpoint answers 488, not an unreachable IP4 answer
+    assert parse_offer(OFFER.replace(b"IN IP4 10.0.0.9", b"IN IP6 ::")).on_hold  # "::" is IPv6's 0.0.0.0
