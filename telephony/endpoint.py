@@ -18,7 +18,7 @@ from numbering import mask
 from telephony.call import ALLOW, Call, CallInfo, MediaFactory
 from telephony.sip.dialog import CallLeg, LocalParty
 from telephony.sip.errors import SdpError, SipParseError
-from telephony.sip.headers import CSeq, NameAddr, Via, tag_of
+from telephony.sip.headers import CSeq, NameAddr, Transport, Via, tag_of
 from telephony.sip.identity import caller_identity
 from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipResponse, make_response
 from telephony.sip.sdp import MediaHosts
@@ -137,7 +137,13 @@ class SipEndpoint:
     ) -> None:
         call = self._calls.get(leg.call_id)
         fallback = call.info.source if call else (self.local.host, self.local.port)
-        out = self._tx.request(request, leg.next_hop(fallback), on_result)
+        address = leg.next_hop(fallback)
+        if (leg.local.transport is not Transport.UDP and call is not None and not self._transport.connected(address)
+                and self._transport.connected(call.info.source)):
+            # A PBX that connects from another port than its Contact's (the usual case: it listens on 5060/5061):
+            # the request goes over the connection the call came on, not in the clear and not through a new one.
+            address = call.info.source
+        out = self._tx.request(request, address, on_result)
         self._transport.send(out.data, out.address)
         self._wake.set()
 

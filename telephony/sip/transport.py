@@ -5,6 +5,10 @@ arrival, the top Via of a request is stamped with ``received``/``rport`` (RFC 32
 endpoint replies to the address that Via names. In trunk mode only configured peers (addresses or CIDRs) may
 send requests: others get 403 (ACK excepted) and are logged; datagrams that are not SIP are counted and dropped —
 there is nobody to answer. Keep-alive CRLFs are ignored.
+
+Our own requests go over the transport their top Via names (RFC 3261 §18.1.1; the dialog chose it from the
+transport the call came on): an open connection to the address first, else a new TCP connection for ``TCP`` — and
+for ``TLS`` nothing at all, since we open no TLS connections and a sips dialog must not continue in the clear.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ def stamp_via(request: SipRequest, source: Address, *, stream: bool = False) -> 
             items[index] = (name, stamped)
             return replace(request, headers=replace(request.headers, items=tuple(items)))
     return request
+
+
+def sent_protocol(request: bytes) -> Transport:
+    """The transport our own request's top Via names (RFC 3261 §18.1.1: the one it is to be sent over)."""
+    start = request.find(b"\r\nVia: SIP/2.0/")
+    name = request[start + 15 : start + 18].decode("ascii", "replace") if start >= 0 else ""
+    return Transport(name) if name in Transport.__members__ else Transport.UDP
 
 
 class HostCache:
@@ -174,6 +185,10 @@ class UdpTransport:
         """The IPv6 address SIP listens on (media for IPv6 offers is bound there too), or None."""
         return next((str(s.getsockname()[0]) for s in self._socks if s.family == socket.AF_INET6), None)
 
+    def connected(self, address: Address) -> bool:
+        """A TCP/TLS connection to ``address`` is open."""
+        return any(stream.has(address) for stream in self.streams)
+
     def arrival(self, source: Address) -> tuple[Transport, Address]:
         """The transport a message from ``source`` came on and our address on it (for the Contact we answer with).
 
@@ -199,11 +214,17 @@ class UdpTransport:
         if host is None:
             return  # logged by the cache, once per negative TTL
         is_request = not data.startswith(b"SIP/2.0 ")
-        if is_request and (len(data) > UDP_REQUEST_LIMIT or self._peer_transports.get(address[0]) == "TCP"):
+        wanted = sent_protocol(data) if is_request else Transport.UDP
+        if wanted is Transport.TLS:  # a sips dialog's request is never sent in the clear; we open no TLS ourselves
+            log.warning("SIP request to %s:%s not sent: no TLS connection to it", address[0], address[1])
+            return
+        if is_request and (len(data) > UDP_REQUEST_LIMIT or wanted is Transport.TCP
+                           or self._peer_transports.get(address[0]) == "TCP"):
             tcp = next((s for s in self.streams if s.name == "TCP"), None)
             via_tcp = data.replace(b"SIP/2.0/UDP ", b"SIP/2.0/TCP ", 1)
             if tcp is not None and tcp.send(via_tcp, (host, address[1]), self._deliver_stream):
                 return
+            data = data.replace(b"SIP/2.0/TCP ", b"SIP/2.0/UDP ", 1)  # fail open: over UDP, and the Via says so
         sock = next((s for s in self._socks if (s.family == socket.AF_INET6) == (":" in host)), self._sock)
         try:
             sock.sendto(data, (host, address[1]))

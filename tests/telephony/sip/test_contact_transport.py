@@ -4,15 +4,19 @@ A far end sends its in-dialog requests (BYE, re-INVITE, NOTIFY) to our Contact a
 that URI alone (RFC 3263 §4.1, quoted in :func:`rfc3263_transport`). A Contact of ``sip:callscreen@host:port``
 after an INVITE that came over TCP therefore brings the caller's BYE back over UDP — the defect this file pins.
 Each case places a call over one transport (UDP, TCP and TLS over IPv4; UDP and TCP over IPv6), reads our 200 OK,
-ACKs, lets the node hang up, and reads its BYE on the same wire.
+ACKs, lets the node hang up, and reads its BYE on the same wire. Then the cases a real PBX brings: a Contact at
+its listener rather than at the port it connected from, a connection that closed before our BYE, and a sips dialog
+whose connection is gone (never a fallback to plain UDP).
 """
 
 from __future__ import annotations
 
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -90,10 +94,13 @@ class AnsweringNode:
     tls: StreamTransport
     server_cert: Path
 
+    hang_up: threading.Event = field(default_factory=threading.Event)  # cleared: wait for the test's word
+
     def on_call(self, call: Call) -> None:
         """Answer, wait for the ACK, hang up: our 200 and our BYE both carry the dialog's Contact."""
         call.answer()
         call.confirmed.wait(3)
+        self.hang_up.wait(5)
         call.hangup(EndReason.FLOW_DONE)
 
 
@@ -110,12 +117,13 @@ def node(tmp_path: Path) -> Iterator[AnsweringNode]:
     holder: list[AnsweringNode] = []
     endpoint = SipEndpoint(transport, LocalParty("127.0.0.1", port), media, lambda call: holder[0].on_call(call))
     holder.append(AnsweringNode(endpoint, transport, tls, cert))
+    holder[0].hang_up.set()
     endpoint.start()
     yield holder[0]
     endpoint.stop()
 
 
-def _invite(wire: Wire, scheme: str, node_host: str, node_port: int) -> bytes:
+def _invite(wire: Wire, scheme: str, node_host: str, node_port: int, contact_port: int | None = None) -> bytes:
     me = f"[{wire.local[0]}]" if ":" in wire.local[0] else wire.local[0]
     there = f"[{node_host}]" if ":" in node_host else node_host
     family = "IP6" if ":" in wire.local[0] else "IP4"
@@ -126,7 +134,7 @@ def _invite(wire: Wire, scheme: str, node_host: str, node_port: int) -> bytes:
             f"Via: SIP/2.0/{wire.transport} {me}:{wire.local[1]};branch=z9hG4bK-ct-{wire.local[1]};rport\r\n"
             f"From: <sip:13812345678@carrier.example>;tag=ct\r\nTo: <{scheme}:sales@{there}>\r\n"
             f"Call-ID: contact-{wire.transport}-{wire.local[1]}\r\nCSeq: 1 INVITE\r\n"
-            f"Contact: <{scheme}:caller@{me}:{wire.local[1]}{param}>\r\nMax-Forwards: 70\r\n"
+            f"Contact: <{scheme}:caller@{me}:{contact_port or wire.local[1]}{param}>\r\nMax-Forwards: 70\r\n"
             f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}").encode()
 
 
@@ -195,3 +203,84 @@ def test_contact_and_via_name_the_transport_the_call_came_on(node: AnsweringNode
         wire.send(_ok(bye))
     finally:
         wire.close()
+
+
+def _answered(wire: Wire, invite: bytes) -> SipResponse:
+    """Send the INVITE, read up to our 200 OK and ACK it."""
+    wire.send(invite)
+    while not isinstance(ok := wire.receive(), SipResponse) or ok.status < 200:
+        pass
+    assert ok.status == 200
+    wire.send(_ack(wire, ok))
+    return ok
+
+
+def _closed(node: AnsweringNode, wire: Wire) -> None:
+    """Close the caller's connection and wait until the node has seen it go."""
+    wire.close()
+    deadline = time.monotonic() + 3
+    while node.transport.connected(wire.local) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not node.transport.connected(wire.local)
+
+
+def test_a_pbx_whose_contact_is_its_listener_gets_our_bye_on_the_connection_the_call_came_on(
+    node: AnsweringNode,
+) -> None:
+    """A PBX connects from an ephemeral port and names its listener in Contact: the BYE reuses the connection."""
+    port = node.transport.address[1]
+    listener = socket.create_server(("127.0.0.1", 0))
+    wire = Wire(Transport.TCP, "127.0.0.1", ("127.0.0.1", port))
+    try:
+        _answered(wire, _invite(wire, "sip", "127.0.0.1", port, contact_port=listener.getsockname()[1]))
+        bye = wire.receive()
+        assert isinstance(bye, SipRequest) and bye.method == "BYE"
+        assert Via.parse(bye.headers.get_all("Via")[0]).transport == "TCP"
+        wire.send(_ok(bye))
+    finally:
+        wire.close()
+        listener.close()
+
+
+def test_after_the_callers_tcp_connection_closed_our_bye_opens_one_to_its_contact(node: AnsweringNode) -> None:
+    """RFC 3263 §4.1: the caller's Contact says ;transport=tcp, so the BYE goes over TCP — a new connection."""
+    port = node.transport.address[1]
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(3)
+    wire = Wire(Transport.TCP, "127.0.0.1", ("127.0.0.1", port))
+    node.hang_up.clear()
+    try:
+        _answered(wire, _invite(wire, "sip", "127.0.0.1", port, contact_port=listener.getsockname()[1]))
+        _closed(node, wire)
+        node.hang_up.set()
+        conn, _ = listener.accept()
+        conn.settimeout(3)
+        buffer = bytearray()
+        while (message := frame(buffer)) is None:
+            buffer += conn.recv(65536)
+        bye = parse(message)
+        assert isinstance(bye, SipRequest) and bye.method == "BYE"
+        assert Via.parse(bye.headers.get_all("Via")[0]).transport == "TCP"
+        conn.sendall(_ok(bye))
+        conn.close()
+    finally:
+        listener.close()
+
+
+def test_a_sips_dialog_never_falls_back_to_udp(node: AnsweringNode) -> None:
+    """RFC 3261 §26.2.2: a SIPS dialog is TLS on every hop; with its connection gone, nothing goes in the clear."""
+    port = node.tls.address[1]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(1.5)
+    wire = Wire(Transport.TLS, "127.0.0.1", ("127.0.0.1", port),
+                ssl.create_default_context(cafile=str(node.server_cert)))
+    node.hang_up.clear()
+    try:
+        _answered(wire, _invite(wire, "sips", "127.0.0.1", port, contact_port=udp.getsockname()[1]))
+        _closed(node, wire)
+        node.hang_up.set()
+        with pytest.raises(TimeoutError):
+            udp.recv(65535)  # the BYE (or anything) in plain UDP to the caller's Contact
+    finally:
+        udp.close()
