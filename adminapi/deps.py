@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ _key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="A
 _bearer = HTTPBearer(auto_error=False, description="the API key as a bearer token")
 
 
-def get_config(request: Request) -> ApiConfig:
+async def get_config(request: Request) -> ApiConfig:  # async: no worker thread for reading app state
     config: ApiConfig = request.app.state.config
     return config
 
@@ -76,15 +77,9 @@ def _key_principal(config: ApiConfig, session: Session, secret: str) -> Principa
     return principal
 
 
-def _principal(
-    request: Request,
-    config: ConfigDep,
-    session: SessionDep,
-    browser: BrowserSession,
-    key: Annotated[str | None, Depends(_key_header)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+def _resolve(
+    request: Request, config: ApiConfig, session: Session, browser: SessionInfo | None, secret: str | None
 ) -> Principal:
-    secret = key or (bearer.credentials if bearer else None)
     if secret:
         return _key_principal(config, session, secret)
     if browser is None:
@@ -100,20 +95,57 @@ def _principal(
     return browser.principal
 
 
+KeyHeader = Annotated[str | None, Depends(_key_header)]
+BearerHeader = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _principal(
+    request: Request, config: ConfigDep, session: SessionDep, browser: BrowserSession, key: KeyHeader,
+    bearer: BearerHeader,
+) -> Principal:  # fmt: skip
+    return _resolve(request, config, session, browser, key or (bearer.credentials if bearer else None))
+
+
+async def _light_principal(request: Request, config: ConfigDep, key: KeyHeader, bearer: BearerHeader) -> Principal:
+    """:func:`_principal` for the PBX's hot path: a key verified within the TTL is accepted on the event loop,
+    with no database session and no worker thread; anything else takes exactly the checks above, in a thread."""
+    secret = key or (bearer.credentials if bearer else None)
+    if secret and len(secret) <= MAX_KEY_LEN:
+        cached = config.key_cache.get(secret)
+        if cached is not None:
+            return cached
+
+    def resolve() -> Principal:
+        with config.db.session() as session:
+            return _resolve(request, config, session, browser_session(request, config, session), secret)
+
+    return await run_in_threadpool(resolve)
+
+
+def _allowed(principal: Principal, role: Role) -> Principal:
+    if not principal.allows(role):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; you have {principal.role.value}"
+        )
+    return principal
+
+
 def _require(role: Role) -> object:
     def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
-        if not principal.allows(role):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; you have {principal.role.value}"
-            )
-        return principal
+        return _allowed(principal, role)
 
     return Depends(check)
+
+
+async def _light_agent(principal: Annotated[Principal, Depends(_light_principal)]) -> Principal:
+    return _allowed(principal, Role.AGENT)
 
 
 AgentUser = Annotated[Principal, _require(Role.AGENT)]
 ManagerUser = Annotated[Principal, _require(Role.MANAGER)]
 AdminUser = Annotated[Principal, _require(Role.ADMIN)]
+# The agent role without a request-wide database session (``/lookup``): the endpoint opens its own unit of work.
+LightAgentUser = Annotated[Principal, Depends(_light_agent)]
 
 
 def shown(number: str | None, principal: Principal) -> str | None:

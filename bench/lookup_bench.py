@@ -12,7 +12,8 @@ until the server answers (the new one: until its lists are loaded and it answers
 measures for ``--seconds``. The client is ``wrk`` (C, one thread, keep-alive, ``--connections`` open) when
 installed — it costs the shared two cores far less than a Python client — else an asyncio ``httpx`` client with as
 many concurrent keep-alive connections. Half of the numbers asked are on the list. Reports requests/s, p50/p99,
-non-200 answers, the server's CPU share and the load average around each measurement. Bounded in time: every
+non-200 answers, the server's CPU share and CPU time per request (the machine-independent figure on a shared box)
+and the load average around each measurement. Bounded in time: every
 round stops by itself.
 """
 
@@ -68,6 +69,11 @@ class Result:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what one core could serve (1000 / this) with the machine to itself."""
+        return self.server_cpu / self.rate * 1000
 
 
 def numbers(entries: int, count: int = 4000) -> list[str]:
@@ -224,19 +230,21 @@ def main() -> None:
                     result = measure(engine, base, pid, key, asked, args)
                 results.append(result)
                 print(f"round {round_no} {engine}: {result.rate:7.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
-                      f"p99 {result.p99_ms:6.2f} ms  non-200 {result.non_200}  server CPU {result.server_cpu:.0%}  "
+                      f"p99 {result.p99_ms:6.2f} ms  non-200 {result.non_200}  server CPU {result.server_cpu:.0%} "
+                      f"({result.cpu_ms:.2f} ms/request)  "
                       f"load {result.load}", flush=True)  # fmt: skip
     backend = "postgresql" if args.database_url else "sqlite (WAL)"
     print(f"\nlookup API, {backend}, {args.entries:,} entries, 1 uvicorn worker, client {args.client} "
           f"({args.connections} keep-alive connections, {args.seconds:g} s per round)")  # fmt: skip
-    print("| engine | requests/s (rounds) | p50 ms | p99 ms | non-200 | server CPU | load (1 min) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| engine | requests/s (rounds) | p50 ms | p99 ms | non-200 | server CPU | CPU ms/request | load (1 min) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for engine in ("old", "new"):
         mine = [r for r in results if r.engine == engine]
         rates = " / ".join(f"{r.rate:.0f}" for r in mine)
         print(f"| {engine} | {rates} | {' / '.join(f'{r.p50_ms:.2f}' for r in mine)} | "
               f"{' / '.join(f'{r.p99_ms:.2f}' for r in mine)} | {sum(r.non_200 for r in mine)} | "
-              f"{' / '.join(f'{r.server_cpu:.0%}' for r in mine)} | {' ; '.join(r.load for r in mine)} |")  # fmt: skip
+              f"{' / '.join(f'{r.server_cpu:.0%}' for r in mine)} | {' / '.join(f'{r.cpu_ms:.2f}' for r in mine)} | "
+              f"{' ; '.join(r.load for r in mine)} |")  # fmt: skip
     old = statistics.median(r.rate for r in results if r.engine == "old")
     new = statistics.median(r.rate for r in results if r.engine == "new")
     print(f"new / old (medians): {new / old:.1f}×")

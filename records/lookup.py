@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from numbering import CallerNumber
@@ -89,21 +90,32 @@ def _in_order(entries: list[ListEntry]) -> list[ListEntry]:
     return sorted(entries, key=lambda e: (precedence_key(*_entry_key(e)), e.id or 0))
 
 
-def _counters(session: Session, normalized: str, now: datetime) -> tuple[int, int, int, int]:
-    """The list version and the three call counters, in one round trip (scalar subqueries of one SELECT)."""
+def _counters_statement() -> Select[Any]:
+    """The list version and the three call counters as scalar subqueries of one SELECT: one round trip. Built once
+    with bound parameters, so a lookup pays neither for building nor for compiling it."""
+    caller: BindParameter[str] = bindparam("caller")
+    recent: BindParameter[datetime] = bindparam("recent")
+    history: BindParameter[datetime] = bindparam("history")
     count = func.count()
-    version = select(ListVersion.version).where(ListVersion.id == 1).scalar_subquery()
-    calls = select(count).where(CallArrival.caller == normalized, CallArrival.at >= now - RECENT)
-    flagged = select(count).where(evidence_condition(normalized, now - HISTORY))
+    version = select(ListVersion.version).where(ListVersion.id == 1)
+    calls = select(count).where(CallArrival.caller == caller, CallArrival.at >= recent)
+    flagged = select(count).where(evidence_condition(caller, history))
     confirmations = select(count).where(
-        ScreenedCall.caller == normalized,
-        ScreenedCall.started_at >= now - HISTORY,
+        ScreenedCall.caller == caller,
+        ScreenedCall.started_at >= history,
         ScreenedCall.confirmed_by.startswith(AGENT_PREFIX),
     )
-    row = session.execute(
-        select(version, calls.scalar_subquery(), flagged.scalar_subquery(), confirmations.scalar_subquery())
-    ).one()
-    return row[0] or 0, row[1] or 0, row[2] or 0, row[3] or 0
+    return select(*(q.scalar_subquery() for q in (version, calls, flagged, confirmations)))
+
+
+_COUNTERS = _counters_statement()
+
+
+def _counters(session: Session, normalized: str, now: datetime) -> tuple[int, int, int, int]:
+    params = {"caller": normalized, "recent": now - RECENT, "history": now - HISTORY}
+    # Core on the session's connection: the same unit of work, without the ORM's result machinery.
+    version, calls, flagged, confirmations = session.connection().execute(_COUNTERS, params).one()
+    return int(version or 0), int(calls or 0), int(flagged or 0), int(confirmations or 0)
 
 
 def _from_database(session: Session, normalized: str, now: datetime) -> tuple[list[ListEntry], bool]:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from records.audit import SYSTEM_ACTOR, record_change
@@ -70,8 +71,9 @@ class AutoEntryPolicy:
         return self.ladder[min(max(number, 1), len(self.ladder)) - 1]
 
 
-def evidence_condition(caller: str, since: datetime) -> ColumnElement[bool]:
-    """Calls from ``caller`` since ``since`` that were judged harassment or confirmed by an agent."""
+def evidence_condition(caller: str | BindParameter[Any], since: datetime | BindParameter[Any]) -> ColumnElement[bool]:
+    """Calls from ``caller`` since ``since`` that were judged harassment or confirmed by an agent (values, or
+    bound parameters of a statement built once)."""
     return and_(
         ScreenedCall.caller == caller,
         ScreenedCall.started_at >= since,
