@@ -55,9 +55,10 @@ from screening.verdict import Label, Reason  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "train" / "train.tsv"
 DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
+PROBE = ROOT / "bench" / "data" / "ood_probe.tsv"  # measuring only: never trained on, never tuned against
 OUT = ROOT / "var" / "learned-validation"
 PER_SUBTYPE = 300
-ANGRY = frozenset({"angry_complaint", "review_negative_profanity"})
+ANGRY = frozenset({"angry_complaint", "review_negative_profanity", "angry"})
 
 
 @dataclass
@@ -166,16 +167,16 @@ def grid(sets: dict[str, list[Row]], model: ContentModel) -> None:
     """Highest mean recall (corpus, its noised copy, call rows) with the targets held on corpus, noised corpus, dev."""
     best: tuple[float, dict[str, float], dict[str, float]] | None = None
     tried: list[tuple[Any, ...]] = []
-    space = itertools.product((0.6,), (0.7,), (-0.4, -0.6), (0.6, 0.75, 0.85), (0.8, 1.0), (0.2, 0.3),
-                              (0.4,), (0.3, 0.4, 0.5))  # fmt: skip
-    for w_h, t_h, w_b, t_b, w_nb, nb_max, w_a, veto in space:
+    space = itertools.product((0.6,), (0.7,), (-0.6,), (0.75,), (0.8, 1.0), (0.3, 0.4),
+                              (0.25, 0.4), (0.4,), (0.4, 0.5, 0.6))  # fmt: skip
+    for w_h, t_h, w_b, t_b, w_nb, nb_max, w_a, veto, t_off in space:
         knobs = current_knobs() | {"learned_harassment": w_h, "learned_business": w_b, "learned_no_business": w_nb,
                                    "learned_no_business_max": nb_max, "learned_abuse": w_a,
                                    "learned_no_business_veto": veto}  # fmt: skip
         th = {"abusive": model.thresholds.get("abusive", 0.6), "harassment": t_h, "business": t_b,
-              "no_business": nb_max}  # fmt: skip
+              "no_business": nb_max, "offtopic": t_off}  # fmt: skip
         got = {name: figures(sets[name], verdicts(sets[name], "fused", model, knobs, th))
-               for name in ("corpus", "corpus+asr", "calls", "dev")}  # fmt: skip
+               for name in ("corpus", "corpus+asr", "calls", "dev", "probe", "probe+asr")}  # fmt: skip
         ok = all(got[n]["precision"] >= 0.95 and (got[n]["angry_flagged"] or 0) <= 0.03
                  for n in ("corpus", "corpus+asr", "dev")) and got["dev"]["recall"] >= 0.85  # fmt: skip
         score = (got["corpus"]["recall"] + got["corpus+asr"]["recall"] + got["calls"]["recall"]) / 3
@@ -243,6 +244,7 @@ def main() -> None:
     parser.add_argument("--loso", action="store_true")
     parser.add_argument("--adapt", action="store_true")
     parser.add_argument("--json", type=Path, help="write the figures here as well")
+    parser.add_argument("--model", type=Path, metavar="DIR", help="measure this model directory, not the shipped one")
     args = parser.parse_args()
     started = time.monotonic()
     fit_corpus, held_corpus, fit_calls, held_calls = held_out()
@@ -255,7 +257,8 @@ def main() -> None:
     if args.loso:
         loso(fit_corpus, held_corpus, fit_calls, homophones, shipped.features, shipped.thresholds)
         return
-    model = shipped  # built by `callscreen train --corpus` from exactly this split: it never saw the held-out rows
+    # built by `callscreen train --corpus` from exactly this split: it never saw the held-out rows
+    model = ContentModel.load(args.model) if args.model else shipped
     if args.fit:
         fitted = fit_heads(augmented(fit_corpus, fit_calls, homophones), shipped.features)
         save_model(OUT, fitted.weights, fitted.bias, features=shipped.features, thresholds=shipped.thresholds,
@@ -268,7 +271,7 @@ def main() -> None:
         by_subtype[e.subtype].append(e)
     corpus_rows = [e for k in sorted(by_subtype) for e in by_subtype[k][:PER_SUBTYPE]]
     dev = read_calls(DEV, group="dev")
-    raw = {"corpus": corpus_rows, "calls": held_calls, "dev": dev}
+    raw = {"corpus": corpus_rows, "calls": held_calls, "dev": dev, "probe": read_calls(PROBE, group="probe")}
     sets = {name: prepare(rows, model, rules) for name, rows in raw.items()}
     sets |= {f"{name}+asr": prepare(noised(rows, homophones, SEED + 1), model, rules) for name, rows in raw.items()}
     if args.grid:
@@ -283,7 +286,7 @@ def main() -> None:
             f = report[f"{name} {mode}"]
             print(f"{name:<11} {mode:<8} n={f['n']:<5} P={f['precision']:.3f} R={f['recall']:.3f} "
                   f"F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip
-    for name in ("corpus", "corpus+asr", "calls", "dev"):
+    for name in ("corpus", "corpus+asr", "calls", "dev", "probe", "probe+asr"):
         print(f"\n{name}: share flagged harassment per subtype (rules / learned / fused)")
         subs = report[f"{name} rules"]["by_subtype"]
         for sub in subs:

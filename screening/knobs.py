@@ -62,6 +62,7 @@ KNOBS: dict[str, Knob] = _table(
     ("learned_business_min", SHARE, "business-intent probability from which the caller talks business"),
     ("learned_no_business", WEIGHT, "weight when the business-intent head sees none over a whole window"),
     ("learned_no_business_max", SHARE, "business-intent probability below which a finished window has none"),
+    ("learned_offtopic_min", SHARE, "another-purpose probability a window needs before its 'no business' counts"),
     ("learned_no_business_veto", SHARE, "rules' business words weighing this much (negated) overrule the model's none"),
     ("learned_min_chars", COUNT, "shorter transcripts (early partials) are not scored by the learned models"),
     # speech statistics

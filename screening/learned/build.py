@@ -32,13 +32,16 @@ from screening.learned.train import (
     read_corpus_rows,
 )
 
-DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.7, "business": 0.75, "no_business": 0.3}
+DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.7, "business": 0.75, "no_business": 0.3, "offtopic": 0.5}
 
 
 def learned_call_flag(scores: ContentScores, thresholds: Mapping[str, float]) -> bool:
-    """The learned models' call-level judgement alone: abuse aimed at the listener, or no business at all."""
+    """The learned models' call-level judgement alone: abuse aimed at the listener, or no business at all while
+    saying something with another purpose (the offtopic head, where the model has one)."""
     t = DEFAULT_THRESHOLDS | dict(thresholds)
-    return scores.aimed.prob >= t["harassment"] or scores.business.prob < t["no_business"]
+    other = scores.offtopic is None or scores.offtopic.prob >= t["offtopic"]
+    return scores.aimed.prob >= t["harassment"] or (scores.business.prob < t["no_business"] and other)
+
 CORPUS_SOURCES = (
     ("thu-coai/COLDataset", "Apache-2.0", "cold"),
     ("aggiejiang/SWSR", "MIT", "swsr"),

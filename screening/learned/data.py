@@ -9,7 +9,12 @@ Every example carries up to three labels (``None`` = unknown for that head):
   listener. Call files: subtypes ``insult``/``sexual``/``threat`` are 1, everything else 0 (pranks and chit-chat are
   harassment but not aimed abuse; they are found by the business head). Corpus: COLD's attacks on an individual
   and SWSR's sexual offences are 1; attacks on groups, sexism about women in general and the swearing reviews
-  (angry customers: swearing about a product, not at a person) are 0; COLD's unsplit offensive rows are unknown.
+  (angry customers: swearing about a product, not at a person) are 0; COLD's unsplit offensive rows are unknown;
+- ``offtopic``: says something with another purpose than a customer-service matter (chit-chat, assistant
+  queries, social commentary, abuse). It is ``1 - business`` for whole utterances; it differs for what says
+  nothing yet — a greeting, filler, or a sentence cut off before its matter — which is 0 here and unknown to the
+  business head (:func:`screening.learned.train.fillers`). That is what lets a short chit-chat query be judged
+  while a caller cut off after 喂你好 is not.
 
 And the call-level truth ``harassment`` (for figures, never a head's label): the SPEC's judgement — abuse aimed at
 the agent, pranks, nonsense *and* chit-chat with no business purpose. For the corpus this is ``1 - business``:
@@ -25,8 +30,7 @@ from pathlib import Path
 
 from screening.learned.normalize import learned_normal
 
-HEADS = ("abusive", "harassment", "business")
-HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business"}
+HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business", "offtopic": "offtopic"}
 AIMED_CORPUS: dict[str, int | None] = {"cold_offensive_individual": 1, "swsr_sexual_offence": 1, "cold_offensive": None}
 ABUSIVE_SUBTYPES = frozenset({"insult", "sexual", "threat"})
 CALL_LABELS = frozenset({"harassment", "legit"})
@@ -45,6 +49,7 @@ class Example:
     group: str  # source family (cold, swsr, kdconv, lccc, atec, review, calls…) for leave-one-source-out
     subtype: str
     aimed: int | None = None
+    offtopic: int | None = None
 
     def label(self, head: str) -> int | None:
         """The training label of one of the model's heads."""
@@ -52,7 +57,8 @@ class Example:
         return value
 
     def with_text(self, text: str) -> Example:
-        return Example(text, self.abusive, self.harassment, self.business, self.group, self.subtype, self.aimed)
+        return Example(text, self.abusive, self.harassment, self.business, self.group, self.subtype, self.aimed,
+                       self.offtopic)  # fmt: skip
 
 
 def _flag(value: str) -> int | None:
@@ -78,7 +84,8 @@ def read_corpus(path: Path) -> Iterator[Example]:
             harassment = None if business is None else 1 - business
             subtype = row["subtype"]
             aimed = AIMED_CORPUS.get(subtype, 0)
-            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype, aimed)
+            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype, aimed,
+                          harassment)  # fmt: skip
 
 
 def call_example(text: str, label: str, subtype: str, group: str) -> Example | None:
@@ -91,7 +98,7 @@ def call_example(text: str, label: str, subtype: str, group: str) -> Example | N
         abusive: int | None = int(subtype in ABUSIVE_SUBTYPES) if subtype else None
     else:
         abusive = 0
-    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive)
+    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive, harassment)
 
 
 def read_calls(path: Path, group: str = "calls") -> list[Example]:

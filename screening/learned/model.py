@@ -28,13 +28,16 @@ import numpy.typing as npt
 from screening.learned.features import FeatureConfig, hashed
 from screening.learned.normalize import learned_normal
 
-FORMAT = "callscreen-learned/1"
+FORMAT = "callscreen-learned/2"
+HEADS = ("abusive", "harassment", "business", "offtopic")
+# Format 1 (three heads, no ``offtopic``) is what centres adapted before the fourth head existed: it still loads and
+# screens as it did, so an upgrade never turns a working model directory into a refused one.
+FORMATS = {"callscreen-learned/1": HEADS[:3], FORMAT: HEADS}
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.npz"
 CARD = "MODEL_CARD.md"
 SUMS = "SHA256SUMS"
 REQUIRED = (MANIFEST, WEIGHTS, CARD)
-HEADS = ("abusive", "harassment", "business")
 EVIDENCE_TOP = 5
 
 
@@ -67,6 +70,10 @@ class ContentScores:
     business: HeadScore
     model_id: str
     chars: int  # length of the normalised text that was scored
+    # positive evidence of talk with another purpose (chit-chat, assistant queries, social commentary); low for a
+    # greeting, filler or a sentence cut off before its matter — which "no business" alone cannot tell apart.
+    # None for a format-1 model.
+    offtopic: HeadScore | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -107,7 +114,8 @@ def _verify(directory: Path) -> None:
 
 
 class ContentModel:
-    """Three logistic heads over one feature space; immutable once loaded, shared by all calls."""
+    """Logistic heads (:data:`HEADS`, or the first three for format 1) over one feature space; immutable once
+    loaded, shared by all calls."""
 
     def __init__(
         self, manifest: dict[str, Any], weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32],
@@ -119,6 +127,7 @@ class ContentModel:
         self.bias = bias
         self.directory = directory
         self.model_id: str = manifest["model_id"]
+        self.heads: tuple[str, ...] = tuple(manifest.get("heads", HEADS))
         self.thresholds: dict[str, float] = {k: float(v) for k, v in manifest.get("thresholds", {}).items()}
 
     @classmethod
@@ -130,11 +139,12 @@ class ContentModel:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
             got = manifest.get("format") if isinstance(manifest, dict) else None
-            raise ModelError(f"{path}: format {got!r} is not {FORMAT!r}")
-        if tuple(manifest.get("heads", ())) != HEADS or "model_id" not in manifest:
-            raise ModelError(f"{path}: heads must be {list(HEADS)} and a model_id must be set")
+            raise ModelError(f"{path}: format {got!r} is not one of {sorted(FORMATS)}")
+        heads = FORMATS[manifest["format"]]
+        if tuple(manifest.get("heads", ())) != heads or "model_id" not in manifest:
+            raise ModelError(f"{path}: heads must be {list(heads)} and a model_id must be set")
         try:
             config = FeatureConfig(**manifest["features"])
         except (KeyError, TypeError) as exc:
@@ -146,8 +156,8 @@ class ContentModel:
                 bias = np.asarray(data["bias"], dtype=np.float32)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{wpath}: unreadable weights ({exc})") from None
-        if weights.shape != (len(HEADS), config.size) or bias.shape != (len(HEADS),):
-            raise ModelError(f"{wpath}: shape {weights.shape} does not match {len(HEADS)} heads × {config.size}")
+        if weights.shape != (len(heads), config.size) or bias.shape != (len(heads),):
+            raise ModelError(f"{wpath}: shape {weights.shape} does not match {len(heads)} heads × {config.size}")
         return cls(manifest, weights, bias, directory)
 
     @classmethod
@@ -158,14 +168,14 @@ class ContentModel:
     def logits(self, text: str) -> tuple[list[str], npt.NDArray[np.float32], float]:
         grams, buckets, value = hashed(learned_normal(text), self.features)
         if not grams:
-            return grams, np.zeros((len(HEADS), 0), dtype=np.float32), 0.0
+            return grams, np.zeros((len(self.heads), 0), dtype=np.float32), 0.0
         return grams, self.weights[:, buckets] * value, value
 
     def score(self, text: str) -> ContentScores:
         normal = learned_normal(text)
         grams, contrib, _ = self.logits(normal)
         heads = []
-        for row in range(len(HEADS)):
+        for row in range(len(self.heads)):
             z = float(self.bias[row] + contrib[row].sum()) if grams else float(self.bias[row])
             prob = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
             top: tuple[Contribution, ...] = ()
@@ -178,7 +188,8 @@ class ContentModel:
                 order = sorted(up + down, key=lambda i: -abs(float(values[i])))
                 top = tuple(Contribution(grams[i], round(float(values[i]), 3)) for i in order)
             heads.append(HeadScore(round(prob, 4), top))
-        return ContentScores(heads[0], heads[1], heads[2], self.model_id, len(normal))
+        offtopic = heads[3] if len(heads) > 3 else None
+        return ContentScores(heads[0], heads[1], heads[2], self.model_id, len(normal), offtopic)
 
 
 def shipped_dir() -> Path:
@@ -194,10 +205,12 @@ def save_model(
     directory: Path, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32], *, features: FeatureConfig,
     thresholds: dict[str, float], model_id: str, card: str, extra: dict[str, Any] | None = None,
 ) -> Path:  # fmt: skip
-    """Write a complete model directory (manifest, weights, card, checksums); returns the directory."""
+    """Write a complete model directory (manifest, weights, card, checksums); returns the directory. The format
+    follows the number of weight rows: an adapted format-1 model stays format 1."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": FORMAT, "model_id": model_id, "heads": list(HEADS), "features": features.as_dict(),
+    fmt = next(name for name, heads in FORMATS.items() if len(heads) == weights.shape[0])
+    manifest = {"format": fmt, "model_id": model_id, "heads": list(FORMATS[fmt]), "features": features.as_dict(),
                 "thresholds": thresholds} | (extra or {})  # fmt: skip
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with (directory / WEIGHTS).open("wb") as fh:

@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, sparse
 
-from screening.learned.data import HEADS, Example, read_calls, read_corpus
+from screening.learned.data import Example, read_calls, read_corpus
 from screening.learned.features import FeatureConfig, hashed
-from screening.learned.model import ContentModel
+from screening.learned.model import HEADS, ContentModel
 from screening.learned.noise import Homophones, asr_noise, partial
 
 SEED = 20261130
@@ -78,6 +78,35 @@ def _variant(example: Example, text: str) -> Example:
     return example.with_text(text)
 
 
+# What a caller says before (or instead of) the matter: alone, it is neither business nor another purpose.
+FILLER_WORDS = (
+    "喂", "你好", "您好", "喂你好", "嗯", "那个", "请问", "喂喂", "哎", "啊", "就是", "对", "我想",
+    "我想问一下", "我想咨询一下", "麻烦问一下", "你好请问", "我要", "是这样的", "我跟你说", "那个我",
+    "我是", "你好我是", "帮我", "我问一下", "能不能", "可以吗", "好的", "谢谢", "嗯嗯", "是的",
+    "对对对", "没有", "不是", "听得到吗", "在吗", "你听我说", "怎么说呢", "我刚才", "然后", "这个",
+    "我那个", "我看一下", "稍等", "转人工", "人工服务", "人工客服", "我要找人工", "找一下客服",
+    "听不清", "信号不好", "再说一遍", "没听清", "什么", "喂喂喂", "你说什么", "等一下", "我说", "哦",
+    "嗯好", "行", "好",
+)  # fmt: skip
+FILLERS = 8000  # filler-only rows: many, since every framed corpus row also starts with one of them
+FILLER_WEIGHT = 2.0
+PREFIXED = 0.15  # share of business rows that also give a cut-off prefix (the matter not yet said, or half said)
+
+
+def fillers(business_rows: Sequence[Example], rng: random.Random) -> list[Example]:
+    """Rows that teach the ``offtopic`` head what is *not* another purpose: fillers and greetings alone, and the
+    first part of business sentences (a caller cut off mid-sentence). Unknown to the business head, legit."""
+    out = []
+    for _ in range(FILLERS):
+        text = "".join(rng.choice(FILLER_WORDS) for _ in range(rng.randint(1, 3)))
+        out.append(Example(text, 0, 0, None, "fillers", "filler", 0, 0))
+    for row in business_rows:
+        if len(row.text) >= 6 and rng.random() < PREFIXED:
+            cut = rng.randint(2, max(2, int(len(row.text) * 0.5)))
+            out.append(Example(row.text[:cut], 0, 0, None, "fillers", "cut_off", 0, 0))
+    return out
+
+
 def cap_corpus(rows: Sequence[Example], cap: int = CORPUS_CAP, *, seed: random.Random) -> list[Example]:
     """At most ``cap`` rows of each subtype (a seeded sample), in a stable order."""
     rng = seed
@@ -96,6 +125,9 @@ def augmented(
 ) -> TrainSet:
     rng = random.Random(seed)
     out = TrainSet()
+    if corpus:  # a fit from scratch; an adaptation keeps the base's offtopic head apart from the centre's rows
+        for row in fillers([e for e in (*corpus, *calls) if e.business == 1], rng):
+            out.add(row, FILLER_WEIGHT)
     for row in corpus:
         out.add(row)
         if rng.random() < CORPUS_NOISED:
@@ -173,7 +205,7 @@ def adapt_heads(
     sw = np.asarray(data.weights, dtype=np.float64)
     weights = base.weights.copy()
     bias = base.bias.copy()
-    for row, head in enumerate(HEADS):
+    for row, head in enumerate(base.heads):
         labels = [e.label(head) for e in data.examples]
         keep = np.asarray([v is not None for v in labels])
         if not keep.any():

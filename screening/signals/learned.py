@@ -51,6 +51,9 @@ class ContentScores(Protocol):
     def business(self) -> HeadScore: ...
 
     @property
+    def offtopic(self) -> HeadScore | None: ...  # None: a model without that head (format 1)
+
+    @property
     def model_id(self) -> str: ...
 
 
@@ -61,7 +64,7 @@ class ContentScorer(Protocol):
     def model_id(self) -> str: ...
 
     @property
-    def thresholds(self) -> Mapping[str, float]: ...  # per head: "abusive", "harassment", "business"
+    def thresholds(self) -> Mapping[str, float]: ...  # "abusive", "harassment", "business", "no_business", "offtopic"
 
     def score(self, text: str) -> ContentScores: ...
 
@@ -119,12 +122,27 @@ class LearnedContentSignal:
             out.append(Reason(ReasonCode.LEARNED_BUSINESS, SignalKind.CONTENT,
                               round(w("learned_business") * business.prob, 3), detail,
                               _evidence(business, sign=1.0)))  # fmt: skip
-        elif obs.end_of_window and len(text) >= self._no_business_min_chars and business.prob < (
+        elif obs.end_of_window and business.prob < (
             no_business := self._threshold("no_business", "learned_no_business_max")
-        ):
+        ) and (other := self._other_purpose(scores, len(text))) is not None:
             detail = (f"nothing about a customer-service matter over the window "
-                      f"(model {model}: p={business.prob:.2f} < {no_business:.2f})")  # fmt: skip
+                      f"(model {model}: p={business.prob:.2f} < {no_business:.2f}{other[0]})")  # fmt: skip
             out.append(Reason(ReasonCode.LEARNED_NO_BUSINESS, SignalKind.CONTENT,
-                              round(w("learned_no_business") * (1 - business.prob), 3), detail,
-                              _evidence(business, sign=-1.0)))  # fmt: skip
+                              round(w("learned_no_business") * (1 - business.prob), 3), detail, other[1]))  # fmt: skip
         return out
+
+    def _other_purpose(self, scores: ContentScores, chars: int) -> tuple[str, tuple[str, ...]] | None:
+        """Whether a window without business said something else — (detail, evidence) — or only what says nothing.
+
+        With the offtopic head, its own evidence decides at any length the models score: 讲个笑话 is another
+        purpose, 喂你好 or a sentence cut off before its matter is not. A model without that head cannot tell them
+        apart, so it waits for ``no_business_min_chars`` of text as before."""
+        head = scores.offtopic
+        if head is None:
+            if chars < self._no_business_min_chars:
+                return None
+            return "", _evidence(scores.business, sign=-1.0)
+        threshold = self._threshold("offtopic", "learned_offtopic_min")
+        if head.prob < threshold:
+            return None
+        return f"; another purpose p={head.prob:.2f} ≥ {threshold:.2f}", _evidence(head, sign=1.0)

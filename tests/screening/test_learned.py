@@ -28,7 +28,7 @@ from screening.learned.model import (
     write_sums,
 )  # fmt: skip
 from screening.learned.normalize import learned_normal
-from screening.verdict import Label, SignalKind
+from screening.verdict import Label, ReasonCode, SignalKind, Verdict
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "learned"
 TRAIN = DATA / "travel_utilities_train.tsv"
@@ -38,6 +38,10 @@ TEST = DATA / "travel_utilities_test.tsv"
 @pytest.fixture(scope="module")
 def shipped() -> ContentModel:
     return ContentModel.shipped()
+
+
+def _codes(verdict: Verdict) -> set[ReasonCode]:
+    return {r.code for r in verdict.reasons}
 
 
 def copy_shipped(tmp_path: Path) -> Path:
@@ -82,6 +86,48 @@ def test_learned_reasons_reach_the_verdict_with_evidence(shipped: ContentModel) 
     learned = [r for r in verdict.reasons if r.code.startswith("content.learned")]
     assert learned and all(r.kind is SignalKind.CONTENT and r.evidence for r in learned)
     assert verdict.label is Label.HARASSMENT
+
+
+@pytest.mark.parametrize("text", ["讲个笑话", "放首歌", "你几岁了呀", "猜猜我是谁"])
+def test_short_talk_with_another_purpose_is_judged(shipped: ContentModel, text: str) -> None:
+    """The offtopic head's own evidence decides at any length the models score: a short assistant query or
+    chit-chat line is no customer-service matter."""
+    engine = ScreeningEngine.offline(ScreeningConfig(), shipped)
+    verdict = engine.screen_transcript(text, None, None)
+    no_business = [r for r in verdict.reasons if r.code == "content.learned_no_business"]
+    assert verdict.label is Label.HARASSMENT and no_business, verdict
+    assert "another purpose" in no_business[0].detail and no_business[0].evidence
+
+
+@pytest.mark.parametrize("text", ["喂你好", "你好请问", "你好我想问一下", "喂喂听得到吗", "我要找人工", "我想咨询一下"])
+def test_a_caller_cut_off_before_the_matter_is_not_judged(shipped: ContentModel, text: str) -> None:
+    """A greeting, filler, or a sentence cut off before its matter says nothing yet: never harassment by the
+    learned models (the fillers the offtopic head is taught as 'not another purpose')."""
+    scores = shipped.score(text)
+    assert scores.offtopic is not None and scores.offtopic.prob < shipped.thresholds["offtopic"], scores.offtopic
+    verdict = ScreeningEngine.offline(ScreeningConfig(), shipped).screen_transcript(text, None, None)
+    assert verdict.label is not Label.HARASSMENT and ReasonCode.LEARNED_NO_BUSINESS not in _codes(verdict), verdict
+
+
+def test_a_format_1_model_still_loads_and_waits_for_enough_text(tmp_path: Path, shipped: ContentModel) -> None:
+    """A centre's model directory adapted before the offtopic head existed (format 1, three heads) keeps working
+    as it did: it has no offtopic score, so "no business" waits for ``no_business_min_chars`` of text."""
+    from screening.learned.model import save_model
+
+    old = save_model(tmp_path / "v1", shipped.weights[:3], shipped.bias[:3], features=shipped.features,
+                     thresholds=dict(shipped.thresholds), model_id="centre-v1", card="adapted in 2026\n")  # fmt: skip
+    manifest = json.loads((old / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["format"] == "callscreen-learned/1" and manifest["heads"] == ["abusive", "harassment", "business"]
+    model = ContentModel.load(old)
+    assert model.score("放首歌").offtopic is None
+    engine = ScreeningEngine.offline(ScreeningConfig(), model)
+    assert ReasonCode.LEARNED_NO_BUSINESS not in _codes(engine.screen_transcript("放首歌", None, None))
+    long_chat = engine.screen_transcript("我昨天去钓鱼了钓到一条大鱼你喜欢钓鱼吗", None, None)
+    assert ReasonCode.LEARNED_NO_BUSINESS in _codes(long_chat)
+    # a model of this format adapted again stays format 1
+    adapted = save_model(tmp_path / "v1b", model.weights, model.bias, features=model.features, thresholds={},
+                         model_id="centre-v2", card="x\n")  # fmt: skip
+    assert json.loads((adapted / MANIFEST).read_text(encoding="utf-8"))["format"] == "callscreen-learned/1"
 
 
 @pytest.mark.parametrize(

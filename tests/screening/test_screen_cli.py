@@ -67,7 +67,8 @@ def test_json_shows_the_learned_reasons_with_their_evidence(
     tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, korean_model_path: Path
 ) -> None:
     """`screen --model DIR --json`: every learned reason lists what pushed it. The copy of the shipped model is
-    told that nothing short of certainty is business, so the Korean transcript surely gets a learned reason."""
+    told that nothing short of certainty is business and anything is another purpose, so the Korean transcript
+    surely gets a learned reason."""
     import shutil
 
     from screening.learned.model import MANIFEST, shipped_dir, write_sums
@@ -75,7 +76,7 @@ def test_json_shows_the_learned_reasons_with_their_evidence(
     model = tmp_cwd / "model"
     shutil.copytree(shipped_dir(), model)
     manifest = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
-    manifest["thresholds"] |= {"business": 0.999, "no_business": 0.999}
+    manifest["thresholds"] |= {"business": 0.999, "no_business": 0.999, "offtopic": 0.0}
     (model / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     write_sums(model)
     wav = synthesise("你个傻逼客服给我滚", tmp_cwd / "call.wav")

@@ -55,6 +55,7 @@ class Scores:
     aimed: Head
     business: Head
     model_id: str = "test-model"
+    offtopic: Head | None = None  # a format-1 model: no offtopic head
 
 
 @dataclass
