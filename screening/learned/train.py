@@ -95,15 +95,16 @@ PREFIXED = 0.15  # share of business rows that also give a cut-off prefix (the m
 
 def fillers(business_rows: Sequence[Example], rng: random.Random) -> list[Example]:
     """Rows that teach the ``offtopic`` head what is *not* another purpose: fillers and greetings alone, and the
-    first part of business sentences (a caller cut off mid-sentence). Unknown to the business head, legit."""
+    first part of business sentences (a caller cut off mid-sentence). Legit, and unknown to the other heads:
+    they teach only what another purpose is not."""
     out = []
     for _ in range(FILLERS):
         text = "".join(rng.choice(FILLER_WORDS) for _ in range(rng.randint(1, 3)))
-        out.append(Example(text, 0, 0, None, "fillers", "filler", 0, 0))
+        out.append(Example(text, None, 0, None, "fillers", "filler", None, 0))
     for row in business_rows:
         if len(row.text) >= 6 and rng.random() < PREFIXED:
             cut = rng.randint(2, max(2, int(len(row.text) * 0.5)))
-            out.append(Example(row.text[:cut], 0, 0, None, "fillers", "cut_off", 0, 0))
+            out.append(Example(row.text[:cut], None, 0, None, "fillers", "cut_off", None, 0))
     return out
 
 

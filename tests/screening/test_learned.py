@@ -88,7 +88,7 @@ def test_learned_reasons_reach_the_verdict_with_evidence(shipped: ContentModel) 
     assert verdict.label is Label.HARASSMENT
 
 
-@pytest.mark.parametrize("text", ["讲个笑话", "放首歌", "你几岁了呀", "猜猜我是谁"])
+@pytest.mark.parametrize("text", ["讲个笑话", "来首周杰伦的歌", "你几岁了呀", "猜猜我是谁"])
 def test_short_talk_with_another_purpose_is_judged(shipped: ContentModel, text: str) -> None:
     """The offtopic head's own evidence decides at any length the models score: a short assistant query or
     chit-chat line is no customer-service matter."""
