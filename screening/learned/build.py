@@ -130,11 +130,14 @@ def corpus_card(model_id: str, counts: dict[str, int], calls: dict[str, int], fi
     call_rows = "\n".join(f"| {name} | {n} |" for name, n in sorted(calls.items()))
     return f"""# Model card — learned content models `{model_id}`
 
-Three logistic-regression heads over hashed character 1–4-grams and pinyin-syllable 2–3-grams of normalised text
+Four logistic-regression heads over hashed character 1–4-grams and pinyin-syllable 2–3-grams of normalised text
 (`screening/learned/`): **abusive** (abusive, sexual or threatening language), **harassment** (abuse, sexual
-talk or threats aimed at a person — in a call, the agent) and **business** (talks about a customer-service
-matter; a finished window with none is how pranks and chit-chat are found). Scored with numpy from
-`weights.npz`; every score comes with the n-grams that pushed it.
+talk or threats aimed at a person — in a call, the agent), **business** (talks about a customer-service matter)
+and **offtopic** (says something with another purpose: chit-chat, assistant queries, commentary, abuse). A
+finished window with no business *and* another purpose is how pranks and chit-chat are found; a greeting or a
+sentence cut off before its matter has neither. Scored with numpy from `weights.npz` (format
+`callscreen-learned/2`; three-head format-1 directories still load); every score comes with the n-grams that
+pushed it.
 
 ## Rebuild
 
@@ -162,7 +165,9 @@ Call-style examples (committed, GPL-3.0-or-later, written for this project) and 
 {call_rows}
 
 Every call-style row is also used as ASR-noised and partial variants; 30% of corpus rows get an ASR-noised
-variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for both classes alike.
+variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for both classes alike. The offtopic head also
+learns from 8,000 filler-only rows (喂, 你好请问, 转人工 … one to three of them) and from the first part of 15% of the
+business rows (a caller cut off before the matter): 0 for it, unknown to the other heads.
 
 ## What the heads are and are not
 
@@ -170,13 +175,14 @@ variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for bo
   remarks and threats, COLD's attacks on an individual and SWSR's sexual offences are 1; attacks on groups,
   sexism about women in general and the reviews that swear (angry customers) are 0; COLD's unsplit offensive rows
   are not used for this head. Pranks and chit-chat are harassment too, but not aimed abuse: the call-level
-  judgement finds them through the *business* head (nothing about a customer-service matter over the window).
+  judgement finds them through the *business* and *offtopic* heads (nothing about a customer-service matter over
+  the window, and something with another purpose said).
 - For figures, the corpus's call-level truth is `1 − business`: social-media commentary, chit-chat and online
   abuse are not customer-service matters; enquiries and reviews (also the ones that swear) are.
 - The complaint guard stays in the fusion: talking business caps all abuse (rules and learned) below the
   harassment threshold.
 
-## Validation (rows the fit never saw; learned models alone: aimed abuse ≥ threshold or business < no_business)
+## Validation (rows the fit never saw; learned models alone: aimed abuse, or no business and another purpose)
 
 {_figures_table(figures)}
 {extra}"""
