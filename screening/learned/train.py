@@ -212,9 +212,9 @@ def adapt_heads(
         if not keep.any():
             continue
         y = np.asarray([v for v in labels if v is not None], dtype=np.float64)
-        sub = x[keep].tocsc()
-        cols = np.unique(sub.indices)
-        xs = sub[:, cols].tocsr().astype(np.float64)
+        sub = x[keep]
+        cols = np.unique(sub.indices)  # the feature columns these rows touch (CSR: column indices)
+        xs = sub[:, cols].astype(np.float64)
         w0 = base.weights[row, cols].astype(np.float64)
         b0 = float(base.bias[row])
         s = sw[keep] / sw[keep].sum()

@@ -202,6 +202,37 @@ def test_train_then_eval_round_trip_and_adaptation_teaches_a_new_domain(
     assert new["fp"] <= base["fp"] and new["f1"] >= base["f1"]
 
 
+def test_adaptation_moves_only_the_ngrams_of_the_centre_rows_towards_their_labels(shipped: ContentModel) -> None:
+    """The correction is fitted on the feature columns the centre's rows touch, with the base logit of every
+    n-gram they contain: nothing else changes, and the rows' own log-loss falls (a bug once fitted arbitrary
+    columns numbered like the rows, leaving the rows' scores where they were and damaging unrelated n-grams)."""
+    from screening.learned.data import call_example
+    from screening.learned.features import hashed
+    from screening.learned.train import TrainSet, adapt_heads
+
+    rows = [call_example("宽带又断网了师傅什么时候上门", "legit", "", "centre"),
+            call_example("燃气表不走字了帮我报修", "legit", "", "centre"),
+            call_example("陪我聊聊明星八卦呗", "harassment", "offtopic", "centre")]  # fmt: skip
+    data = TrainSet()
+    for row in rows:
+        assert row is not None
+        data.add(row)
+    fitted = adapt_heads(shipped, data)
+    touched = {b for e in data.examples for b in hashed(e.text, shipped.features)[1]}
+    changed = set(np.flatnonzero((fitted.weights != shipped.weights).any(axis=0)).tolist())
+    assert changed and changed <= touched
+    adapted = ContentModel(shipped.manifest, fitted.weights, fitted.bias)
+
+    def loss(model: ContentModel) -> float:
+        total = 0.0
+        for e in data.examples:
+            p = model.score(e.text).business.prob
+            total -= np.log(p if e.business else 1 - p)
+        return total
+
+    assert loss(adapted) < loss(shipped)
+
+
 def test_adaptation_is_deterministic(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a", "b"):
         assert main(["train", str(TRAIN), "--out", str(tmp_cwd / name), "--json"]) == 0
