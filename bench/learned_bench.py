@@ -9,62 +9,36 @@ shared and noisy: compare the two columns, not across runs). Pinned to one CPU.
 
 from __future__ import annotations
 
-import csv
 import os
 import resource
-import statistics
 import sys
 import time
 import tracemalloc
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from asr.events import AsrFinal, AsrPartial  # noqa: E402
-from numbering import normalize  # noqa: E402
+from bench._replay import dev_texts, quantiles, replay  # noqa: E402
 from screening.config import ScreeningConfig  # noqa: E402
 from screening.engine import ScreeningEngine  # noqa: E402
-from screening.interfaces import CallContext  # noqa: E402
 from screening.learned.model import ContentModel, shipped_dir  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
-AT = datetime(2026, 11, 23, 12, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
-STEP_CHARS = 2
 ROUNDS = 3
 
 
-def quantiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (f"n={len(ordered):5d}  p50={statistics.median(ordered) * 1e3:6.3f} ms  p99={p99 * 1e3:6.3f} ms  "
-            f"max={ordered[-1] * 1e3:6.3f} ms")  # fmt: skip
-
 
 def updates(engine: ScreeningEngine, texts: list[str]) -> list[float]:
-    out: list[float] = []
-    for i, text in enumerate(texts):
-        ctx = CallContext(call_id=f"b{i}", caller=normalize(f"1381234{i:04d}"), at=AT)
-        session = engine.open_session(ctx, engine.prescreen(ctx))
-        for end in range(STEP_CHARS, len(text), STEP_CHARS):
-            t0 = time.perf_counter()
-            session.on_asr(AsrPartial(text[:end], end * 0.25))
-            out.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        session.on_asr(AsrFinal(text, 0.2, len(text) * 0.25, (), 0.9))
-        out.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        session.finish(8.0)
-        out.append(time.perf_counter() - t0)
-    return out
+    """Per transcript update, the end of the window counted as one more (as this bench always did)."""
+    t = replay(engine, texts)
+    return t.updates + t.finish
 
 
 def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    texts = [row["text"] for row in csv.DictReader(DEV.open(encoding="utf-8"), delimiter="\t")]
+    texts = dev_texts(DEV)
     size = sum(p.stat().st_size for p in shipped_dir().iterdir())
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
