@@ -32,7 +32,23 @@ from screening.learned.normalize import learned_normal
 
 HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business", "offtopic": "offtopic"}
 AIMED_CORPUS: dict[str, int | None] = {"cold_offensive_individual": 1, "swsr_sexual_offence": 1, "cold_offensive": None}
-ABUSIVE_SUBTYPES = frozenset({"insult", "sexual", "threat"})
+# A centre's file names its kinds of harassment in its own words (threats, sexual_talk, 辱骂 …): these stems say
+# "abusive language", these say "harassment without it"; a name with neither leaves the abuse heads untaught
+# rather than teaching them that, say, a "menace" row is not abuse.
+ABUSIVE_STEMS = ("insult", "sexual", "sex", "threat", "abus", "offens", "curse", "obscen", "swear", "profan", "menac",
+                 "侮辱", "辱骂", "骂", "色情", "性骚扰", "威胁", "恐吓")  # fmt: skip
+NOT_ABUSIVE_STEMS = ("chit", "chat", "offtopic", "off_topic", "prank", "nonsense", "silen", "闲聊", "恶作剧", "无关")
+
+
+def abusive_subtype(subtype: str) -> int | None:
+    """1 when a harassment subtype names abusive, sexual or threatening talk, 0 when it names harassment without
+    it (chit-chat, pranks), None when the name says neither."""
+    name = subtype.lower()
+    if any(stem in name for stem in ABUSIVE_STEMS):
+        return 1
+    if any(stem in name for stem in NOT_ABUSIVE_STEMS):
+        return 0
+    return None
 CALL_LABELS = frozenset({"harassment", "legit"})
 
 
@@ -95,7 +111,7 @@ def call_example(text: str, label: str, subtype: str, group: str) -> Example | N
         return None
     harassment = int(label == "harassment")
     if harassment:
-        abusive: int | None = int(subtype in ABUSIVE_SUBTYPES) if subtype else None
+        abusive: int | None = abusive_subtype(subtype) if subtype else None
     else:
         abusive = 0
     return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive, harassment)

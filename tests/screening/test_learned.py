@@ -233,6 +233,18 @@ def test_adaptation_moves_only_the_ngrams_of_the_centre_rows_towards_their_label
     assert loss(adapted) < loss(shipped)
 
 
+def test_a_centres_own_subtype_names_teach_the_abuse_heads_only_when_they_say_abuse(tmp_path: Path) -> None:
+    """Centres name their kinds in their own words: a "threats" or "sexual_talk" row is abuse, "chitchat" is
+    harassment without it, and a name that says neither teaches the abuse heads nothing (not "not abuse")."""
+    path = tmp_path / "centre.tsv"
+    rows = ["text\tlabel\tsubtype", "我知道你住哪等着\tharassment\tthreats", "你穿的什么衣服\tharassment\tsexual_talk",
+            "陪我聊聊天吧\tharassment\tchitchat", "你们都是骗子\tharassment\t辱骂", "喂喂喂嘻嘻\tharassment\tother",
+            "我的快递到哪了\tlegit\tenquiry"]  # fmt: skip
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    got = [(e.abusive, e.aimed, e.offtopic) for e in read_calls(path)]
+    assert got == [(1, 1, 1), (1, 1, 1), (0, 0, 1), (1, 1, 1), (None, None, 1), (0, 0, 0)]
+
+
 def test_adaptation_is_deterministic(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a", "b"):
         assert main(["train", str(TRAIN), "--out", str(tmp_cwd / name), "--json"]) == 0
