@@ -7,8 +7,9 @@ no ASR model (caller-ID/time screening: content screening off), so every call is
 and then routed: answered, REFERred to the agents (sipp plays the PBX: 202 + NOTIFY 200), BYE. sipp streams the
 caller's audio as RTP all the same. sipp's address (127.0.0.1) is configured as the node's trunk peer
 (``sip.peers``), as a PBX or carrier trunk is: the per-source flood limit for strangers does not apply to it.
-Every call comes from its own number (an injection file), as a carrier's traffic does — one number calling 50
-times a second would be a burst the screening rightly treats as such.
+Every call comes from its own number in its own number range (an injection file), as a carrier's traffic does:
+one number, or one range, calling 50 times a second is a burst the screening rightly treats as such, and its
+history look-ups then return thousands of earlier calls.
 
 Prints sipp's counts (created / successful / failed, peak simultaneous calls), the node's call records (one per
 call: a lost record is a failure too), every 503/refusal the node logged, INVITE → REFER accepted and INVITE →
@@ -114,6 +115,9 @@ def main() -> int:
         flush=True,
     )
     home = caller(work, "caller", LEGIT_TEXT, "uac-legit-expect-refer.xml", "139", calls)
+    # 139 + a 4-digit range + 4 digits: the range (all but the last 4 digits, screening.burst_drop_digits) differs
+    numbers = [f"139{n:04d}{n * 7919 % 10000:04d};" for n in range(1, calls + 1)]
+    (home / "numbers.csv").write_text("SEQUENTIAL\n" + "\n".join(numbers) + "\n")
     rtp_min = 40000 + free_port() % 1000 * 2
     env = {
         "CALLSCREEN_LOG_LEVEL": "INFO",

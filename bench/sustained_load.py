@@ -201,6 +201,9 @@ def call_timelines(log_text: str) -> dict[str, dict[str, datetime]]:
         "flow PRESCREEN→LISTENING": "answer",
         "flow LISTENING→DECIDING": "verdict",
         "flow LISTENING→FAIL_OPEN": "failed",
+        "flow LISTENING→CHALLENGING": "challenged",  # unsure after the first window: the question, a second one
+        "flow CHALLENGING→DECIDING": "verdict",
+        "flow CHALLENGING→FAIL_OPEN": "failed",
         "flow PRESCREEN→DETERRING": "deter",
         ": completed": "transferred",
         "done: route=": "done",
@@ -238,7 +241,7 @@ def print_latencies(log_text: str, listen_s: float) -> None:
         ("invite", "verdict"): "INVITE → verdict",
         ("answer", "verdict"): "answer → verdict",
         ("invite", "transferred"): "INVITE → REFER accepted (NOTIFY 200), screened calls",
-        ("answer", "failed"): "answer → fail open in LISTENING (ASR overload)",
+        ("answer", "failed"): "answer → fail open (ASR overload, either window)",
         ("invite", "deter"): "INVITE → deterrent (blocked caller)",
     }
     timelines = call_timelines(log_text)
@@ -248,8 +251,11 @@ def print_latencies(log_text: str, listen_s: float) -> None:
             if value is not None and (b != "transferred" or "verdict" in call):
                 spans[label].append(value)
         value = span(call, "answer", "verdict")
-        if value is not None:
+        if value is not None and "challenged" not in call:
             spans[f"verdict after the {listen_s:g} s window (ASR drain + decision)"].append(value - listen_s)
+        value = span(call, "answer", "challenged")
+        if value is not None:
+            spans["answer → question (unsure after the first window)"].append(value)
     print("\n## latency from the node's log (seconds)\n| span | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|")
     for label, values in spans.items():
         percentiles(label, values)
