@@ -46,10 +46,10 @@ def rss_mb() -> float:
     return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
-def clip(seconds: float) -> bytes:
+def clip(seconds: float, text: str = TEXT) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "c.wav"
-        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "150", "-w", str(wav), TEXT], check=True, capture_output=True)
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "150", "-w", str(wav), text], check=True, capture_output=True)
         raw = subprocess.run(
             ["sox", str(wav), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed", "-t", "raw", "-"],
             check=True,
@@ -61,7 +61,14 @@ def clip(seconds: float) -> bytes:
     return (unit * (need // len(unit) + 1))[:need]
 
 
-def one_mode(mode: str, calls: int, audio: bytes) -> dict[str, object]:
+def varied_clips(seconds: float, count: int) -> list[bytes]:
+    """``count`` different callers: the dev set's utterances (../shared/data), so the decoder meets new words."""
+    rows = (REPO.parent / "shared" / "data" / "dev_utterances.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    texts = [row.split("\t")[1] for row in rows if row.count("\t") >= 1][:count]
+    return [clip(seconds, text) for text in texts]
+
+
+def one_mode(mode: str, calls: int, audio: bytes | list[bytes]) -> dict[str, object]:
     import vosk
 
     from bench.sustained_load import model_dir
@@ -84,8 +91,9 @@ def one_mode(mode: str, calls: int, audio: bytes) -> dict[str, object]:
             del rec
             rec = new()
         t0 = time.thread_time()
-        for i in range(0, len(audio), CHUNK):
-            if rec.AcceptWaveform(audio[i : i + CHUNK]):  # type: ignore[attr-defined]
+        pcm = audio if isinstance(audio, bytes) else audio[n % len(audio)]
+        for i in range(0, len(pcm), CHUNK):
+            if rec.AcceptWaveform(pcm[i : i + CHUNK]):  # type: ignore[attr-defined]
                 rec.Result()  # type: ignore[attr-defined]
             else:
                 rec.PartialResult()  # type: ignore[attr-defined]
@@ -152,15 +160,21 @@ def main() -> int:
         "--modes", nargs="+", default=["reset", "final", "fresh"], choices=["reset", "final", "fresh", "engine"]
     )
     parser.add_argument("--malloc-arena-max", type=int, help="also run each mode with MALLOC_ARENA_MAX set to this")
+    parser.add_argument("--varied", type=int, default=0, help="N different utterances in turn instead of one clip")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    audio = clip(args.call_s)
+    audio: bytes | list[bytes] = varied_clips(args.call_s, args.varied) if args.varied else clip(args.call_s)
     if args.child:
-        result = engine_mode(args.calls, audio) if args.child == "engine" else one_mode(args.child, args.calls, audio)
+        if args.child == "engine":
+            assert isinstance(audio, bytes), "--modes engine replays one clip"
+            result = engine_mode(args.calls, audio)
+        else:
+            result = one_mode(args.child, args.calls, audio)
         print(json.dumps(result))
         return 0
     print(
-        f"# recogniser_memory: {args.calls} calls × {args.call_s:g} s, Korean model, load "
+        f"# recogniser_memory: {args.calls} calls × {args.call_s:g} s"
+        f"{f' ({args.varied} different utterances)' if args.varied else ''}, Korean model, load "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     envs: list[dict[str, str]] = [{}]
@@ -169,7 +183,8 @@ def main() -> int:
     for mode in args.modes:
         for extra in envs:
             out = subprocess.run(
-                [sys.executable, __file__, "--calls", str(args.calls), "--call-s", str(args.call_s), "--child", mode],
+                [sys.executable, __file__, "--calls", str(args.calls), "--call-s", str(args.call_s), "--child", mode]
+                + (["--varied", str(args.varied)] if args.varied else []),
                 check=True,
                 capture_output=True,
                 text=True,
