@@ -60,7 +60,7 @@ class SipSettings(_Section):
     analysis_user: str = "analysis"  # user part agents transfer confirmed harassers to
     senior_agents_uri: str | None = None  # angry customers (complaint + anger); unset: the agents
     dialled_header: str | None = None  # header naming the dialled hotline (X-Dialed-Number, Diversion); else R-URI
-    max_calls: int = Field(default=50, ge=1, le=10000)
+    max_calls: int = Field(default=200, ge=1, le=10000)
     answer_delay_ms: int = Field(default=200, ge=0, le=10000)  # ringing before answering
     redirect_allowlisted: bool = False  # allowlisted callers: 302 to agents_uri before answering (no REFER)
     transfer_notify_timeout_s: float = Field(default=10.0, gt=0, le=120)  # wait for the REFER's final NOTIFY
