@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from numbering import mask
-from records.base import utcnow
 from records.database import Database
 from records.errors import DuplicateRowError, StorageError
 from records.models import ScreenedCall
@@ -71,7 +70,9 @@ class SqlCallRecorder:
             if self._shadow is not None:
                 store_input(session, record, self._shadow)
             apply_ladder(session, self._policy, row, now=record.started_at)
-            apply_policy(session, self._policy, row.caller, now=utcnow(), confirmed_by=record.confirmed_by)
+            # the evidence window ends at the call, as the ladder's does: a spooled record replayed later, or a record
+            # written for an old call, counts the offences of its own time, not of the wall clock
+            apply_policy(session, self._policy, row.caller, now=record.started_at, confirmed_by=record.confirmed_by)
 
     def record(self, record: CallRecord) -> None:
         try:
