@@ -11,10 +11,11 @@ Every example carries up to three labels (``None`` = unknown for that head):
   and SWSR's sexual offences are 1; attacks on groups, sexism about women in general and the swearing reviews
   (angry customers: swearing about a product, not at a person) are 0; COLD's unsplit offensive rows are unknown;
 - ``offtopic``: says something with another purpose than a customer-service matter (chit-chat, assistant
-  queries, social commentary, abuse). It is ``1 - business`` for whole utterances; it differs for what says
-  nothing yet — a greeting, filler, or a sentence cut off before its matter — which is 0 here and unknown to the
-  business head (:func:`screening.learned.train.fillers`). That is what lets a short chit-chat query be judged
-  while a caller cut off after 喂你好 is not.
+  queries, social commentary, abuse) — the call-level truth ``harassment`` below, taught as a head. It is
+  ``1 - business`` for whole utterances; it differs for what says nothing yet — a greeting, filler, or a sentence
+  cut off before its matter — which is legit (0) and unknown to the business head
+  (:func:`screening.learned.train.fillers`). That is what lets a short chit-chat query be judged while a caller cut
+  off after 喂你好 is not.
 
 And the call-level truth ``harassment`` (for figures, never a head's label): the SPEC's judgement — abuse aimed at
 the agent, pranks, nonsense *and* chit-chat with no business purpose. For the corpus this is ``1 - business``:
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from screening.learned.normalize import learned_normal
 
-HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business", "offtopic": "offtopic"}
+HEAD_LABEL = {"abusive": "abusive", "harassment": "aimed", "business": "business", "offtopic": "harassment"}
 AIMED_CORPUS: dict[str, int | None] = {"cold_offensive_individual": 1, "swsr_sexual_offence": 1, "cold_offensive": None}
 # A centre's file names its kinds of harassment in its own words (threats, sexual_talk, 辱骂 …): these stems say
 # "abusive language", these say "harassment without it"; a name with neither leaves the abuse heads untaught
@@ -65,7 +66,6 @@ class Example:
     group: str  # source family (cold, swsr, kdconv, lccc, atec, review, calls…) for leave-one-source-out
     subtype: str
     aimed: int | None = None
-    offtopic: int | None = None
 
     def label(self, head: str) -> int | None:
         """The training label of one of the model's heads."""
@@ -73,8 +73,7 @@ class Example:
         return value
 
     def with_text(self, text: str) -> Example:
-        return Example(text, self.abusive, self.harassment, self.business, self.group, self.subtype, self.aimed,
-                       self.offtopic)  # fmt: skip
+        return Example(text, self.abusive, self.harassment, self.business, self.group, self.subtype, self.aimed)
 
 
 def _flag(value: str) -> int | None:
@@ -100,8 +99,7 @@ def read_corpus(path: Path) -> Iterator[Example]:
             harassment = None if business is None else 1 - business
             subtype = row["subtype"]
             aimed = AIMED_CORPUS.get(subtype, 0)
-            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype, aimed,
-                          harassment)  # fmt: skip
+            yield Example(text, _flag(row["abusive"]), harassment, business, source_group(subtype), subtype, aimed)
 
 
 def call_example(text: str, label: str, subtype: str, group: str) -> Example | None:
@@ -114,7 +112,7 @@ def call_example(text: str, label: str, subtype: str, group: str) -> Example | N
         abusive: int | None = abusive_subtype(subtype) if subtype else None
     else:
         abusive = 0
-    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive, harassment)
+    return Example(norm, abusive, harassment, 1 - harassment, group, subtype or label, abusive)
 
 
 def read_calls(path: Path, group: str = "calls") -> list[Example]:

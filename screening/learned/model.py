@@ -127,7 +127,7 @@ class ContentModel:
         self.bias = bias
         self.directory = directory
         self.model_id: str = manifest["model_id"]
-        self.heads: tuple[str, ...] = tuple(manifest.get("heads", HEADS))
+        self.heads: tuple[str, ...] = HEADS[: weights.shape[0]]  # format 1: the first three (load checks the manifest)
         self.thresholds: dict[str, float] = {k: float(v) for k, v in manifest.get("thresholds", {}).items()}
 
     @classmethod

@@ -100,11 +100,11 @@ def fillers(business_rows: Sequence[Example], rng: random.Random) -> list[Exampl
     out = []
     for _ in range(FILLERS):
         text = "".join(rng.choice(FILLER_WORDS) for _ in range(rng.randint(1, 3)))
-        out.append(Example(text, None, 0, None, "fillers", "filler", None, 0))
+        out.append(Example(text, None, 0, None, "fillers", "filler", None))
     for row in business_rows:
         if len(row.text) >= 6 and rng.random() < PREFIXED:
             cut = rng.randint(2, max(2, int(len(row.text) * 0.5)))
-            out.append(Example(row.text[:cut], None, 0, None, "fillers", "cut_off", None, 0))
+            out.append(Example(row.text[:cut], None, 0, None, "fillers", "cut_off", None))
     return out
 
 

@@ -241,7 +241,7 @@ def test_a_centres_own_subtype_names_teach_the_abuse_heads_only_when_they_say_ab
             "陪我聊聊天吧\tharassment\tchitchat", "你们都是骗子\tharassment\t辱骂", "喂喂喂嘻嘻\tharassment\tother",
             "我的快递到哪了\tlegit\tenquiry"]  # fmt: skip
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    got = [(e.abusive, e.aimed, e.offtopic) for e in read_calls(path)]
+    got = [(e.abusive, e.aimed, e.label("offtopic")) for e in read_calls(path)]
     assert got == [(1, 1, 1), (1, 1, 1), (0, 0, 1), (1, 1, 1), (None, None, 1), (0, 0, 0)]
 
 
