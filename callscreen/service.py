@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -117,6 +118,8 @@ class Service:
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
+        """Raises :class:`ServiceStartError` when the admin API's port cannot be had, before any call is taken."""
+        api_socket = None if self._api is None else _listen_socket(self.settings.api.host, self.settings.api.port)
         self.endpoint.start()
         sip = self.endpoint.local
         mode = self.settings.sip.mode.value
@@ -130,7 +133,8 @@ class Service:
         for job in self.jobs:
             job.start()
         if self._api is not None:
-            thread = threading.Thread(target=self._api.run, name="admin-api", daemon=True)
+            thread = threading.Thread(target=self._api.run, kwargs={"sockets": [api_socket]}, name="admin-api",
+                                      daemon=True)
             thread.start()
             self._threads.append(thread)
             self.health.report(Component.API, Status.OK, f"{self.settings.api.host}:{self.settings.api.port}")
@@ -190,6 +194,24 @@ class Service:
         if self.transcribers is not None:
             self.transcribers.close()
         self.db.engine.dispose()
+
+
+class ServiceStartError(RuntimeError):
+    """The service cannot start as configured (a port taken, an address not ours): `serve` says so and exits."""
+
+
+def _listen_socket(host: str, port: int) -> socket.socket:
+    """The admin API's listening socket, bound here rather than in uvicorn's thread: uvicorn reports a taken port
+    by logging and ending its own thread, which left a node taking calls with no API and a health page saying OK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServiceStartError(f"the admin API cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock
 
 
 class ReasonCountingRecorder:

@@ -23,6 +23,8 @@ from tests.conftest import DAYTIME_HOUR, clock_offset_to, free_port
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
+START_ATTEMPTS = 3
+PORT_TAKEN = "ress already in use"  # strerror of EADDRINUSE, as `serve` logs it ("Address"/"address")
 
 
 @dataclass
@@ -63,6 +65,24 @@ class ServiceProcess:
         return base
 
     def start(self, wait_ready: bool = True) -> ServiceProcess:
+        """Start the node; if a port chosen by :func:`free_port` was taken by someone else in the meantime (the
+        suite runs four workers), the node says so and exits, and it is started again on fresh ports."""
+        for attempt in range(START_ATTEMPTS):
+            offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+            self._spawn()
+            if not wait_ready:
+                return self
+            try:
+                self.wait_ready()
+                return self
+            except RuntimeError:
+                this_run = self.log_path.read_bytes()[offset:].decode(errors="replace")
+                if attempt + 1 == START_ATTEMPTS or PORT_TAKEN not in this_run:
+                    raise
+                self.sip_port, self.api_port = free_port(), free_port()
+        return self
+
+    def _spawn(self) -> None:
         (self.workdir / "var").mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -71,9 +91,6 @@ class ServiceProcess:
             stdin=subprocess.DEVNULL,
         )
         log.close()
-        if wait_ready:
-            self.wait_ready()
-        return self
 
     def readyz(self) -> dict[str, Any] | None:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -47,6 +48,20 @@ def test_serve_without_model_runs_in_caller_id_mode_and_doctor_sees_it(node: Ser
 
 def test_sigterm_stops_the_service_cleanly(node: ServiceProcess) -> None:
     assert node.stop() == 0
+
+
+def test_serve_exits_with_a_clear_error_when_the_api_port_is_taken(tmp_path: Path) -> None:
+    """A node whose admin API cannot listen must not take calls unmanaged behind a health page saying OK."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        node = ServiceProcess(tmp_path, api_port=holder.getsockname()[1])
+        node.start(wait_ready=False)
+        assert node.process is not None
+        assert node.process.wait(timeout=60) == 1
+    log = node.log_path.read_text()
+    assert f"the admin API cannot listen on 127.0.0.1:{node.api_port}" in log
+    assert "callscreen serving" not in log  # no call was taken
 
 
 def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(

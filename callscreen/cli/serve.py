@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from callscreen.service import build_service  # heavy imports only for this command
+    from callscreen.service import ServiceStartError, build_service  # heavy imports only for this command
 
     stop = threading.Event()
     running: list[Service] = []
@@ -55,7 +55,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         service = build_service(settings)
         running.append(service)
-        service.start()
+        try:
+            service.start()
+        except ServiceStartError as exc:
+            log.error("callscreen cannot start: %s", exc)
+            service.stop(drain_timeout_s=0)
+            return 1
         stop.wait()
         service.stop()
     finally:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 
 from telephony.sip.errors import TransportError
@@ -29,6 +31,8 @@ Address = tuple[str, int]
 Deliver = Callable[[bytes, Address], None]
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024
+WAIT_SLICE_S = 0.5  # a TLS reader or writer waiting on select() looks up this often (stop, deadlines)
+SEND_TIMEOUT_S = 5.0  # a TLS peer that takes nothing for this long is dropped, as a full TCP buffer would be
 _CONTENT_LENGTH = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -61,10 +65,21 @@ def frame(buffer: bytearray) -> bytes | None:
 
 
 class _Connection:
+    """A TCP connection: the kernel lets one thread read while another writes, so only writes share a lock."""
+
     def __init__(self, sock: socket.socket, remote: Address) -> None:
         self.sock = sock
         self.remote = remote
         self.lock = threading.Lock()
+        self._idle = 0.0
+
+    def prepare(self, idle_timeout_s: float) -> None:
+        self._idle = idle_timeout_s
+        self.sock.settimeout(idle_timeout_s)
+
+    def receive(self) -> bytes:
+        """The next bytes; ``b""`` when the peer closed; :class:`TimeoutError` after the idle timeout."""
+        return self.sock.recv(65536)
 
     def send(self, data: bytes) -> None:
         with self.lock:
@@ -73,6 +88,42 @@ class _Connection:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+class _TlsConnection(_Connection):
+    """OpenSSL forbids using one SSL object from two threads at once, and Python's ssl module does not lock it: a
+    response written while the reader sat in ``recv()`` could break the session (seen in CI as the peer dropping
+    the connection right after 180 Ringing). So every read and write holds the connection's lock, on a
+    non-blocking socket, and the reader waits for bytes with ``select()`` outside the lock."""
+
+    def prepare(self, idle_timeout_s: float) -> None:
+        self._idle = idle_timeout_s
+        self.sock.setblocking(False)
+
+    def receive(self) -> bytes:
+        deadline = time.monotonic() + self._idle
+        while True:
+            # try first: OpenSSL may hold decrypted bytes select() cannot see
+            with self.lock, contextlib.suppress(ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                return self.sock.recv(65536)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("idle")
+            select.select([self.sock], [], [], min(remaining, WAIT_SLICE_S))  # a slice: stop() closes the socket
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        deadline = time.monotonic() + SEND_TIMEOUT_S
+        while view:
+            with self.lock:
+                try:
+                    view = view[self.sock.send(view):]
+                    continue
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"TLS send to {self.remote[0]}:{self.remote[1]} stalled")
+            select.select([], [self.sock], [], WAIT_SLICE_S)
 
 
 class StreamTransport:
@@ -193,7 +244,7 @@ class StreamTransport:
                 log.info("SIP TLS handshake with %s:%s failed: %s", address[0], address[1], exc)
                 sock.close()
                 return
-        connection = _Connection(sock, address)
+        connection = _Connection(sock, address) if self._tls is None else _TlsConnection(sock, address)
         with self._lock:
             self._connections[address] = connection
         self._read(connection, deliver)
@@ -208,10 +259,10 @@ class StreamTransport:
         buffer = bytearray()
         try:
             # Inside the try: stop() may close the socket before this thread first runs (seen under load).
-            connection.sock.settimeout(self._idle)
+            connection.prepare(self._idle)
             while not self._stop.is_set():
                 try:
-                    chunk = connection.sock.recv(65536)
+                    chunk = connection.receive()
                 except TimeoutError:
                     log.info("SIP %s connection from %s:%s idle for %.0f s: closed", self.name,
                              connection.remote[0], connection.remote[1], self._idle)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -199,6 +200,41 @@ def test_tls_with_server_certificate_from_files_and_client_verification(tmp_path
             assert answer.status == 200 and answer.call_id == "over-tls"
     finally:
         node.endpoint.stop()
+
+
+def test_tls_reads_and_writes_at_once_keep_the_session(tmp_path: Path) -> None:
+    """The endpoint answers from other threads while the connection's reader waits for the next request, right
+    after the handshake (100 Trying, 180, 200 on a fresh connection). OpenSSL must never see a read and a write on
+    one session at once: before the fix, a few connections in a hundred broke ("EOF occurred in violation of
+    protocol"), as one did in CI after 180 Ringing."""
+    cert, key = _certificate(tmp_path, "server")
+    tls = StreamTransport("127.0.0.1", 0, tls=server_context(str(cert), str(key)))
+    per_connection = 20
+
+    def answer(message: bytes, remote: tuple[str, int]) -> None:
+        if b"z9hG4bKb0\r\n" in message:  # the first request: answer everything from another thread at once
+            threading.Thread(target=lambda: [
+                tls.send(b"SIP/2.0 200 OK\r\nCall-ID: s-%d\r\nContent-Length: 0\r\n\r\n" % n, remote)
+                for n in range(per_connection)], daemon=True).start()
+
+    tls.start(answer)
+    broken: list[str] = []
+    try:
+        client = ssl.create_default_context(cafile=str(cert))
+        for _ in range(150):
+            try:
+                with socket.create_connection(tls.address) as raw, client.wrap_socket(
+                        raw, server_hostname="localhost") as sock:
+                    sock.sendall(b"".join(options("TLS 127.0.0.1:1", f"b{n}", f"c-{n}")
+                                          for n in range(per_connection)))
+                    got = read_responses(sock, per_connection, timeout=5)
+                    if [r.call_id for r in got] != [f"s-{n}" for n in range(per_connection)]:
+                        broken.append(f"{len(got)} answers")
+            except OSError as exc:  # ssl.SSLError included
+                broken.append(str(exc))
+    finally:
+        tls.stop()
+    assert broken == []
 
 
 def _tls_options(client: ssl.SSLContext, address: tuple[str, int]) -> list[SipResponse]:
