@@ -56,9 +56,12 @@ def test_serve_exits_with_a_clear_error_when_the_api_port_is_taken(tmp_path: Pat
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         node = ServiceProcess(tmp_path, api_port=holder.getsockname()[1])
-        node.start(wait_ready=False)
-        assert node.process is not None
-        assert node.process.wait(timeout=60) == 1
+        try:
+            node.start(wait_ready=False)
+            assert node.process is not None
+            assert node.process.wait(timeout=120) == 1
+        finally:
+            node.kill()  # never outlives the test, whatever it found
     log = node.log_path.read_text()
     assert f"the admin API cannot listen on 127.0.0.1:{node.api_port}" in log
     assert "callscreen serving" not in log  # no call was taken
