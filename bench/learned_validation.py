@@ -1,6 +1,6 @@
 """Learned content models: validation split, rules-only vs learned vs fused, per source, clean and ASR-noised.
 
-    .venv/bin/python bench/learned_validation.py [--fit] [--grid] [--loso]
+    .venv/bin/python bench/learned_validation.py [--fit] [--grid] [--loso] [--adapt corpus|probe|loso:G1+G2]
 
 --fit   refits the validation model (90% of the capped corpus per subtype, 80% of the call-style examples; the
         development set is not used) into var/learned-validation/ — a few minutes. Without it the shipped model is
@@ -8,6 +8,10 @@
 --grid  searches the fusion knobs (learned_* weights, manifest thresholds) for the highest recall with precision
         ≥ 0.95 and ≤ 3% angry complaints flagged on the held-out corpus + call rows, and prints the best.
 --loso  leave-one-source-out: one fit per corpus source family without it, the head measured on that family.
+--adapt a centre's half-and-half: adapt on one half, measure the full screening on the other, for the base, the
+        adapted heads with the base's thresholds (as adaptation was) and the adapted, calibrated model. ``loso:``
+        fits (once, cached in var/learned-loso-*) the model without those families — two of them, so that the
+        centre's half has both labels (a family is all harassment or all legitimate) — and adapts that.
 
 Held-out sets: the corpus tenth (at most PER_SUBTYPE rows of each subtype, to keep the rule engine's part short),
 the call-style fifth, dev_utterances.tsv, and an ASR-noised copy of each (homophone substitution from pinyin,
@@ -76,6 +80,7 @@ class _Cached:
     def __init__(self, model: ContentModel, thresholds: Mapping[str, float]) -> None:
         self.model_id = model.model_id
         self.thresholds = thresholds
+        self.fusion: dict[str, float] = {}
         self.current: ContentScores | None = None
 
     def score(self, text: str) -> ContentScores:
@@ -211,30 +216,86 @@ def loso(fit_corpus: list[Example], held_corpus: list[Example], fit_calls: list[
               + ", ".join(f"{k} {v} (truth {truth[k]})" for k, v in shares.items()), flush=True)  # fmt: skip
 
 
-def adaptation(held_corpus: list[Example], held_calls: list[Example], model: ContentModel) -> None:
-    """A centre's half-and-half: adapt the shipped model on one half of held-out rows, measure on the other."""
-    from screening.config import ScreeningConfig as Config
-    from screening.engine import ScreeningEngine
-    from screening.learned.build import adapt
+def loso_model(groups: Sequence[str], fit_corpus: list[Example], fit_calls: list[Example],
+               shipped: ContentModel) -> ContentModel:  # fmt: skip
+    """The model fitted exactly as the shipped one but without the corpus families ``groups`` (cached in var/)."""
+    out = ROOT / "var" / f"learned-loso-{'+'.join(sorted(groups))}"
+    if (out / "manifest.json").is_file():
+        return ContentModel.load(out)
+    started = time.monotonic()
+    rest = [e for e in fit_corpus if e.group not in groups]
+    homophones = Homophones.from_texts(e.text for e in rest)
+    fitted = fit_heads(augmented(rest, fit_calls, homophones), shipped.features)
+    name = "+".join(sorted(groups))
+    save_model(out, fitted.weights, fitted.bias, features=shipped.features, thresholds=dict(shipped.thresholds),
+               model_id=f"loso-{name}", card=f"fitted without {name} (bench/learned_validation.py)\n")  # fmt: skip
+    print(f"fitted without {sorted(groups)} in {time.monotonic() - started:.0f} s", flush=True)
+    return ContentModel.load(out)
 
+
+def _screen(model: ContentModel, rows: Sequence[Example]) -> dict[str, Any]:
+    from screening.engine import ScreeningEngine
+
+    engine = ScreeningEngine.offline(ScreeningConfig(), model)
+    flags = [engine.screen_transcript(e.text, None, None).label is Label.HARASSMENT for e in rows]
+    return figures([Row(e.text, int(e.harassment or 0), e.subtype) for e in rows], flags)
+
+
+def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: Sequence[Example] = ()) -> None:
+    """A centre's half-and-half: adapt ``base`` on one half of ``pool`` (in eval's format: text and label only),
+    measure the full screening on the other half (and its ASR-noised copy, and ``control`` rows of other
+    sources). Three models: the base; the adapted heads with the base's thresholds and knobs (adaptation as it
+    was before calibration); the adapted, calibrated directory ``callscreen train`` writes."""
+    from screening.learned.build import _adapter, adapt
+
+    half_a, half_b = split(pool, 0.5, SEED + 7)
+    centre = [e for e in (call_example(x.text, "harassment" if x.harassment else "legit", "", "centre")
+                          for x in half_a) if e is not None]  # fmt: skip
+    started = time.monotonic()
+    adapted, report = adapt(base, centre, OUT.parent / f"learned-adapted-{name}", command="bench", validate=False)
+    seconds = time.monotonic() - started
+    replay = read_calls(call_examples_path(), group="shipped")
+    gentle = _adapter(base, replay, Homophones.from_texts(e.text for e in [*centre, *replay]), SEED)
+    heads_only = gentle(centre)  # adaptation as it was: default fit, the base's thresholds and knobs
+    print(f"[{name}] adapted on half A ({len(centre)} rows) in {seconds:.0f} s; calibration: "
+          f"{report['calibration'].get('strength')} {report['calibration'].get('chosen')} "
+          f"{report['calibration'].get('out_of_fold_base_values', '')} → "
+          f"{report['calibration'].get('out_of_fold_chosen', '')}", flush=True)  # fmt: skip
+    noised_b = noised(half_b, Homophones.from_texts(e.text for e in pool), SEED + 2)
+    sets = {"half B": half_b, "half B +asr": noised_b} | ({"control": list(control)} if control else {})
+    for set_name, rows in sets.items():
+        for label, model in (("base", base), ("adapted heads only", heads_only), ("adapted + calibrated", adapted)):
+            f = _screen(model, rows)
+            print(f"[{name}] {set_name:<12} {label:<21} n={f['n']} P={f['precision']:.3f} R={f['recall']:.3f} "
+                  f"F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip
+
+
+def adaptation_runs(which: str, fit_corpus: list[Example], held_corpus: list[Example], fit_calls: list[Example],
+                    held_calls: list[Example], shipped: ContentModel) -> None:  # fmt: skip
+    """``corpus``: half of the held-out corpus + call rows (the base's own domain); ``probe``: half of the probe
+    (measuring only — adapted on as a centre would, nothing chosen from it); ``loso:G1+G2``: the model fitted
+    without those families, adapted on half of their rows, measured on the other half and on the others."""
     by_subtype: dict[str, list[Example]] = defaultdict(list)
     for e in held_corpus:
         by_subtype[e.subtype].append(e)
-    pool = [e for k in sorted(by_subtype) for e in by_subtype[k][:120]] + held_calls
-    half_a, half_b = split(pool, 0.5, SEED + 7)
-    # as a centre's file would give them: text and label only (eval's format, no subtype)
-    half_a = [e for e in (call_example(x.text, "harassment" if x.harassment else "legit", "", "centre")
-                          for x in half_a) if e is not None]  # fmt: skip
-    for noise in (False, True):
-        rows_b = noised(half_b, Homophones.from_texts(e.text for e in pool), SEED + 2) if noise else half_b
-        adapted, _ = adapt(model, half_a, OUT.parent / "learned-adapted", command="bench", validate=False)
-        for name, scorer in (("shipped", model), ("adapted on half A", adapted)):
-            engine = ScreeningEngine.offline(Config(), scorer)
-            flags = [engine.screen_transcript(e.text, None, None).label is Label.HARASSMENT for e in rows_b]
-            rows = [Row(e.text, int(e.harassment or 0), e.subtype) for e in rows_b]
-            f = figures(rows, flags)
-            print(f"half B{' +asr' if noise else ''}  {name:<18} n={f['n']} P={f['precision']:.3f} "
-                  f"R={f['recall']:.3f} F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip
+    if which == "corpus":
+        adaptation("corpus", [e for k in sorted(by_subtype) for e in by_subtype[k][:120]] + held_calls, shipped)
+    elif which == "probe":
+        adaptation("probe", read_calls(PROBE, group="probe"), shipped)
+    elif which.startswith("loso:"):
+        groups = which.removeprefix("loso:").split("+")
+        base = loso_model(groups, fit_corpus, fit_calls, shipped)
+        rng = random.Random(SEED + 11)
+        family: dict[str, list[Example]] = defaultdict(list)
+        for e in [*fit_corpus, *held_corpus]:
+            if e.group in groups:
+                family[e.subtype].append(e)
+        pool = [e for k in sorted(family) for e in rng.sample(family[k], min(150, len(family[k])))]
+        control = [e for k in sorted(by_subtype) if by_subtype[k][0].group not in groups
+                   for e in by_subtype[k][:40]] + held_calls  # fmt: skip
+        adaptation(which, pool, base, control)
+    else:
+        raise SystemExit(f"--adapt {which}: not corpus, probe or loso:G1+G2")
 
 
 def main() -> None:
@@ -242,7 +303,8 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--loso", action="store_true")
-    parser.add_argument("--adapt", action="store_true")
+    parser.add_argument("--adapt", metavar="WHICH", help="corpus | probe | loso:G1+G2 (half-and-half adaptation)")
+    parser.add_argument("--loso-fit", metavar="G1,G2", help="only fit (and cache) the model without these families")
     parser.add_argument("--json", type=Path, help="write the figures here as well")
     parser.add_argument("--model", type=Path, metavar="DIR", help="measure this model directory, not the shipped one")
     args = parser.parse_args()
@@ -251,8 +313,11 @@ def main() -> None:
     homophones = Homophones.from_texts(e.text for e in fit_corpus)
     shipped = load_scorer(ScreeningConfig())
     assert shipped is not None
+    if args.loso_fit:
+        loso_model(args.loso_fit.split(","), fit_corpus, fit_calls, shipped)
+        return
     if args.adapt:
-        adaptation(held_corpus, held_calls, shipped)
+        adaptation_runs(args.adapt, fit_corpus, held_corpus, fit_calls, held_calls, shipped)
         return
     if args.loso:
         loso(fit_corpus, held_corpus, fit_calls, homophones, shipped.features, shipped.thresholds)

@@ -53,14 +53,12 @@ class ScreeningEngine:
         self.history = history
         self.content_available = content_available
         self.lexicon = lexicon if lexicon is not None else load_lexicon(config.lexicon_dir)
-        self._fusion = Fusion(config, self.lexicon.weight("complaint_abuse_cap"),
-                              self.lexicon.weight("learned_no_business_veto"))
         self._caller_id = CallerIdSignal(lists, history, config, self.lexicon)
         self._time = TimeSignal(config, self.lexicon)
         analyzer = ContentAnalyzer(self.lexicon, no_business_min_chars=config.no_business_min_chars)
         self._rules = RuleContentSignal(analyzer)
         self._speech = SpeechSignal(self.lexicon, min_duration_s=config.silence_min_s)
-        self._signals: tuple[Signal, ...] = ()
+        self._active: tuple[tuple[Signal, ...], Fusion] = ((), self._fusion_for(None))
         self.set_scorer(scorer)
 
     @classmethod
@@ -72,11 +70,22 @@ class ScreeningEngine:
     @property
     def signals(self) -> tuple[Signal, ...]:
         """Every signal, in the order their reasons are listed (before fusion sorts them by weight)."""
-        return self._signals
+        return self._active[0]
+
+    def _fusion_for(self, scorer: ContentScorer | None) -> Fusion:
+        """The fusion for calls screened with ``scorer``: the lexicon's knobs, except the learned ones the
+        model's manifest calibrates (an adapted model: how far the rules' business words overrule it)."""
+        own = scorer.fusion if scorer is not None else {}
+
+        def knob(name: str) -> float:
+            return float(own.get(name, self.lexicon.weight(name)))
+
+        return Fusion(self.config, self.lexicon.weight("complaint_abuse_cap"), knob("learned_no_business_veto"),
+                      knob("learned_guard_veto"))  # fmt: skip
 
     @property
     def scorer(self) -> ContentScorer | None:
-        learned = next((s for s in self._signals if isinstance(s, LearnedContentSignal)), None)
+        learned = next((s for s in self._active[0] if isinstance(s, LearnedContentSignal)), None)
         return learned.scorer if learned is not None else None
 
     def set_scorer(self, scorer: ContentScorer | None) -> None:
@@ -85,25 +94,26 @@ class ScreeningEngine:
         if scorer is not None:
             min_chars = self.config.no_business_min_chars
             learned = (LearnedContentSignal(scorer, self.lexicon, no_business_min_chars=min_chars),)
-        # one assignment: a call that reads the tuple sees the old set or the new one, never a mix
-        self._signals = (self._caller_id, self._time, self._rules, *learned, self._speech)
+        # one assignment: a call that reads the pair sees the old signals and fusion or the new ones, never a mix
+        self._active = ((self._caller_id, self._time, self._rules, *learned, self._speech), self._fusion_for(scorer))
 
     def prescreen(self, ctx: CallContext) -> PreScreen:
         """Caller ID and time, before answering. Notes the call in the history after counting earlier ones."""
-        base = assemble(self._signals, Observation(caller=ctx.caller, at=ctx.at))
+        signals, fusion = self._active
+        base = assemble(signals, Observation(caller=ctx.caller, at=ctx.at))
         self.history.note_call(ctx.caller.normalized, ctx.at)
         caller_reasons = tuple(r for r in base if r.kind is SignalKind.CALLER_ID)
         if has_code(caller_reasons, ReasonCode.ALLOWLISTED):
             verdict = Verdict(Label.ALLOW, 0.0, caller_reasons, final=True)
             decision = PreDecision.TO_AGENTS
         elif has_code(caller_reasons, ReasonCode.BLOCKLISTED):
-            verdict = self._fusion(base, final=True)
+            verdict = fusion(base, final=True)
             decision = PreDecision.BLOCKED
         elif self._content_due(ctx, caller_reasons):
-            verdict = self._fusion(base, final=False)
+            verdict = fusion(base, final=False)
             decision = PreDecision.SCREEN
         else:
-            verdict = self._fusion(base, final=True)
+            verdict = fusion(base, final=True)
             decision = PreDecision.NO_CONTENT
         logger.info("call=%s caller=%s prescreen %s %s", ctx.call_id, mask(ctx.caller.normalized), decision.value,
                     verdict.summary())  # fmt: skip
@@ -121,7 +131,8 @@ class ScreeningEngine:
 
     def open_session(self, ctx: CallContext, pre: PreScreen) -> ScreeningSession:
         base = tuple(r for r in pre.verdict.reasons if r.kind is not SignalKind.SYSTEM)
-        return ScreeningSession(base, self._signals, self._fusion, self.config)
+        signals, fusion = self._active
+        return ScreeningSession(base, signals, fusion, self.config)
 
     def screen_transcript(
         self,
@@ -136,11 +147,11 @@ class ScreeningEngine:
         Reads the lists and history but does not note the call, so evaluating a file does not create repeat callers.
         Without ``at`` the lists are read as of now and no time reason is given.
         """
-        signals = self._signals
+        signals, fusion = self._active
         moment = at if at is not None else datetime.now(UTC)
         caller_reasons = assemble(signals, Observation(caller=caller, at=moment))
         caller_reasons = tuple(r for r in caller_reasons if r.kind is SignalKind.CALLER_ID)
         if has_code(caller_reasons, ReasonCode.ALLOWLISTED):
             return Verdict(Label.ALLOW, 0.0, caller_reasons, final=True)
         obs = Observation(at=at, transcript=normalize_text(text), end_of_window=True, stats=stats)
-        return self._fusion(assemble(signals, obs, caller_reasons), final=True)
+        return fusion(assemble(signals, obs, caller_reasons), final=True)

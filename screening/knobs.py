@@ -64,6 +64,7 @@ KNOBS: dict[str, Knob] = _table(
     ("learned_no_business_max", SHARE, "business-intent probability below which a finished window has none"),
     ("learned_offtopic_min", SHARE, "another-purpose probability a window needs before its 'no business' counts"),
     ("learned_no_business_veto", SHARE, "rules' business words weighing this much (negated) overrule the model's none"),
+    ("learned_guard_veto", SHARE, "…and this much make the complaint guard apply although the model heard none"),
     ("learned_min_chars", COUNT, "shorter transcripts (early partials) are not scored by the learned models"),
     # speech statistics
     ("silence", WEIGHT, "nothing said over the listening window"),

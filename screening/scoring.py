@@ -28,9 +28,23 @@ def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
-def complaint_guard(reasons: list[Reason], cap: float) -> list[Reason]:
+def business_intent(reasons: list[Reason], guard_veto: float = 0.0) -> bool:
+    """Whether the caller talks business, for the complaint guard: the model heard business, or the rules did —
+    unless the model's own "no business" stands (not vetoed) and the rules' words weigh less than ``guard_veto``.
+    At 0 (the default) any business word of the rules counts; a centre's adapted model may be calibrated to
+    trust its own reading of a stray 寄 or 包 in a threat (``learned_guard_veto`` in its manifest)."""
+    if any(r.code == ReasonCode.LEARNED_BUSINESS for r in reasons):
+        return True
+    if not any(r.code == ReasonCode.BUSINESS for r in reasons):
+        return False
+    model_none = any(r.code == ReasonCode.LEARNED_NO_BUSINESS and r.weight > 0 for r in reasons)
+    rules_business = -sum(r.weight for r in reasons if r.code == ReasonCode.BUSINESS)
+    return not model_none or rules_business >= guard_veto - ROUNDING
+
+
+def complaint_guard(reasons: list[Reason], cap: float, guard_veto: float = 0.0) -> list[Reason]:
     """Scale all abuse reasons (rules and learned) down to ``cap`` together when there is business intent."""
-    if not any(r.code in BUSINESS_CODES for r in reasons):
+    if not business_intent(reasons, guard_veto):
         return reasons
     total = sum(r.weight for r in reasons if r.code in ABUSE_CODES and r.weight > 0)
     if total <= cap + ROUNDING:  # the rules already capped their own (rounded to 3 places)
@@ -69,9 +83,10 @@ def fuse(
     decided_at_s: float | None = None,
     complaint_abuse_cap: float = 1.0,
     no_business_veto: float = 0.0,
+    guard_veto: float = 0.0,
 ) -> Verdict:
     """One verdict from every signal's reasons (see the module docstring for the rules)."""
-    listed = complaint_guard(business_conflict(list(reasons), no_business_veto), complaint_abuse_cap)
+    listed = complaint_guard(business_conflict(list(reasons), no_business_veto), complaint_abuse_cap, guard_veto)
     evidence = sum(r.weight for r in listed if r.kind is not SignalKind.TIME)
     has_evidence = any(r.weight > 0 and r.kind in EVIDENCE_KINDS for r in listed)
     shown: list[Reason] = []
@@ -97,11 +112,14 @@ def fuse(
 class Fusion:
     """:func:`fuse` bound to one engine's configuration and knobs — what the engine and its sessions call."""
 
-    def __init__(self, config: ScreeningConfig, complaint_abuse_cap: float, no_business_veto: float = 0.0) -> None:
+    def __init__(self, config: ScreeningConfig, complaint_abuse_cap: float, no_business_veto: float = 0.0,
+                 guard_veto: float = 0.0) -> None:  # fmt: skip
         self.config = config
         self.complaint_abuse_cap = complaint_abuse_cap
         self.no_business_veto = no_business_veto
+        self.guard_veto = guard_veto
 
     def __call__(self, reasons: Iterable[Reason], *, final: bool = True, decided_at_s: float | None = None) -> Verdict:
         return fuse(reasons, self.config, final=final, decided_at_s=decided_at_s,
-                    complaint_abuse_cap=self.complaint_abuse_cap, no_business_veto=self.no_business_veto)  # fmt: skip
+                    complaint_abuse_cap=self.complaint_abuse_cap, no_business_veto=self.no_business_veto,
+                    guard_veto=self.guard_veto)  # fmt: skip

@@ -9,8 +9,9 @@ labelled rows, or retrain from a corpus — print its validation figures and wri
   committed call-style examples plus the files.
 
 Figures: the heads on held-out rows, and for an adaptation the full screening (rules + learned, fused) on the
-held-out fifth with the base model and with the adapted one, so a centre sees what the new directory changes
-before it sets ``screening.model_dir``. Exit 2 for bad input, naming the file and line.
+held-out fifth with the base model, the adapted heads alone and the adapted, calibrated model (its thresholds and
+fusion knobs cross-validated on the other rows, :mod:`screening.learned.calibrate`), so a centre sees what the
+new directory changes before it sets ``screening.model_dir``. Exit 2 for bad input, naming the file and line.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callscreen.cli.eval_cmd import Tally
 from callscreen.settings import Settings
-from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
 from screening.learned.data import DataError, Example, calls_from_pairs, read_calls
 from screening.learned.model import ContentModel, ModelError, load_scorer
@@ -42,17 +41,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--model", type=Path, metavar="DIR", help="the model to adapt (default: the one in use)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
     parser.set_defaults(func=run)
-
-
-def fused_figures(engine: ScreeningEngine, rows: list[tuple[str, int | None]]) -> dict[str, Any]:
-    """Precision/recall/F1 of the full screening verdict on (text, harassment) rows."""
-    tally = Tally()
-    for text, truth in rows:
-        if truth is None:
-            continue
-        tally.add("harassment" if truth else "legit", engine.screen_transcript(text, None, None), None)
-    report = tally.report()
-    return {k: report[k] for k in ("n", "precision", "recall", "f1")}
 
 
 def _gather(args: argparse.Namespace, settings: Settings) -> list[Example]:
@@ -82,13 +70,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             base = load_scorer(settings.screening.model_copy(update={"learned": True}), args.model)
             if base is None:  # pragma: no cover - learned forced on above
                 raise ModelError("no base model")
-            model, report = adapt(base, rows, args.out, command=command)
-            held = report.pop("held_out_rows", None)
-            if held:
-                report["held_out_fused"] = {
-                    "base": fused_figures(ScreeningEngine.offline(settings.screening, base), held),
-                    "adapted": fused_figures(ScreeningEngine.offline(settings.screening, model), held),
-                }
+            model, report = adapt(base, rows, args.out, command=command, config=settings.screening)
     except (DataError, ModelError, LexiconError) as exc:
         sys.stderr.write(f"callscreen train: {exc}\n")
         return EXIT_BAD_INPUT
@@ -107,5 +89,11 @@ def _human(report: dict[str, Any], model: ContentModel) -> str:
     for title in ("held_out", "held_out_fused"):
         for name, figures in report.get(title, {}).items():
             lines.append(_line(f"{title} {name}", figures))
+    calibration = report.get("calibration")
+    if calibration:
+        chosen = calibration["chosen"]
+        shown = chosen if chosen == "base" else f"fit {calibration['strength']}, " + ", ".join(
+            f"{k} {v:g}" for k, v in chosen.items())
+        lines.append(f"  calibration (cross-validated on the rows): {shown}")
     lines.append(f"use it: callscreen eval FILE.tsv --model {report['out']}  (or set screening.model_dir)")
     return "\n".join(lines) + "\n"

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from screening.config import ScreeningConfig
+from screening.learned.calibrate import Adapter, Calibration, calibrate
 from screening.learned.data import Example, read_calls
 from screening.learned.features import FeatureConfig
 from screening.learned.model import ContentModel, ContentScores, save_model
 from screening.learned.noise import Homophones
 from screening.learned.train import (
+    ADAPT_L2,
     SEED,
     adapt_heads,
     augmented,
@@ -31,6 +34,22 @@ from screening.learned.train import (
     fit_heads,
     read_corpus_rows,
 )
+from screening.lexicon import Lexicon, load_lexicon
+from screening.verdict import Label
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """How hard an adaptation pulls: the L2 pull towards the base weights, the weight of a centre's row against a
+    replayed shipped example."""
+
+    name: str
+    l2: float
+    centre_weight: float
+
+
+# the first is the default (adaptation as it always was); the others are tried by cross-validation
+STRENGTHS = (Strength("gentle", ADAPT_L2, 1.0), Strength("firm", ADAPT_L2 / 3, 3.0))
 
 DEFAULT_THRESHOLDS = {"abusive": 0.6, "harassment": 0.7, "business": 0.75, "no_business": 0.3, "offtopic": 0.5}
 
@@ -226,28 +245,89 @@ def build_from_corpus(
     return ContentModel.load(out), report
 
 
+def _adapter(base: ContentModel, replay: Sequence[Example], homophones: Homophones, seed: int,
+             strength: Strength = STRENGTHS[0]) -> Adapter:  # fmt: skip
+    """Heads adapted to some of the centre's rows (plus a seeded replay of the shipped call-style examples, three
+    per row, so the base is not forgotten) — the same fit for the cross-validation folds and the final model.
+    ``strength``: the L2 pull towards the base and how much each of the centre's rows counts against a replayed
+    one."""
+
+    def fit(rows: Sequence[Example]) -> ContentModel:
+        rng = random.Random(seed)
+        sample = rng.sample(list(replay), min(len(replay), 3 * len(rows)))
+        data = augmented([], rows, homophones, seed)
+        data.weights = [w * strength.centre_weight for w in data.weights]
+        shipped = augmented([], sample, homophones, seed + 1)
+        data.examples.extend(shipped.examples)
+        data.weights.extend(shipped.weights)
+        fitted = adapt_heads(base, data, l2=strength.l2)
+        return ContentModel(base.manifest, fitted.weights, fitted.bias)
+
+    return fit
+
+
+def _calibrated(model: ContentModel, calibration: Calibration) -> ContentModel:
+    manifest = model.manifest | {"thresholds": calibration.thresholds, "fusion": calibration.fusion}
+    return ContentModel(manifest, model.weights, model.bias)
+
+
+def fused_figures(model: ContentModel, rows: Sequence[Example], config: ScreeningConfig) -> dict[str, Any]:
+    """The full screening verdict (rules + learned, fused — what ``eval`` runs) on the rows."""
+    from screening.engine import ScreeningEngine  # the engine imports the signals, not this module
+
+    engine = ScreeningEngine.offline(config, model)
+    figures = Figures()
+    for row in rows:
+        if row.harassment is not None:
+            figures.add(row.harassment, engine.screen_transcript(row.text, None, None).label is Label.HARASSMENT)
+    return figures.as_dict()
+
+
+def _calibration_text(report: dict[str, Any]) -> str:
+    if report.get("chosen") == "base":
+        return f"The base model's thresholds and fusion knobs are kept: {report.get('why', '')}."
+    chosen = f"fit {report['strength']}, " + ", ".join(f"{k} {v:g}" for k, v in report["chosen"].items())
+    before, after = report["out_of_fold_base_values"], report["out_of_fold_chosen"]
+    return (f"Chosen by {report['folds']}-fold cross-validation on the centre's rows "
+            f"(`screening/learned/calibrate.py`): {chosen}. Out of fold, full fusion with the rules: base values "
+            f"P {before['precision']:.3f} / R "
+            f"{before['recall']:.3f} / F1 {before['f1']:.3f} → chosen P {after['precision']:.3f} / R "
+            f"{after['recall']:.3f} / F1 {after['f1']:.3f} (false flags {before['fp']} → {after['fp']}, angry "
+            f"customers flagged {before['angry_flagged']} → {after['angry_flagged']}).")  # fmt: skip
+
+
 def adapt(
     base: ContentModel, rows: Sequence[Example], out: Path, *, command: str, seed: int = SEED,
-    validate: bool = True,
+    validate: bool = True, config: ScreeningConfig | None = None, lexicon: Lexicon | None = None,
 ) -> tuple[ContentModel, dict[str, Any]]:  # fmt: skip
-    """Adapt ``base`` to a centre's rows; figures on a held-out fifth (base vs adapted); write ``out``."""
-    rng = random.Random(seed)
+    """Adapt ``base`` to a centre's rows and calibrate its thresholds and fusion knobs on them
+    (:mod:`screening.learned.calibrate`); figures on a held-out fifth — base, adapted heads alone, adapted and
+    calibrated, each calibration chosen without the fifth; write ``out``."""
+    config = config or ScreeningConfig()
+    lexicon = lexicon or load_lexicon(config.lexicon_dir)
     replay = read_calls(call_examples_path(), group="shipped")
     homophones = Homophones.from_texts(e.text for e in [*rows, *replay])
+    adapters = [(s.name, _adapter(base, replay, homophones, seed, s)) for s in STRENGTHS]
     report: dict[str, Any] = {"rows": len(rows), "base_model": base.model_id}
     if validate and len(rows) >= 10:
         fit_rows, held = split(rows, 0.2, seed, key="harassment")
-        trial = adapt_heads(base, augmented([], [*fit_rows, *rng.sample(replay, min(len(replay), 3 * len(fit_rows)))],
-                                            homophones, seed))  # fmt: skip
-        probe = ContentModel(base.manifest, trial.weights, trial.bias)
-        report["held_out"] = {"base": head_figures(base, held)["all"], "adapted": head_figures(probe, held)["all"]}
-        report["held_out_rows"] = [(e.text, e.harassment) for e in held]
-    fitted = adapt_heads(base, augmented([], [*rows, *rng.sample(replay, min(len(replay), 3 * len(rows)))],
-                                         homophones, seed))  # fmt: skip
-    model_id = _model_id("adapted", fitted.weights.tobytes())
+        trial = adapters[0][1](fit_rows)
+        chosen = calibrate(base, fit_rows, adapters, lexicon, config, seed)
+        trial_calibrated = _calibrated(adapters[chosen.strength][1](fit_rows), chosen)
+        report["held_out"] = {"base": head_figures(base, held)["all"], "adapted": head_figures(trial, held)["all"]}
+        report["held_out_fused"] = {"base": fused_figures(base, held, config),
+                                    "adapted_heads_only": fused_figures(trial, held, config),
+                                    "adapted": fused_figures(trial_calibrated, held, config)}  # fmt: skip
+    calibration = calibrate(base, rows, adapters, lexicon, config, seed)
+    fitted = adapters[calibration.strength][1](rows)
+    report["calibration"] = calibration.report
+    model_id = _model_id("adapted", fitted.weights.tobytes() + repr(sorted(calibration.fusion.items())).encode()
+                         + repr(sorted(calibration.thresholds.items())).encode())  # fmt: skip
     base_card = (base.directory / "MODEL_CARD.md").read_text(encoding="utf-8") if base.directory else ""
-    compared = report.get("held_out")
-    figures = (_figures_table({"held out, base": compared["base"], "held out, adapted": compared["adapted"]})
+    compared = report.get("held_out_fused")
+    figures = (_figures_table({"held out, base": compared["base"],
+                               "held out, adapted heads, base thresholds": compared["adapted_heads_only"],
+                               "held out, adapted and calibrated": compared["adapted"]})
                if compared else "(too few rows to hold any out)")  # fmt: skip
     card = f"""# Model card — adapted learned content models `{model_id}`
 
@@ -255,18 +335,23 @@ Adapted from `{base.model_id}` to {len(rows)} of the centre's own rows: the weig
 rows (plus the shipped call-style examples, replayed so the base is not forgotten) with an L2 pull towards the base
 weights (`screening/learned/train.py: adapt_heads`). The centre's rows are its own data; they are not shipped.
 
+## Calibration (thresholds and fusion knobs in `manifest.json`)
+
+{_calibration_text(calibration.report)}
+
 ## Rebuild
 
     {command}
 
-## Validation (a seeded fifth of the centre's rows, held out from the trial fit; harassment head)
+## Validation (a seeded fifth of the centre's rows, held out from the trial fit and its calibration; full fusion)
 
 {figures}
 
 ---
 
 {base_card}"""
-    save_model(out, fitted.weights, fitted.bias, features=base.features, thresholds=dict(base.thresholds),
-               model_id=model_id, card=card, extra={"base_model": base.model_id, "seed": seed})  # fmt: skip
+    save_model(out, fitted.weights, fitted.bias, features=base.features, thresholds=calibration.thresholds,
+               model_id=model_id, card=card, fusion=calibration.fusion,
+               extra={"base_model": base.model_id, "seed": seed, "calibration": calibration.report})  # fmt: skip
     report |= {"model_id": model_id, "out": str(out)}
     return ContentModel.load(out), report

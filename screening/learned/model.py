@@ -39,6 +39,12 @@ CARD = "MODEL_CARD.md"
 SUMS = "SHA256SUMS"
 REQUIRED = (MANIFEST, WEIGHTS, CARD)
 EVIDENCE_TOP = 5
+THRESHOLD_NAMES = frozenset({"abusive", "harassment", "business", "no_business", "offtopic"})
+# The fusion knobs a model directory may carry (an adapted model's calibration, ``manifest["fusion"]``): only the
+# learned models' own, never a rule's — a centre's file recalibrates how far the model it taught is trusted, not
+# the rules.
+FUSION_KNOBS = frozenset({"learned_abuse", "learned_harassment", "learned_business", "learned_no_business",
+                          "learned_no_business_veto", "learned_guard_veto"})  # fmt: skip
 
 
 class ModelError(Exception):
@@ -113,6 +119,38 @@ def _verify(directory: Path) -> None:
             raise ModelError(f"{path}: checksum mismatch (file changed or corrupt)")
 
 
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _check_calibration(path: Path, manifest: dict[str, Any]) -> None:
+    """Thresholds and fusion knobs are what a centre's adaptation calibrates: a value out of range, a name
+    nothing reads or a non-number would silently change every verdict, so the directory is refused instead."""
+    from screening.knobs import KNOBS
+
+    thresholds = manifest.get("thresholds", {})
+    if not isinstance(thresholds, dict):
+        raise ModelError(f"{path}: thresholds must be an object of head → probability")
+    for name, value in thresholds.items():
+        number = _number(value)
+        if name not in THRESHOLD_NAMES:
+            raise ModelError(f"{path}: threshold {name!r} is not one of {sorted(THRESHOLD_NAMES)}")
+        if number is None or not 0.0 < number < 1.0:
+            raise ModelError(f"{path}: threshold {name} = {value!r} is not a probability strictly between 0 and 1")
+    fusion = manifest.get("fusion", {})
+    if not isinstance(fusion, dict):
+        raise ModelError(f"{path}: fusion must be an object of knob → value")
+    for name, value in fusion.items():
+        number = _number(value)
+        if name not in FUSION_KNOBS:
+            raise ModelError(f"{path}: fusion knob {name!r} is not one of {sorted(FUSION_KNOBS)}")
+        knob = KNOBS[name]
+        if number is None or not knob.low <= number <= knob.high:
+            raise ModelError(f"{path}: fusion knob {name} = {value!r} is outside {knob.low}..{knob.high}")
+
+
 class ContentModel:
     """Logistic heads (:data:`HEADS`, or the first three for format 1) over one feature space; immutable once
     loaded, shared by all calls."""
@@ -129,6 +167,8 @@ class ContentModel:
         self.model_id: str = manifest["model_id"]
         self.heads: tuple[str, ...] = HEADS[: weights.shape[0]]  # format 1: the first three (load checks the manifest)
         self.thresholds: dict[str, float] = {k: float(v) for k, v in manifest.get("thresholds", {}).items()}
+        # knob values calibrated for this model (adaptation); the lexicon's stand in for every name not here
+        self.fusion: dict[str, float] = {k: float(v) for k, v in manifest.get("fusion", {}).items()}
 
     @classmethod
     def load(cls, directory: Path) -> ContentModel:
@@ -145,6 +185,7 @@ class ContentModel:
         heads = FORMATS[manifest["format"]]
         if tuple(manifest.get("heads", ())) != heads or "model_id" not in manifest:
             raise ModelError(f"{path}: heads must be {list(heads)} and a model_id must be set")
+        _check_calibration(path, manifest)
         try:
             config = FeatureConfig(**manifest["features"])
         except (KeyError, TypeError) as exc:
@@ -204,6 +245,7 @@ def _shipped() -> ContentModel:
 def save_model(
     directory: Path, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32], *, features: FeatureConfig,
     thresholds: dict[str, float], model_id: str, card: str, extra: dict[str, Any] | None = None,
+    fusion: dict[str, float] | None = None,
 ) -> Path:  # fmt: skip
     """Write a complete model directory (manifest, weights, card, checksums); returns the directory. The format
     follows the number of weight rows: an adapted format-1 model stays format 1."""
@@ -211,7 +253,7 @@ def save_model(
     directory.mkdir(parents=True, exist_ok=True)
     fmt = next(name for name, heads in FORMATS.items() if len(heads) == weights.shape[0])
     manifest = {"format": fmt, "model_id": model_id, "heads": list(FORMATS[fmt]), "features": features.as_dict(),
-                "thresholds": thresholds} | (extra or {})  # fmt: skip
+                "thresholds": thresholds} | ({"fusion": fusion} if fusion else {}) | (extra or {})  # fmt: skip
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with (directory / WEIGHTS).open("wb") as fh:
         np.savez_compressed(fh, weights=weights.astype(np.float16), bias=bias.astype(np.float32))

@@ -66,6 +66,9 @@ class ContentScorer(Protocol):
     @property
     def thresholds(self) -> Mapping[str, float]: ...  # "abusive", "harassment", "business", "no_business", "offtopic"
 
+    @property
+    def fusion(self) -> Mapping[str, float]: ...  # learned_* knobs calibrated for this model (adaptation), else {}
+
     def score(self, text: str) -> ContentScores: ...
 
 
@@ -95,9 +98,13 @@ class LearnedContentSignal:
     def _threshold(self, head: str, knob: str) -> float:
         return float(self.scorer.thresholds.get(head, self._lexicon.weight(knob)))
 
+    def _weight(self, knob: str) -> float:
+        """A knob's value: the model's own calibration (an adapted model's manifest) before the lexicon's."""
+        return float(self.scorer.fusion.get(knob, self._lexicon.weight(knob)))
+
     def reasons(self, obs: Observation) -> Sequence[Reason]:
         text = obs.transcript
-        w = self._lexicon.weight
+        w = self._weight
         if not text or len(text) < w("learned_min_chars"):
             return ()
         scores = self.scorer.score(text)

@@ -33,6 +33,9 @@ from screening.verdict import Label, ReasonCode, SignalKind, Verdict
 DATA = Path(__file__).resolve().parent.parent / "data" / "learned"
 TRAIN = DATA / "travel_utilities_train.tsv"
 TEST = DATA / "travel_utilities_test.tsv"
+# a courier centre whose harassers speak its business words (包裹, 地址, 帮我查 …): the rules read them as business
+COURIER_TRAIN = DATA / "courier_train.tsv"
+COURIER_TEST = DATA / "courier_test.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +160,30 @@ def test_a_wrong_format_is_refused_even_with_good_checksums(tmp_path: Path) -> N
         ContentModel.load(directory)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"thresholds": {"harassment": 1.5}}, "threshold harassment = 1.5 is not a probability"),
+        ({"thresholds": {"harassment": "0.7"}}, "threshold harassment = '0.7' is not a probability"),
+        ({"thresholds": {"aimed": 0.5}}, "threshold 'aimed' is not one of"),
+        ({"fusion": {"learned_no_business_veto": -0.2}}, r"fusion knob learned_no_business_veto = -0\.2 is outside"),
+        ({"fusion": {"learned_guard_veto": float("nan")}}, "fusion knob learned_guard_veto = nan is outside"),
+        ({"fusion": {"complaint_abuse_cap": 1.0}}, "fusion knob 'complaint_abuse_cap' is not one of"),
+        ({"fusion": [0.4]}, "fusion must be an object"),
+    ],
+)
+def test_a_manifest_with_bad_calibration_values_is_refused(tmp_path: Path, change: dict[str, Any],
+                                                            message: str) -> None:  # fmt: skip
+    """An adapted model's calibration (thresholds, fusion knobs) changes every verdict: a value out of range, a
+    knob nothing reads or one of the rules' knobs is refused on load, naming the manifest, even with good sums."""
+    directory = copy_shipped(tmp_path)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    (directory / MANIFEST).write_text(json.dumps(manifest | change), encoding="utf-8")
+    write_sums(directory)
+    with pytest.raises(ModelError, match=r"manifest\.json: " + message):
+        ContentModel.load(directory)
+
+
 def test_eval_refuses_a_broken_model_dir_with_a_clear_error(
     tmp_cwd: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -200,6 +227,32 @@ def test_train_then_eval_round_trip_and_adaptation_teaches_a_new_domain(
     base = _eval(capsys, str(TEST))
     new = _eval(capsys, str(TEST), "--model", str(out))
     assert new["fp"] <= base["fp"] and new["f1"] >= base["f1"]
+
+
+def test_adaptation_calibrates_the_centres_thresholds_where_the_rules_overrule_the_model(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A courier centre's threats and advances name parcels, addresses and pick-ups, so the rules hear business:
+    their words veto the model's "no business" and the complaint guard caps the abuse — refitting the heads alone
+    flags no more of the unseen harassment than the base. ``callscreen train`` cross-validates the centre's own
+    thresholds and fusion knobs on its file and writes them into the manifest; ``callscreen eval`` with the new
+    directory then finds more of the unseen harassment with no legitimate caller and no angry customer flagged."""
+    out = tmp_cwd / "courier-model"
+    assert main(["train", str(COURIER_TRAIN), "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    calibration = report["calibration"]
+    assert calibration["chosen"] != "base", calibration
+    assert calibration["out_of_fold_chosen"]["f1"] >= calibration["out_of_fold_base_values"]["f1"] + 0.01
+    assert calibration["out_of_fold_chosen"]["fp"] <= calibration["out_of_fold_base_values"]["fp"]
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["fusion"] and manifest["calibration"]["chosen"] == calibration["chosen"]
+    assert {"base", "adapted_heads_only", "adapted"} <= set(report["held_out_fused"])
+    card = (out / CARD).read_text(encoding="utf-8")
+    assert "cross-validation" in card and "learned_no_business_veto" in card
+    base = _eval(capsys, str(COURIER_TEST))
+    new = _eval(capsys, str(COURIER_TEST), "--model", str(out))
+    assert new["f1"] >= base["f1"] + 0.2 and new["fp"] <= base["fp"], (base, new)
+    assert new["by_subtype"]["angry"]["harassment"] == 0  # swearing customers stay allowed
 
 
 def test_adaptation_moves_only_the_ngrams_of_the_centre_rows_towards_their_labels(shipped: ContentModel) -> None:

@@ -66,6 +66,7 @@ class WordScorer:
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(HEADS, 0.5))
     model_id: str = "test-model"
     calls: int = 0
+    fusion: Mapping[str, float] = field(default_factory=dict)
 
     def score(self, text: str) -> Scores:
         self.calls += 1

@@ -1,0 +1,224 @@
+"""A centre's own decision thresholds and fusion knobs, chosen by cross-validation on its own rows.
+
+Adapting the heads (:func:`screening.learned.train.adapt_heads`) moves the n-gram weights of the centre's
+wording, but what turns scores into a verdict stays the base's: the heads' thresholds, and how far the rules'
+business words overrule the model — the veto on "no business" (``learned_no_business_veto``) and the complaint
+guard (``learned_guard_veto``). Where a centre's harassment is written in words the rules read as business
+(打开蓝牙, 提醒我带身份证, a threat about a parcel), refitting weights cannot help: the rules' verdict wins.
+
+So :func:`calibrate` asks the centre's file: it splits the rows into folds, adapts the heads on all but one fold,
+scores the one left out, and then tries every combination of :data:`GRID` on those out-of-fold verdicts — the
+full fusion with the rules, exactly as ``eval`` screens a transcript. It keeps the base's values unless a
+combination raises the out-of-fold F1 by :data:`MIN_GAIN` while flagging no more legitimate rows and no more
+angry customers (legit rows in which the rules hear abuse) than the base's values do — so precision can only
+rise and the complaint guard's purpose is kept; and a file with fewer than :data:`MIN_ANGRY` angry customers may
+only make the judgement stricter, since it cannot show what a looser one does to them. Two fit strengths are
+tried the same way (:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts
+the centre's rows more against the replayed shipped examples. The grid is fixed in advance (the base values and
+steps either way), not tuned to any measuring set. A file with fewer than :data:`MIN_PER_LABEL` rows of either
+label is too small to say anything and keeps the base's values.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from screening.config import ScreeningConfig
+from screening.learned.data import Example
+from screening.learned.model import ContentModel, ContentScores
+from screening.lexicon import Lexicon
+from screening.scoring import fuse
+from screening.signal import Observation
+from screening.signals.content import ContentAnalyzer, RuleContentSignal
+from screening.signals.learned import LearnedContentSignal
+from screening.text.normalize import normalize_text
+from screening.verdict import Label, Reason, ReasonCode
+
+FOLDS = 3
+MIN_PER_LABEL = 10
+# A file with fewer angry customers than this cannot vouch for a looser judgement: only stricter values are tried
+# (an enquiry line's file says nothing about what swearing does to a looser "no business").
+MIN_ANGRY = 5
+# the direction in which each value makes the judgement stricter (fewer flags)
+STRICTER = {"harassment": 1, "no_business": -1, "offtopic": 1, "learned_no_business_veto": -1,
+            "learned_guard_veto": -1}
+MIN_GAIN = 0.01  # out-of-fold F1 a calibration must gain over the base's values to replace them
+THRESHOLD_AXES = ("harassment", "no_business", "offtopic")
+STAND_IN = {"harassment": "learned_harassment_min", "no_business": "learned_no_business_max",
+            "offtopic": "learned_offtopic_min"}  # the knob the signal reads for a model without that threshold
+FUSION_AXES = ("learned_no_business_veto", "learned_guard_veto")
+# The rules' business words weigh at most 0.6 together (business_floor), so 1.0 means "never overrule the model".
+GRID: dict[str, tuple[float, ...]] = {
+    "harassment": (0.6, 0.7, 0.8),
+    "no_business": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "offtopic": (0.4, 0.5, 0.6, 0.7, 0.8),
+    "learned_no_business_veto": (0.2, 0.4, 0.6, 1.0),
+    "learned_guard_veto": (0.0, 0.4, 1.0),
+}
+RULE_ABUSE = frozenset({ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING})
+
+Adapter = Callable[[Sequence[Example]], ContentModel]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One of the centre's rows, screened out of fold: the rules' reasons and the fold model's scores."""
+
+    text: str
+    truth: int
+    angry: bool  # legit, and the rules hear abuse in it: an angry customer
+    rules: tuple[Reason, ...]
+    scores: ContentScores
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    angry_flagged: int = 0
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(self.f1, 4), "fp": self.fp,
+                "angry_flagged": self.angry_flagged}  # fmt: skip
+
+
+class _Fixed:
+    """A scorer handing back the row's precomputed scores under a candidate's thresholds and knobs."""
+
+    def __init__(self, model_id: str, thresholds: Mapping[str, float], fusion: Mapping[str, float]) -> None:
+        self.model_id = model_id
+        self.thresholds = thresholds
+        self.fusion = fusion
+        self.current: ContentScores | None = None
+
+    def score(self, text: str) -> ContentScores:
+        assert self.current is not None
+        return self.current
+
+
+def folds(rows: Sequence[Example], k: int, seed: int) -> list[int]:
+    """A fold number per row, stratified by label and seeded."""
+    rng = random.Random(seed)
+    out = [0] * len(rows)
+    for label in (0, 1):
+        members = [i for i, e in enumerate(rows) if (e.harassment or 0) == label]
+        rng.shuffle(members)
+        for n, i in enumerate(members):
+            out[i] = n % k
+    return out
+
+
+def rule_reasons(texts: Sequence[str], lexicon: Lexicon, config: ScreeningConfig) -> list[tuple[Reason, ...]]:
+    rules = RuleContentSignal(ContentAnalyzer(lexicon, no_business_min_chars=config.no_business_min_chars))
+    return [tuple(rules.reasons(Observation(transcript=t, end_of_window=True))) for t in texts]
+
+
+def is_angry(truth: int, rules: Sequence[Reason]) -> bool:
+    """A legitimate row in which the rules hear abuse: an angry customer, whom the complaint guard protects."""
+    return not truth and any(r.code in RULE_ABUSE and r.weight > 0 for r in rules)
+
+
+def out_of_fold(rows: Sequence[Example], texts: Sequence[str], rules: Sequence[tuple[Reason, ...]],
+                adapter: Adapter, seed: int) -> list[Scored]:  # fmt: skip
+    """Every row scored by heads adapted on the other folds (the rules do not depend on the fold)."""
+    fold_of = folds(rows, FOLDS, seed)
+    scored: list[Scored | None] = [None] * len(rows)
+    for k in range(FOLDS):
+        model = adapter([e for e, f in zip(rows, fold_of, strict=True) if f != k])
+        for i, e in enumerate(rows):
+            if fold_of[i] == k:
+                truth = int(e.harassment or 0)
+                scored[i] = Scored(texts[i], truth, is_angry(truth, rules[i]), rules[i], model.score(texts[i]))
+    return [s for s in scored if s is not None]
+
+
+def tally(rows: Sequence[Scored], thresholds: Mapping[str, float], fusion: Mapping[str, float], lexicon: Lexicon,
+          config: ScreeningConfig) -> Tally:  # fmt: skip
+    """The full fusion's verdicts on the scored rows under one candidate."""
+    fixed = _Fixed("calibration", thresholds, fusion)
+    signal = LearnedContentSignal(fixed, lexicon, no_business_min_chars=config.no_business_min_chars)
+    cap = lexicon.weight("complaint_abuse_cap")
+    veto = fusion.get("learned_no_business_veto", lexicon.weight("learned_no_business_veto"))
+    guard = fusion.get("learned_guard_veto", lexicon.weight("learned_guard_veto"))
+    tp = fp = fn = angry = 0
+    for row in rows:
+        fixed.current = row.scores
+        reasons = [*row.rules, *signal.reasons(Observation(transcript=row.text, end_of_window=True))]
+        flagged = fuse(reasons, config, complaint_abuse_cap=cap, no_business_veto=veto,
+                       guard_veto=guard).label is Label.HARASSMENT  # fmt: skip
+        tp += flagged and bool(row.truth)
+        fp += flagged and not row.truth
+        fn += (not flagged) and bool(row.truth)
+        angry += flagged and row.angry
+    return Tally(tp, fp, fn, angry)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    thresholds: dict[str, float]  # the model's thresholds to write (all heads)
+    fusion: dict[str, float]  # the fusion knobs to write (the base's when its values are kept)
+    strength: int  # index into the adapters tried: the fit the final model uses
+    report: dict[str, Any]
+
+
+def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tuple[str, Adapter]],
+              lexicon: Lexicon, config: ScreeningConfig, seed: int) -> Calibration:  # fmt: skip
+    """The centre's fit strength, thresholds and fusion knobs (see the module docstring): the first adapter with
+    the base's values when the file is too small or nothing does clearly better out of fold."""
+    base_thresholds = dict(base.thresholds)
+    base_fusion = {name: float(base.fusion.get(name, lexicon.weight(name))) for name in FUSION_AXES}
+    defaults = {name: float(base_thresholds.get(name, lexicon.weight(STAND_IN[name]))) for name in THRESHOLD_AXES}
+    defaults |= base_fusion
+    kept = Calibration(base_thresholds, dict(base.fusion), 0, {"chosen": "base", "strength": adapters[0][0]})
+    counts = [sum(1 for e in rows if (e.harassment or 0) == label) for label in (0, 1)]
+    if min(counts) < MIN_PER_LABEL:
+        return Calibration(kept.thresholds, kept.fusion, 0, kept.report | {
+            "why": f"fewer than {MIN_PER_LABEL} rows of a label ({counts[0]} legit, {counts[1]} harassment)"})
+    texts = [normalize_text(e.text) for e in rows]
+    rules = rule_reasons(texts, lexicon, config)
+    angry = sum(is_angry(int(e.harassment or 0), r) for e, r in zip(rows, rules, strict=True))
+    axes = [tuple(sorted(v for v in {*GRID[name], defaults[name]}
+                         if angry >= MIN_ANGRY or (v - defaults[name]) * STRICTER[name] >= 0)) for name in GRID]
+    start: Tally | None = None
+    best: tuple[tuple[float, int], int, dict[str, float], Tally] | None = None
+    for index, (_, adapter) in enumerate(adapters):
+        scored = out_of_fold(rows, texts, rules, adapter, seed)
+
+        def run(values: Mapping[str, float], scored: Sequence[Scored] = scored) -> Tally:
+            thresholds = base_thresholds | {k: values[k] for k in THRESHOLD_AXES}
+            return tally(scored, thresholds, {k: values[k] for k in FUSION_AXES}, lexicon, config)
+
+        if start is None:
+            start = run(defaults)
+            best = ((start.f1, 0), 0, defaults, start)
+        for combo in product(*axes):
+            values = dict(zip(GRID, combo, strict=True))
+            got = run(values)
+            if got.fp > start.fp or got.angry_flagged > start.angry_flagged:
+                continue
+            moved = index + sum(1 for name in GRID if values[name] != defaults[name])
+            key = (got.f1, -moved)
+            assert best is not None
+            if key > best[0]:
+                best = (key, index, values, got)
+    assert start is not None and best is not None
+    _, index, values, got = best
+    report: dict[str, Any] = {"folds": FOLDS, "rows": len(rows), "angry_rows": angry, "base_values": defaults,
+                              "out_of_fold_base_values": start.as_dict()}  # fmt: skip
+    if got.f1 < start.f1 + MIN_GAIN:
+        return Calibration(kept.thresholds, kept.fusion, 0, kept.report | report | {
+            "why": f"nothing gains {MIN_GAIN} F1 out of fold without more false or angry flags"})
+    report |= {"chosen": values, "strength": adapters[index][0], "out_of_fold_chosen": got.as_dict()}
+    thresholds = base_thresholds | {k: values[k] for k in THRESHOLD_AXES}
+    return Calibration(thresholds, dict(base.fusion) | {k: values[k] for k in FUSION_AXES}, index, report)
