@@ -287,3 +287,28 @@ def test_early_decisions_on_partials_still_work_with_the_shipped_model() -> None
     allowed = session.on_asr(_final("我想查一下我的快递到哪了"))
     assert allowed is not None and allowed.label is Label.ALLOW
     assert ReasonCode.LEARNED_BUSINESS in {r.code for r in allowed.reasons}
+
+
+def test_a_models_own_fusion_knobs_decide_how_far_the_rules_business_words_overrule_it(lexicon: Lexicon) -> None:
+    """An adapted model carries its centre's calibration: with ``learned_guard_veto`` raised, a stray business
+    word of the rules (快递) no longer makes a threat the model reads as no business an angry complaint — while
+    the model's own business reading (退款) still guards the swearing customer, and a model without knobs screens
+    as the lexicon says."""
+    words = {"垃圾": ("abusive", 0.9), "滚": ("harassment", 0.9), "退款": ("business", 0.9)}
+    plain = WordScorer(dict(words))
+    calibrated = WordScorer(dict(words), fusion={"learned_guard_veto": 1.0, "learned_no_business_veto": 1.0})
+    caller = normalize("13812345678")
+    threat = "滚你们这帮垃圾我给你寄个快递等着收吧"
+    before = _engine(lexicon, plain).screen_transcript(threat, caller, DAYTIME)
+    after = _engine(lexicon, calibrated).screen_transcript(threat, caller, DAYTIME)
+    assert ReasonCode.BUSINESS in {r.code for r in before.reasons}
+    assert before.label is not Label.HARASSMENT and after.label is Label.HARASSMENT, (before, after)
+    angry = _engine(lexicon, calibrated).screen_transcript("滚你们这垃圾东西我要退款", caller, DAYTIME)
+    assert angry.label is not Label.HARASSMENT
+    # a session opened after set_scorer uses the new model's knobs with its signals
+    engine = _engine(lexicon, plain)
+    engine.set_scorer(calibrated)
+    pre = engine.prescreen(CallContext("c1", caller, DAYTIME))
+    session = engine.open_session(CallContext("c1", caller, DAYTIME), pre)
+    session.on_asr(_final(threat))
+    assert session.finish(8.0).label is Label.HARASSMENT
