@@ -246,7 +246,7 @@ def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: 
     measure the full screening on the other half (and its ASR-noised copy, and ``control`` rows of other
     sources). Three models: the base; the adapted heads with the base's thresholds and knobs (adaptation as it
     was before calibration); the adapted, calibrated directory ``callscreen train`` writes."""
-    from screening.learned.build import _adapter, adapt
+    from screening.learned.build import adapt, strength_adapter
 
     half_a, half_b = split(pool, 0.5, SEED + 7)
     centre = [e for e in (call_example(x.text, "harassment" if x.harassment else "legit", "", "centre")
@@ -255,7 +255,7 @@ def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: 
     adapted, report = adapt(base, centre, OUT.parent / f"learned-adapted-{name}", command="bench", validate=False)
     seconds = time.monotonic() - started
     replay = read_calls(call_examples_path(), group="shipped")
-    gentle = _adapter(base, replay, Homophones.from_texts(e.text for e in [*centre, *replay]), SEED)
+    gentle = strength_adapter(base, replay, Homophones.from_texts(e.text for e in [*centre, *replay]), SEED)
     heads_only = gentle(centre)  # adaptation as it was: default fit, the base's thresholds and knobs
     print(f"[{name}] adapted on half A ({len(centre)} rows) in {seconds:.0f} s; calibration: "
           f"{report['calibration'].get('strength')} {report['calibration'].get('chosen')} "

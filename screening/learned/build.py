@@ -245,7 +245,7 @@ def build_from_corpus(
     return ContentModel.load(out), report
 
 
-def _adapter(base: ContentModel, replay: Sequence[Example], homophones: Homophones, seed: int,
+def strength_adapter(base: ContentModel, replay: Sequence[Example], homophones: Homophones, seed: int,
              strength: Strength = STRENGTHS[0]) -> Adapter:  # fmt: skip
     """Heads adapted to some of the centre's rows (plus a seeded replay of the shipped call-style examples, three
     per row, so the base is not forgotten) — the same fit for the cross-validation folds and the final model.
@@ -307,7 +307,7 @@ def adapt(
     lexicon = lexicon or load_lexicon(config.lexicon_dir)
     replay = read_calls(call_examples_path(), group="shipped")
     homophones = Homophones.from_texts(e.text for e in [*rows, *replay])
-    adapters = [(s.name, _adapter(base, replay, homophones, seed, s)) for s in STRENGTHS]
+    adapters = [(s.name, strength_adapter(base, replay, homophones, seed, s)) for s in STRENGTHS]
     report: dict[str, Any] = {"rows": len(rows), "base_model": base.model_id}
     if validate and len(rows) >= 10:
         fit_rows, held = split(rows, 0.2, seed, key="harassment")

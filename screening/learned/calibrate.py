@@ -4,19 +4,20 @@ Adapting the heads (:func:`screening.learned.train.adapt_heads`) moves the n-gra
 wording, but what turns scores into a verdict stays the base's: the heads' thresholds, and how far the rules'
 business words overrule the model — the veto on "no business" (``learned_no_business_veto``) and the complaint
 guard (``learned_guard_veto``). Where a centre's harassment is written in words the rules read as business
-(打开蓝牙, 提醒我带身份证, a threat about a parcel), refitting weights cannot help: the rules' verdict wins.
+(an assistant query that says 帮我查, a threat about a parcel), refitting weights cannot help: the rules win.
 
 So :func:`calibrate` asks the centre's file: it splits the rows into folds, adapts the heads on all but one fold,
 scores the one left out, and then tries every combination of :data:`GRID` on those out-of-fold verdicts — the
 full fusion with the rules, exactly as ``eval`` screens a transcript. It keeps the base's values unless a
 combination raises the out-of-fold F1 by :data:`MIN_GAIN` while flagging no more legitimate rows and no more
 angry customers (legit rows in which the rules hear abuse) than the base's values do — so precision can only
-rise and the complaint guard's purpose is kept; and a file with fewer than :data:`MIN_ANGRY` angry customers may
-only make the judgement stricter, since it cannot show what a looser one does to them. Two fit strengths are
-tried the same way (:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts
-the centre's rows more against the replayed shipped examples. The grid is fixed in advance (the base values and
-steps either way), not tuned to any measuring set. A file with fewer than :data:`MIN_PER_LABEL` rows of either
-label is too small to say anything and keeps the base's values.
+rise and the complaint guard's purpose is kept. Two fit strengths are tried the same way
+(:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts the centre's rows
+more against the replayed shipped examples. A file with fewer than :data:`MIN_ANGRY` angry customers may only
+make the judgement stricter, with the gentle fit: it cannot show what a looser one does to them (measured: an
+enquiry-only file let a looser "no business" and the firm fit flag short swearing reviews of other sources).
+The grid is fixed in advance (the base values and steps either way), not tuned to any measuring set. A file
+with fewer than :data:`MIN_PER_LABEL` rows of either label is too small to say anything and keeps the base's.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from screening.verdict import Label, Reason, ReasonCode
 
 FOLDS = 3
 MIN_PER_LABEL = 10
-# A file with fewer angry customers than this cannot vouch for a looser judgement: only stricter values are tried
-# (an enquiry line's file says nothing about what swearing does to a looser "no business").
+# A file with fewer angry customers than this cannot vouch for a looser judgement: only stricter values and the
+# gentle fit are tried (an enquiry line's file says nothing about what swearing does to a looser "no business").
 MIN_ANGRY = 5
 # the direction in which each value makes the judgement stricter (fewer flags)
 STRICTER = {"harassment": 1, "no_business": -1, "offtopic": 1, "learned_no_business_veto": -1,
@@ -192,7 +193,9 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
                          if angry >= MIN_ANGRY or (v - defaults[name]) * STRICTER[name] >= 0)) for name in GRID]
     start: Tally | None = None
     best: tuple[tuple[float, int], int, dict[str, float], Tally] | None = None
-    for index, (_, adapter) in enumerate(adapters):
+    # a firmer fit too follows the centre's rows further than the base into what they do not show
+    tried = adapters if angry >= MIN_ANGRY else adapters[:1]
+    for index, (_, adapter) in enumerate(tried):
         scored = out_of_fold(rows, texts, rules, adapter, seed)
 
         def run(values: Mapping[str, float], scored: Sequence[Scored] = scored) -> Tally:
