@@ -2,9 +2,12 @@
 centre's own examples (``callscreen train FILE.tsv``), each with its validation figures and model card.
 
 Validation is on rows the fit never saw: for a corpus build, a seeded tenth of every corpus subtype and a fifth of
-the call-style examples; for an adaptation, a seeded fifth of the centre's rows (stratified by label), on which the
-base model and the adapted one are both measured before the adapted one is refit on all rows. Figures are those
-of the head alone (``harassment`` probability against its threshold); the command line adds the fused figures.
+the call-style examples; for an adaptation, a seeded fifth of the centre's rows (stratified by label), held out
+from a trial fit *and its calibration*, on which the base model, the trial's adapted heads with the base's
+thresholds, and the calibrated trial are measured through the full fusion, before the model is refit and
+recalibrated on all rows. An adaptation's thresholds and fusion knobs are the centre's own, cross-validated on its
+rows (:mod:`screening.learned.calibrate`) and written to the manifest. Corpus figures are those of the learned
+call-level judgement alone; the command line adds the fused figures.
 """
 
 from __future__ import annotations
