@@ -36,7 +36,10 @@ SALT_FILE = "hash_salt"
 
 def open_database(settings: Settings) -> Database:
     """The configured database, migrated to the current schema."""
-    db = Database(settings.database.url, echo=settings.database.echo)
+    db = Database(
+        settings.database.url, echo=settings.database.echo, async_connections=settings.database.async_connections,
+        async_timeout_s=settings.database.async_timeout_s,
+    )  # fmt: skip
     db.migrate()
     return db
 

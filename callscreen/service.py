@@ -193,7 +193,7 @@ class Service:
             thread.join(timeout=5)
         if self.transcribers is not None:
             self.transcribers.close()
-        self.db.engine.dispose()
+        self.db.dispose()
 
 
 class ServiceStartError(RuntimeError):
@@ -236,7 +236,10 @@ def build_service(
     wall_clock = clock if clock is not None else offset_clock(settings.clock_offset_s)
     health = ServiceHealth(settings.node_name)
     metrics = Metrics()
-    db = Database(settings.database.url, echo=settings.database.echo)
+    db = Database(
+        settings.database.url, echo=settings.database.echo, async_connections=settings.database.async_connections,
+        async_timeout_s=settings.database.async_timeout_s,
+    )  # fmt: skip
     try:
         db.migrate()
         health.report(Component.DATABASE, Status.OK, db.url.render_as_string(hide_password=True))

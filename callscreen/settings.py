@@ -166,6 +166,10 @@ class DatabaseSettings(_Section):
     url: str = ""  # empty: SQLite at <data_dir>/callscreen.db (filled in by Settings, so every command agrees)
     echo: bool = False
     list_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often each node checks for list changes
+    # PostgreSQL: /lookup's one query is awaited on the API's event loop over connections of its own
+    # (records.asyncpool): at most this many per node (beside the engine's pool), each answer within this time.
+    async_connections: int = Field(default=4, ge=1, le=64)
+    async_timeout_s: float = Field(default=2.0, gt=0, le=30)
     spool_dir: Path | None = None  # where unwritten call records wait; defaults to <data_dir>/spool
     # Automatic block entries: the graduated response is [ladder]; an agent's confirmation proposes a block too …
     auto_block_window_days: int = Field(default=30, ge=1, le=3650)  # offences counted within this window

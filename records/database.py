@@ -21,12 +21,15 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from records.asyncpool import AsyncPool
 from records.errors import DuplicateRowError, StorageError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+ASYNC_POOL_SIZE = 4  # the defaults of database.async_connections / async_timeout_s (callscreen.settings)
+ASYNC_TIMEOUT_S = 2.0
 
 
 def _engine_url(url: str) -> URL:
@@ -53,9 +56,16 @@ def _unique_violation(exc: SQLAlchemyError) -> bool:
 
 
 class Database:
-    """Owns the engine. ``session()`` is the unit of work: it commits on success and rolls back on error."""
+    """Owns the engine. ``session()`` is the unit of work: it commits on success and rolls back on error.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    ``async_pool()``: on PostgreSQL, a few connections of its own awaited on the event loop for a hot single-statement
+    read (:mod:`records.asyncpool`), at most ``async_connections`` of them, each read bounded by ``async_timeout_s``.
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, async_connections: int = ASYNC_POOL_SIZE,
+        async_timeout_s: float = ASYNC_TIMEOUT_S,
+    ) -> None:  # fmt: skip
         self.url = _engine_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         # hide_parameters: SQL errors end up in logs, and their parameters would be caller numbers.
@@ -71,6 +81,16 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._async_pool: AsyncPool | None = None
+        if not self.is_sqlite:
+            _, connect_kwargs = self.engine.dialect.create_connect_args(self.url)
+            self._async_pool = AsyncPool(connect_kwargs, size=async_connections, timeout_s=async_timeout_s)
+
+    def async_pool(self) -> AsyncPool | None:
+        """The event-loop connections for a hot read, None on SQLite (its reads are in-process: no round trip to
+        await, a WAL reader never waits for a writer). What they read is what any *other* connection sees: the
+        committed rows."""
+        return self._async_pool
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -112,4 +132,6 @@ class Database:
             raise StorageError(f"database unreachable: {exc}".splitlines()[0]) from exc
 
     def dispose(self) -> None:
+        if self._async_pool is not None:
+            self._async_pool.close()
         self.engine.dispose()

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from numbering import CallerNumber
+from records.asyncpool import AsyncPool
 from records.entry_values import prefixes_of, value_matches
 from records.lists import to_list_entry
 from records.models import CallArrival, ListVersion, NumberEntry, ScreenedCall
@@ -109,13 +111,57 @@ def _counters_statement() -> Select[Any]:
 
 
 _COUNTERS = _counters_statement()
+Counters = tuple[int, int, int, int]  # list version, calls in 24 h, flagged calls in 30 days, agent confirmations
 
 
-def _counters(session: Session, normalized: str, now: datetime) -> tuple[int, int, int, int]:
-    params = {"caller": normalized, "recent": now - RECENT, "history": now - HISTORY}
-    # Core on the session's connection: the same unit of work, without the ORM's result machinery.
-    version, calls, flagged, confirmations = session.connection().execute(_COUNTERS, params).one()
+def _params(normalized: str, now: datetime) -> dict[str, Any]:
+    return {"caller": normalized, "recent": now - RECENT, "history": now - HISTORY}
+
+
+def _as_counters(row: Any) -> Counters:
+    version, calls, flagged, confirmations = row
     return int(version or 0), int(calls or 0), int(flagged or 0), int(confirmations or 0)
+
+
+def _counters(session: Session, normalized: str, now: datetime) -> Counters:
+    # Core on the session's connection: the same unit of work, without the ORM's result machinery.
+    return _as_counters(session.connection().execute(_COUNTERS, _params(normalized, now)).one())
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """:data:`_COUNTERS` as the driver takes it, compiled once for a dialect: the SQL text and each parameter's
+    bind processing (the column types' own conversions), so the async path sends exactly what the engine would."""
+
+    sql: str
+    fixed: dict[str, Any]  # the statement's own literals (the version row's id, the label, the agent prefix)
+    processors: dict[str, Any]
+
+    @classmethod
+    def compile(cls, statement: Select[Any], dialect: Dialect) -> DriverStatement:
+        compiled = statement.compile(dialect=dialect)
+        processors = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        return cls(compiled.string, fixed, processors)
+
+    def params(self, given: dict[str, Any]) -> dict[str, Any]:
+        merged = {**self.fixed, **given}
+        return {k: (self.processors[k](v) if k in self.processors else v) for k, v in merged.items()}
+
+
+_DRIVER_STATEMENTS: dict[str, DriverStatement] = {}
+
+
+async def _counters_async(pool: AsyncPool, dialect: Dialect, normalized: str, now: datetime) -> Counters:
+    statement = _DRIVER_STATEMENTS.get(dialect.name)
+    if statement is None:
+        statement = _DRIVER_STATEMENTS[dialect.name] = DriverStatement.compile(_COUNTERS, dialect)
+    row = await pool.fetchone(statement.sql, statement.params(_params(normalized, now)))
+    return _as_counters(row)
 
 
 def _from_database(session: Session, normalized: str, now: datetime) -> tuple[list[ListEntry], bool]:
@@ -137,19 +183,10 @@ def _from_memory(memory: MemoryLists, number: CallerNumber, now: datetime) -> tu
     return active, pending
 
 
-def lookup_number(
-    session: Session, number: CallerNumber, now: datetime, memory: MemoryLists | None = None
+def _facts(
+    number: CallerNumber, active: list[ListEntry], pending: bool, counters: Counters, from_memory: bool
 ) -> LookupFacts:
-    """The facts about ``number``; from ``memory`` when it holds the database's list version (module docstring)."""
-    normalized = number.normalized
-    if normalized is None:
-        return LookupFacts(number, [], False, 0, 0, 0)
-    version, calls, flagged, confirmations = _counters(session, normalized, now)
-    in_memory = memory is not None and memory.version() == version
-    if memory is not None and in_memory:
-        active, pending = _from_memory(memory, number, now)
-    else:
-        active, pending = _from_database(session, normalized, now)
+    _, calls, flagged, confirmations = counters
     return LookupFacts(
         number=number,
         matches=_in_order(active),
@@ -157,5 +194,44 @@ def lookup_number(
         calls_24h=calls,
         flagged_calls_30d=flagged,
         agent_confirmations_30d=confirmations,
-        from_memory=in_memory,
+        from_memory=from_memory,
     )
+
+
+async def lookup_from_memory(
+    pool: AsyncPool, dialect: Dialect, number: CallerNumber, now: datetime, memory: MemoryLists
+) -> LookupFacts | None:
+    """The facts about ``number`` from ``memory`` with the one query awaited on ``pool`` (:mod:`records.asyncpool`,
+    PostgreSQL); None when memory does not hold the list version that query read — the caller then takes
+    :func:`lookup_number`'s database path, exactly as that function would. Raises StorageError like a session.
+
+    Currency is proved as in :func:`lookup_number`: the version is read by the same statement as the counters, on
+    a connection that sees every node's committed changes, and compared with what memory holds *after* the read —
+    a reload finishing meanwhile only makes memory newer, and then the versions differ and the database answers."""
+    normalized = number.normalized
+    if normalized is None:
+        return LookupFacts(number, [], False, 0, 0, 0)
+    counters = await _counters_async(pool, dialect, normalized, now)
+    if memory.version() != counters[0]:
+        return None
+    active, pending = _from_memory(memory, number, now)
+    if memory.version() != counters[0]:  # a reload swapped the index under the match: do not mix two versions
+        return None
+    return _facts(number, active, pending, counters, from_memory=True)
+
+
+def lookup_number(
+    session: Session, number: CallerNumber, now: datetime, memory: MemoryLists | None = None
+) -> LookupFacts:
+    """The facts about ``number``; from ``memory`` when it holds the database's list version (module docstring)."""
+    normalized = number.normalized
+    if normalized is None:
+        return LookupFacts(number, [], False, 0, 0, 0)
+    counters = _counters(session, normalized, now)
+    in_memory = memory is not None and memory.version() == counters[0]
+    if memory is not None and in_memory:
+        active, pending = _from_memory(memory, number, now)
+        in_memory = memory.version() == counters[0]  # not when a reload swapped the index under the match
+    if not in_memory:
+        active, pending = _from_database(session, normalized, now)
+    return _facts(number, active, pending, counters, in_memory)

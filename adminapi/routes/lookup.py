@@ -1,8 +1,8 @@
 """``/lookup``: the facts a PBX needs about a caller before routing the call.
 
 Answered from the node's in-memory lists when they hold the database's list version, else from the database
-(``records.lookup``); the ``X-Callscreen-Lookup-Source`` header says which (``memory`` or ``database``), for
-operators and the tests.
+(``records.lookup``; on PostgreSQL the query awaited on the event loop, ``records.asyncpool``); the
+``X-Callscreen-Lookup-Source`` header says which (``memory`` or ``database``), for operators and the tests.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from adminapi.schemas.calls import LookupMatch, LookupResult
 from adminapi.schemas.common import Text
 from numbering import normalize
 from records.keys import Principal
-from records.lookup import LookupFacts, lookup_number
+from records.lookup import LookupFacts, lookup_from_memory, lookup_number
 from screening.numberlist import ListName
 
 router = APIRouter(tags=["lookup"])
@@ -28,6 +28,14 @@ SOURCE_HEADER = "X-Callscreen-Lookup-Source"
 def _facts(config: ApiConfig, number: str) -> LookupFacts:
     with config.db.session() as session:
         return lookup_number(session, normalize(number), config.clock(), config.lists)
+
+
+async def _facts_awaited(config: ApiConfig, number: str) -> LookupFacts | None:
+    """From memory with the one query awaited on the event loop (PostgreSQL); None: take :func:`_facts`."""
+    pool, memory = config.db.async_pool(), config.lists
+    if pool is None or memory is None or memory.version() is None:
+        return None
+    return await lookup_from_memory(pool, config.db.engine.dialect, normalize(number), config.clock(), memory)
 
 
 @router.get("/lookup", response_model=LookupResult, openapi_extra={"security": KEY_SECURITY})
@@ -40,9 +48,15 @@ async def lookup(
     flat dependency), one database query, the in-memory match, and the answer serialised once (``response_model``
     documents it).
     On SQLite the query runs on the event loop — a WAL reader never waits for a writer, and the query takes a
-    tenth of a millisecond, less than a hop to a worker thread; PostgreSQL is across a network: a worker thread."""
+    tenth of a millisecond, less than a hop to a worker thread. On PostgreSQL, when the lists are loaded, the query
+    is one round trip awaited on the loop (``records.asyncpool``: no session, no thread); lists not loaded or not
+    current, the session path in a worker thread (a hung database must not freeze the event loop)."""
     config: ApiConfig = request.app.state.config
-    facts = _facts(config, number) if config.db.is_sqlite else await run_in_threadpool(_facts, config, number)
+    if config.db.is_sqlite:
+        facts = _facts(config, number)
+    else:
+        awaited = await _facts_awaited(config, number)
+        facts = awaited if awaited is not None else await run_in_threadpool(_facts, config, number)
     result = LookupResult(
         number=shown(facts.number.normalized, user),
         normalized_kind=facts.number.kind.value,

@@ -131,6 +131,11 @@ class BoundDatabase(Database):
     def migrate(self, revision: str = "head") -> None:
         raise AssertionError("the shared test database is migrated once per session; use fresh_database")
 
+    def async_pool(self) -> None:
+        """None: connections of its own would not see the test's rows, which only its one connection holds; the
+        code under test takes its session path. The async path is tested on ``fresh_database``."""
+        return None
+
     def ping(self) -> None:
         with self._lock:
             try:
