@@ -69,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         evidence_key=args.evidence_key, lists=memory, key_cache_ttl_s=args.key_cache_ttl_s,
     )  # fmt: skip
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # No access log: its lines carry the query string, and /lookup's is a caller number (personal data, as in
+        # `serve`, which logs at warning); it was also a tenth of a lookup's CPU (BENCHMARKS.md).
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     finally:
         sync.stop()
         db.dispose()
