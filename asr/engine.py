@@ -15,6 +15,11 @@ Two capacity decisions live here:
   pool and the next call takes it, so a call does not pay for building a decoder (the lattice and the lazily
   expanded graph caches that made a fresh recogniser's first 1.2 s of audio cost 1.5–1.9 CPU-seconds). A
   recogniser whose decoding failed is never reused.
+- **Pooled recognisers are retired** after ``retire_after_s`` of decoded audio: each one expands its own copy of
+  the lookahead graph lazily and keeps it, and with new speech that cache keeps growing (BENCHMARKS.md, the
+  60-minute runs: +0.80 MB/min after an hour). A recogniser past the bound is not reset but handed to one
+  ``asr-retire`` thread, which frees it and warms a fresh one into the pool — off the call path: the call that
+  ended only drops a reference, and the next call takes another spare or, if none, builds one as before.
 - **Admission control**: at most ``max_streams`` streams are open at once — the number the node's cores decode in
   real time, from ``bench/asr_bench.py`` (BENCHMARKS.md). One more would make *every* call's decoder fall behind
   and fail open, so :meth:`AsrEngine.open_stream` refuses it with :class:`AsrCapacityError` instead, and the call
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 JOIN_TIMEOUT_S = 5.0
 PREWARM_S = 2.0  # silence each pre-warmed recogniser decodes before its first call
 UNLIMITED = 0
+NEVER = 0.0  # retire_after_s: pooled recognisers are kept for the life of the process
 
 
 class AsrEngine:
@@ -58,11 +64,13 @@ class AsrEngine:
         vad_gate: bool = True,
         admit_backlog_s: float = 0.0,
         prewarm: int = 0,
+        retire_after_s: float = NEVER,
     ) -> None:
-        if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0:
+        if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0 or retire_after_s < 0:
             raise ValueError(
-                f"AsrEngine needs workers, queue_frames and endpoint_silence_ms ≥ 1 and max_streams ≥ 0 "
-                f"(got {workers}, {queue_frames}, {endpoint_silence_ms}, {max_streams})"
+                f"AsrEngine needs workers, queue_frames and endpoint_silence_ms ≥ 1 and max_streams, "
+                f"retire_after_s ≥ 0 (got {workers}, {queue_frames}, {endpoint_silence_ms}, {max_streams}, "
+                f"{retire_after_s})"
             )
         self.model = model
         self.max_streams = max_streams
@@ -78,6 +86,15 @@ class AsrEngine:
         self._spare: list[tuple[Any, float]] = []  # reset Vosk recognisers (and their clocks) for the next calls
         self._pool_size = max_streams or 2 * workers
         self.created = 0  # Vosk recognisers built so far (the pool keeps this near max_streams)
+        self.retire_after_s = retire_after_s
+        self.retired = 0  # pooled recognisers freed after ``retire_after_s`` of decoded audio
+        self._retiring: queue.SimpleQueue[Any] = queue.SimpleQueue()  # recognisers to free; None stops the thread
+        self._retire_pending = 0  # handed over and not yet freed and replaced (under _lock, signalled by _retire_idle)
+        self._retire_idle = threading.Condition(self._lock)
+        self._retirer: threading.Thread | None = None
+        if retire_after_s:
+            self._retirer = threading.Thread(target=self._run_retire, name="asr-retire", daemon=True)
+            self._retirer.start()
         self._threads = [
             threading.Thread(target=self._run, name=f"asr-worker-{n}", daemon=True) for n in range(1, workers + 1)
         ]
@@ -94,19 +111,57 @@ class AsrEngine:
         start, instead of inside a caller's listening window.
         """
         for _ in range(count):
-            try:
-                kaldi = self.model.new_recognizer(SAMPLE_RATE)
-                kaldi.AcceptWaveform(bytes(int(PREWARM_S * BYTES_PER_SECOND)))
-                kaldi.FinalResult()
-                kaldi.Reset()
-            except Exception:  # a start-up optimisation only: calls build their own recognisers instead
-                log.warning("pre-warming a Vosk recogniser failed", exc_info=True)
+            if not self._warm_one("pre-warming"):
                 return
-            with self._lock:
-                if self._closed or len(self._spare) >= self._pool_size:
-                    return
-                self.created += 1
-                self._spare.append((kaldi, PREWARM_S))
+
+    def _warm_one(self, why: str) -> bool:
+        """Build one recogniser, decode ``PREWARM_S`` of silence, reset it and put it in the pool if there is room.
+
+        False when building failed or the pool is full or closed: an optimisation only, so a failure is logged and
+        calls build their own recognisers instead (the path every call had before there was a pool).
+        """
+        try:
+            kaldi = self.model.new_recognizer(SAMPLE_RATE)
+            kaldi.AcceptWaveform(bytes(int(PREWARM_S * BYTES_PER_SECOND)))
+            kaldi.FinalResult()
+            kaldi.Reset()
+        except Exception:
+            log.warning("%s a Vosk recogniser failed", why, exc_info=True)
+            return False
+        with self._lock:
+            if self._closed or len(self._spare) >= self._pool_size:
+                return False
+            self.created += 1
+            self._spare.append((kaldi, PREWARM_S))
+        return True
+
+    def _run_retire(self) -> None:
+        """The ``asr-retire`` thread: free each retired recogniser (its graph cache with it), then warm a new one.
+
+        One thread for all retirements, so a burst of them cannot start threads or take more than one core's share
+        from the decoders; it ends on :meth:`close`.
+        """
+        while (kaldi := self._retiring.get()) is not None:
+            try:
+                del kaldi  # the last reference: Vosk frees the recogniser and its expanded graph here
+                with self._lock:
+                    replace = not self._closed
+                if replace:
+                    self._warm_one("replacing a retired")
+            except Exception:  # fail open: the next call builds its own recogniser
+                log.exception("retiring a Vosk recogniser failed")
+            finally:
+                with self._lock:
+                    self._retire_pending -= 1
+                    self._retire_idle.notify_all()
+
+    def wait_retirements(self, timeout_s: float) -> bool:
+        """Block until every retired recogniser has been freed and replaced (or ``timeout_s``); True if so.
+
+        For tests and benches, which need to know the pool is settled; the call path never waits for it.
+        """
+        with self._lock:
+            return self._retire_idle.wait_for(lambda: self._retire_pending == 0, timeout_s)
 
     @property
     def open_streams(self) -> int:
@@ -150,9 +205,19 @@ class AsrEngine:
         return stream
 
     def _release(self, stream: EngineStream, recognizer: Recognizer | None) -> None:
-        """A stream is done: free its slot and keep its recogniser (reset) for the next call unless it failed."""
+        """A stream is done: free its slot and keep its recogniser (reset) for the next call unless it failed or has
+        decoded ``retire_after_s`` of audio — then it goes to the ``asr-retire`` thread, not back to the pool."""
         kaldi_s = recognizer.decoder_s if recognizer is not None else 0.0
         kaldi = recognizer.detach() if recognizer is not None else None
+        if kaldi is not None and self.retire_after_s and kaldi_s >= self.retire_after_s:
+            with self._lock:
+                self._open -= 1
+                self._streams.discard(stream)
+                if not self._closed:
+                    self.retired += 1
+                    self._retire_pending += 1
+                    self._retiring.put(kaldi)  # freeing a large graph cache takes time: not on this thread
+            return  # closed: the reference dies here, with the engine's other recognisers
         if kaldi is not None:
             try:
                 # ``FinalResult`` first, even when the call ended before its own (an early verdict, a fail-open, a
@@ -181,8 +246,11 @@ class AsrEngine:
             self._spare.clear()
         for _ in self._threads:
             self._ready.put(None)
+        self._retiring.put(None)
         for thread in self._threads:
             thread.join(JOIN_TIMEOUT_S)
+        if self._retirer is not None:
+            self._retirer.join(JOIN_TIMEOUT_S)
 
     def __enter__(self) -> AsrEngine:
         return self

@@ -81,7 +81,8 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
                      vad_gate=settings.asr.vad_gate, admit_backlog_s=settings.asr.admit_backlog_s,
-                     prewarm=settings.asr.max_streams or settings.asr.workers)
+                     prewarm=settings.asr.max_streams or settings.asr.workers,
+                     retire_after_s=settings.asr.retire_after_s)
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:

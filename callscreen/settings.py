@@ -30,6 +30,7 @@ ENV_PREFIX = "CALLSCREEN_"
 CONFIG_ENV = "CALLSCREEN_CONFIG"
 MODEL_PATH_ENV = "VOSK_MODEL_PATH"
 DEFAULT_MODEL_NAME = "vosk-model-small-cn-0.22"
+MIN_RETIRE_AFTER_S = 60.0  # asr.retire_after_s, when not 0
 
 
 class SettingsError(ValueError):
@@ -149,6 +150,22 @@ class AsrSettings(_Section):
     vad_gate: bool = True  # silence and line noise between utterances are not decoded (asr.recognizer)
     # ... and while the open streams trail real time by more than this, new calls are not decoded either (0: off)
     admit_backlog_s: float = Field(default=1.0, ge=0, le=60)
+    # A pooled recogniser is freed and replaced (off the call path) once it has decoded this much audio: its lazily
+    # expanded graph cache grows with every new word it meets, so without a bound the node's memory grows for as
+    # long as callers say new things (BENCHMARKS.md "Bounded recogniser pool"). 0 = never (unbounded memory).
+    # At least 60 s: a fresh recogniser's warm-up (~0.6 CPU-s of silence, then costlier first calls) must be
+    # spread over many calls.
+    retire_after_s: float = Field(default=600.0, ge=0, le=86_400)
+
+    @field_validator("retire_after_s")
+    @classmethod
+    def _retire_after_s_is_off_or_long_enough(cls, value: float) -> float:
+        if 0 < value < MIN_RETIRE_AFTER_S:
+            raise ValueError(
+                f"asr.retire_after_s must be 0 (never) or at least {MIN_RETIRE_AFTER_S:g} s of audio: a fresh "
+                f"recogniser's warm-up costs 1.5–1.9 CPU-s, retiring sooner gives back the CPU the pool saves"
+            )
+        return value
 
     @property
     def resolved_model_path(self) -> Path:

@@ -7,6 +7,7 @@ is never decoded at all. The pool must give a reused (reset) recogniser the same
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -160,3 +161,49 @@ def test_prewarmed_pool_serves_the_first_calls(clips: Clips, ko_model: SharedMod
         assert [f.text for f in _finals(_stream_clip(first, pcm))] == expected  # the warming left no trace
         first.close()
         second.close()
+
+
+@pytest.mark.slow
+def test_a_recogniser_past_its_audio_bound_is_retired_and_the_next_call_is_still_decoded(
+    clips: Clips, ko_model: SharedModel
+) -> None:
+    """``retire_after_s``: a pooled recogniser that has decoded that much audio is not reset for the next call but
+    freed (its graph cache with it) and replaced by a fresh, warmed one on the ``asr-retire`` thread; the next call
+    gets the same words, word times and confidences as from a fresh recogniser, and no thread outlives the engine."""
+    pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    fresh = Recognizer(ko_model, gate=True)
+    expected = _finals(fresh.feed(pcm) + fresh.flush())
+    assert expected and expected[0].words, "the clip must give words, or the test proves nothing"
+    clip_s = len(pcm) / BYTES_PER_SECOND
+    bound_s = 2 * clip_s  # decoded audio, gate included: the first call stays under it, the second passes it
+    with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=1,
+                   retire_after_s=bound_s) as engine:
+        assert "asr-retire" in {t.name for t in threading.enumerate()}
+        results = []
+        for n in range(2):
+            stream = engine.open_stream(f"call-{n}")
+            results.append(_finals(_stream_clip(stream, pcm)))
+            stream.close()
+            assert engine.wait_retirements(WAIT_S)
+            assert (engine.created, engine.retired) == ((1, 0) if n == 0 else (2, 1))  # n=1: freed, one warmed
+        assert results[0] == expected  # the first call reused nothing
+        third = engine.open_stream("after-retirement")
+        assert engine.created == 2  # it took the warmed replacement from the pool, it did not build one
+        assert _finals(_stream_clip(third, pcm)) == expected
+        third.close()
+        assert engine.open_streams == 0
+    assert not {"asr-retire", "asr-worker-1"} & {t.name for t in threading.enumerate()}
+
+
+def test_retired_recognisers_are_freed_not_queued_after_close(ko_model: SharedModel) -> None:
+    """A stream released after the engine closed drops its recogniser there: nothing waits for a stopped thread."""
+    engine = AsrEngine(ko_model, workers=1, queue_frames=50, endpoint_silence_ms=600, retire_after_s=0.1,
+                       vad_gate=False)  # ungated: the silence is decoded, so the stream passes the bound
+    stream = engine.open_stream("late")
+    stream.accept(bytes(int(0.5 * BYTES_PER_SECOND)))
+    stream.finish(timeout_s=WAIT_S)
+    engine.close()
+    stream.close()
+    assert engine.retired == 0  # past the bound, but not handed to the stopped asr-retire thread
+    assert engine.wait_retirements(0)
+    assert engine.open_streams == 0
