@@ -210,6 +210,7 @@ class AsrEngine:
         kaldi_s = recognizer.decoder_s if recognizer is not None else 0.0
         kaldi = recognizer.detach() if recognizer is not None else None
         if kaldi is not None and self.retire_after_s and kaldi_s >= self.retire_after_s:
+            retired = 0
             with self._lock:
                 self._open -= 1
                 self._streams.discard(stream)
@@ -217,6 +218,10 @@ class AsrEngine:
                     self.retired += 1
                     self._retire_pending += 1
                     self._retiring.put(kaldi)  # freeing a large graph cache takes time: not on this thread
+                    retired = self.retired
+            if retired:
+                log.info("retiring a pooled Vosk recogniser after %.0f s of decoded audio (asr.retire_after_s; "
+                         "%d so far)", kaldi_s, retired)
             return  # closed: the reference dies here, with the engine's other recognisers
         if kaldi is not None:
             try:
