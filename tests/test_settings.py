@@ -69,6 +69,10 @@ def test_vosk_model_path_always_overrides(tmp_path: Path, monkeypatch: pytest.Mo
         ("CALLSCREEN_SCREENING_CONFIRMATION_WINDOW_DAYS", "0", "screening.confirmation_window_days"),
         ("CALLSCREEN_SIP_BIND_HOST6", "::", "not '::'"),  # written into IPv6 calls' Contact and SDP
         ("CALLSCREEN_SIP_BIND_HOST6", "127.0.0.1", "must be an IPv6 address"),
+        ("CALLSCREEN_ASR_RETIRE_AFTER_S", "-1", "asr.retire_after_s"),
+        ("CALLSCREEN_ASR_RETIRE_AFTER_S", "30", "0 (never) or at least 60 s"),  # warm-ups would eat the reuse
+        ("CALLSCREEN_ASR_RETIRE_AFTER_S", "100000", "asr.retire_after_s"),
+        ("CALLSCREEN_ASR_RETIRE_AFTER_S", "ten minutes", "asr.retire_after_s"),
     ],
 )
 def test_bad_setting_names_key_and_problem(monkeypatch: pytest.MonkeyPatch, key: str, value: str, needle: str) -> None:
@@ -133,3 +137,13 @@ def test_a_cli_command_and_serve_agree_on_the_database(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert (data_dir / "callscreen.db").is_file()
     assert not list(elsewhere.rglob("*.db"))
+
+
+def test_the_recogniser_pool_is_bounded_by_default_and_can_be_unbounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``asr.retire_after_s``: on by default (memory must not grow with uptime), 0 turns it off, 60 s is allowed."""
+    from asr.engine import NEVER
+
+    assert load_settings().asr.retire_after_s == 600
+    for value, expected in (("0", NEVER), ("60", 60.0), ("3600", 3600.0)):
+        monkeypatch.setenv("CALLSCREEN_ASR_RETIRE_AFTER_S", value)
+        assert load_settings().asr.retire_after_s == expected
