@@ -76,7 +76,7 @@ def test_json_shows_the_learned_reasons_with_their_evidence(
     model = tmp_cwd / "model"
     shutil.copytree(shipped_dir(), model)
     manifest = json.loads((model / MANIFEST).read_text(encoding="utf-8"))
-    manifest["thresholds"] |= {"business": 0.999, "no_business": 0.999, "offtopic": 0.0}
+    manifest["thresholds"] |= {"business": 0.999, "no_business": 0.999, "offtopic": 0.001}
     (model / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     write_sums(model)
     wav = synthesise("你个傻逼客服给我滚", tmp_cwd / "call.wav")
