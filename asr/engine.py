@@ -223,21 +223,8 @@ class AsrEngine:
         decoded ``retire_after_s`` of audio — then it goes to the ``asr-retire`` thread, not back to the pool."""
         kaldi_s = recognizer.decoder_s if recognizer is not None else 0.0
         kaldi = recognizer.detach() if recognizer is not None else None
-        if kaldi is not None and self.retire_after_s and kaldi_s >= self.retire_after_s:
-            retired = 0
-            with self._lock:
-                self._open -= 1
-                self._streams.discard(stream)
-                if not self._closed:
-                    self.retired += 1
-                    self._retire_pending += 1
-                    self._retiring.put(kaldi)  # freeing a large graph cache takes time: not on this thread
-                    retired = self.retired
-            if retired:
-                log.info("retiring a pooled Vosk recogniser after %.0f s of decoded audio (asr.retire_after_s; "
-                         "%d so far)", kaldi_s, retired)
-            return  # closed: the reference dies here, with the engine's other recognisers
-        if kaldi is not None:
+        retire = kaldi is not None and bool(self.retire_after_s) and kaldi_s >= self.retire_after_s
+        if kaldi is not None and not retire:
             try:
                 # ``FinalResult`` first, even when the call ended before its own (an early verdict, a fail-open, a
                 # hang-up): it is what makes Vosk free the decoder and the feature pipeline. ``Reset`` alone keeps
@@ -250,11 +237,21 @@ class AsrEngine:
             except Exception:  # a recogniser that cannot reset is dropped; the next call builds a fresh one
                 log.warning("Vosk recogniser reset failed; dropping it", exc_info=True)
                 kaldi = None
+        retired = 0
         with self._lock:
             self._open -= 1
             self._streams.discard(stream)
-            if kaldi is not None and not self._closed and len(self._spare) < self._pool_size:
-                self._spare.append((kaldi, kaldi_s))
+            if kaldi is not None and not self._closed:  # closed: it dies here, with the engine's other recognisers
+                if retire:
+                    self.retired += 1
+                    self._retire_pending += 1
+                    self._retiring.put(kaldi)  # freeing a large graph cache takes time: not on this thread
+                    retired = self.retired
+                elif len(self._spare) < self._pool_size:
+                    self._spare.append((kaldi, kaldi_s))
+        if retired:
+            log.info("retiring a pooled Vosk recogniser after %.0f s of decoded audio (asr.retire_after_s; "
+                     "%d so far)", kaldi_s, retired)
 
     def close(self) -> None:
         """Stop the workers after the streams already queued; idempotent."""
