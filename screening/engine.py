@@ -28,7 +28,7 @@ from screening.session import ScreeningSession
 from screening.signal import Observation, Signal, assemble, has_code
 from screening.signals.caller_id import CallerIdSignal
 from screening.signals.content import ContentAnalyzer, RuleContentSignal
-from screening.signals.learned import ContentScorer, LearnedContentSignal
+from screening.signals.learned import ContentScorer, LearnedContentSignal, model_knob
 from screening.signals.speech import SpeechSignal
 from screening.signals.time_pattern import TimeSignal, in_watch_window
 from screening.text.normalize import normalize_text
@@ -76,12 +76,7 @@ class ScreeningEngine:
         """The fusion for calls screened with ``scorer``: the lexicon's knobs, except the learned ones the
         model's manifest calibrates (an adapted model: how far the rules' business words overrule it)."""
         own = scorer.fusion if scorer is not None else {}
-
-        def knob(name: str) -> float:
-            return float(own.get(name, self.lexicon.weight(name)))
-
-        return Fusion(self.config, self.lexicon.weight("complaint_abuse_cap"), knob("learned_no_business_veto"),
-                      knob("learned_guard_veto"))  # fmt: skip
+        return Fusion.from_knobs(self.config, lambda name: model_knob(own, self.lexicon, name))
 
     @property
     def scorer(self) -> ContentScorer | None:

@@ -11,13 +11,12 @@ abuse model, which is why it sits in the one place where every signal's reasons 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from screening.config import ScreeningConfig
 from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 EVIDENCE_KINDS = frozenset({SignalKind.CONTENT, SignalKind.SPEECH, SignalKind.CALLER_ID, SignalKind.AGENT})
-BUSINESS_CODES = frozenset({ReasonCode.BUSINESS, ReasonCode.LEARNED_BUSINESS})
 ROUNDING = 0.005
 ABUSE_CODES = frozenset(
     {ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE, ReasonCode.LEARNED_HARASSMENT}
@@ -118,6 +117,13 @@ class Fusion:
         self.complaint_abuse_cap = complaint_abuse_cap
         self.no_business_veto = no_business_veto
         self.guard_veto = guard_veto
+
+    @classmethod
+    def from_knobs(cls, config: ScreeningConfig, weight: Callable[[str], float]) -> Fusion:
+        """The fusion whose knobs are read through ``weight`` — the lexicon's, or a model's calibrated values before
+        the lexicon's (:func:`screening.signals.learned.model_knob`): which knobs fusion reads is said here once."""
+        return cls(config, weight("complaint_abuse_cap"), weight("learned_no_business_veto"),
+                   weight("learned_guard_veto"))  # fmt: skip
 
     def __call__(self, reasons: Iterable[Reason], *, final: bool = True, decided_at_s: float | None = None) -> Verdict:
         return fuse(reasons, self.config, final=final, decided_at_s=decided_at_s,

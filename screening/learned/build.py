@@ -316,7 +316,9 @@ def adapt(
         fit_rows, held = split(rows, 0.2, seed, key="harassment")
         trial = adapters[0][1](fit_rows)
         chosen = calibrate(base, fit_rows, adapters, lexicon, config, seed)
-        trial_calibrated = _calibrated(adapters[chosen.strength][1](fit_rows), chosen)
+        # the gentle fit is ``trial`` itself (seeded: a second fit would give the same weights)
+        trial_fit = trial if chosen.strength == 0 else adapters[chosen.strength][1](fit_rows)
+        trial_calibrated = _calibrated(trial_fit, chosen)
         report["held_out"] = {"base": head_figures(base, held)["all"], "adapted": head_figures(trial, held)["all"]}
         report["held_out_fused"] = {"base": fused_figures(base, held, config),
                                     "adapted_heads_only": fused_figures(trial, held, config),

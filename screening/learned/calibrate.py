@@ -32,10 +32,10 @@ from screening.config import ScreeningConfig
 from screening.learned.data import Example
 from screening.learned.model import ContentModel, ContentScores
 from screening.lexicon import Lexicon
-from screening.scoring import fuse
+from screening.scoring import Fusion
 from screening.signal import Observation
 from screening.signals.content import ContentAnalyzer, RuleContentSignal
-from screening.signals.learned import LearnedContentSignal
+from screening.signals.learned import LearnedContentSignal, model_knob
 from screening.text.normalize import normalize_text
 from screening.verdict import Label, Reason, ReasonCode
 
@@ -149,15 +149,12 @@ def tally(rows: Sequence[Scored], thresholds: Mapping[str, float], fusion: Mappi
     """The full fusion's verdicts on the scored rows under one candidate."""
     fixed = _Fixed("calibration", thresholds, fusion)
     signal = LearnedContentSignal(fixed, lexicon, no_business_min_chars=config.no_business_min_chars)
-    cap = lexicon.weight("complaint_abuse_cap")
-    veto = fusion.get("learned_no_business_veto", lexicon.weight("learned_no_business_veto"))
-    guard = fusion.get("learned_guard_veto", lexicon.weight("learned_guard_veto"))
+    fused = Fusion.from_knobs(config, lambda name: model_knob(fusion, lexicon, name))
     tp = fp = fn = angry = 0
     for row in rows:
         fixed.current = row.scores
         reasons = [*row.rules, *signal.reasons(Observation(transcript=row.text, end_of_window=True))]
-        flagged = fuse(reasons, config, complaint_abuse_cap=cap, no_business_veto=veto,
-                       guard_veto=guard).label is Label.HARASSMENT  # fmt: skip
+        flagged = fused(reasons).label is Label.HARASSMENT
         tp += flagged and bool(row.truth)
         fp += flagged and not row.truth
         fn += (not flagged) and bool(row.truth)
@@ -178,7 +175,7 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
     """The centre's fit strength, thresholds and fusion knobs (see the module docstring): the first adapter with
     the base's values when the file is too small or nothing does clearly better out of fold."""
     base_thresholds = dict(base.thresholds)
-    base_fusion = {name: float(base.fusion.get(name, lexicon.weight(name))) for name in FUSION_AXES}
+    base_fusion = {name: model_knob(base.fusion, lexicon, name) for name in FUSION_AXES}
     defaults = {name: float(base_thresholds.get(name, lexicon.weight(STAND_IN[name]))) for name in THRESHOLD_AXES}
     defaults |= base_fusion
     kept = Calibration(base_thresholds, dict(base.fusion), 0, {"chosen": "base", "strength": adapters[0][0]})

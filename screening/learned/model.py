@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -125,27 +126,28 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
+def _entries(path: Path, manifest: dict[str, Any], key: str, shape: str, names: frozenset[str], what: str
+             ) -> Iterator[tuple[str, object, float | None]]:  # fmt: skip
+    """(name, value, the value as a finite number or None) of one manifest object, refusing names nothing reads."""
+    section = manifest.get(key, {})
+    if not isinstance(section, dict):
+        raise ModelError(f"{path}: {key} must be an object of {shape}")
+    for name, value in section.items():
+        if name not in names:
+            raise ModelError(f"{path}: {what} {name!r} is not one of {sorted(names)}")
+        yield name, value, _number(value)
+
+
 def _check_calibration(path: Path, manifest: dict[str, Any]) -> None:
     """Thresholds and fusion knobs are what a centre's adaptation calibrates: a value out of range, a name
     nothing reads or a non-number would silently change every verdict, so the directory is refused instead."""
     from screening.knobs import KNOBS
 
-    thresholds = manifest.get("thresholds", {})
-    if not isinstance(thresholds, dict):
-        raise ModelError(f"{path}: thresholds must be an object of head → probability")
-    for name, value in thresholds.items():
-        number = _number(value)
-        if name not in THRESHOLD_NAMES:
-            raise ModelError(f"{path}: threshold {name!r} is not one of {sorted(THRESHOLD_NAMES)}")
+    for name, value, number in _entries(path, manifest, "thresholds", "head → probability", THRESHOLD_NAMES,
+                                        "threshold"):  # fmt: skip
         if number is None or not 0.0 < number < 1.0:
             raise ModelError(f"{path}: threshold {name} = {value!r} is not a probability strictly between 0 and 1")
-    fusion = manifest.get("fusion", {})
-    if not isinstance(fusion, dict):
-        raise ModelError(f"{path}: fusion must be an object of knob → value")
-    for name, value in fusion.items():
-        number = _number(value)
-        if name not in FUSION_KNOBS:
-            raise ModelError(f"{path}: fusion knob {name!r} is not one of {sorted(FUSION_KNOBS)}")
+    for name, value, number in _entries(path, manifest, "fusion", "knob → value", FUSION_KNOBS, "fusion knob"):
         knob = KNOBS[name]
         if number is None or not knob.low <= number <= knob.high:
             raise ModelError(f"{path}: fusion knob {name} = {value!r} is outside {knob.low}..{knob.high}")

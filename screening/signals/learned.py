@@ -57,6 +57,12 @@ class ContentScores(Protocol):
     def model_id(self) -> str: ...
 
 
+def model_knob(calibrated: Mapping[str, float], lexicon: Lexicon, name: str) -> float:
+    """A knob's value for calls screened with a model: its own calibration (an adapted model's manifest
+    ``fusion``) before the lexicon's."""
+    return float(calibrated.get(name, lexicon.weight(name)))
+
+
 class ContentScorer(Protocol):
     """A loaded model directory (:class:`screening.learned.model.ContentModel` has this shape)."""
 
@@ -100,7 +106,7 @@ class LearnedContentSignal:
 
     def _weight(self, knob: str) -> float:
         """A knob's value: the model's own calibration (an adapted model's manifest) before the lexicon's."""
-        return float(self.scorer.fusion.get(knob, self._lexicon.weight(knob)))
+        return model_knob(self.scorer.fusion, self._lexicon, knob)
 
     def reasons(self, obs: Observation) -> Sequence[Reason]:
         text = obs.transcript
