@@ -116,6 +116,12 @@ class AsrEngine:
         if prewarm > 0:
             threading.Thread(target=self._prewarm, args=(prewarm,), name="asr-prewarm", daemon=True).start()
 
+    @property
+    def pooled(self) -> int:
+        """Reset recognisers waiting in the pool (for /metrics; a snapshot, the pool changes under calls)."""
+        with self._lock:
+            return len(self._spare)
+
     def _prewarm(self, count: int) -> None:
         """Fill the pool before the first calls: a new node's first calls would each build a recogniser at once.
 

@@ -47,7 +47,7 @@ from screening.interfaces import CallRecord, CallRecorder, Screener
 from screening.learned.model import load_scorer
 from telephony.endpoint import SipEndpoint
 from telephony.flow_runner import FlowPolicy, FlowRunner
-from telephony.metrics import Metrics
+from telephony.metrics import Metrics, RecogniserPool
 from telephony.rtp import RtpPortPool
 from telephony.rtp_media import RtpMediaFactory
 from telephony.sip.dialog import LocalParty
@@ -262,6 +262,8 @@ def build_service(
     else:
         health.report(Component.MODEL, Status.OK, "injected transcriber")
     metrics.model_loaded.set(1 if transcribers is not None else 0)
+    if isinstance(transcribers, RecogniserPool):  # the Vosk engine; an injected transcriber has no pool
+        metrics.watch_recognisers(transcribers)
     hits = HitCounter()  # list-entry hit counts, written in batches by the list poll (records.hits)
     memory = MemoryLists.empty()  # the screener's index, and the API's /lookup reads it too (records.lookup)
     lists = CountingNumberLists(memory.enforced, hits)

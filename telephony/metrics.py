@@ -8,10 +8,13 @@ label values are enums, never caller data, so cardinality stays bounded and no n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Protocol, runtime_checkable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 DECISION_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 4, 6, 8, 10, 15)
 _REASON_CODE = re.compile(r"[a-z][a-z_]{0,23}\.[a-z][a-z0-9_]{0,39}")  # bounded label values, never caller data
@@ -33,6 +36,43 @@ KNOWN_METHODS = frozenset(
         "SUBSCRIBE",
     }
 )
+
+
+@runtime_checkable
+class RecogniserPool(Protocol):
+    """What the ASR engine tells monitoring about its recognisers (:class:`asr.engine.AsrEngine` has it)."""
+
+    @property
+    def created(self) -> int: ...
+
+    @property
+    def retired(self) -> int: ...
+
+    @property
+    def pooled(self) -> int: ...
+
+
+class _PoolCollector(Collector):
+    """Reads the engine's own counts at scrape time: the engine counts under its lock for its own decisions, so
+    monitoring reads those numbers instead of keeping a second set that could drift from them."""
+
+    def __init__(self, pool: RecogniserPool) -> None:
+        self._pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "callscreen_asr_recognisers_created", "Vosk recognisers built (pool warm-ups, replacements, overflow)",
+            value=self._pool.created,
+        )
+        yield CounterMetricFamily(
+            "callscreen_asr_recognisers_retired",
+            "Pooled recognisers freed after asr.retire_after_s of decoded audio (their graph cache with them)",
+            value=self._pool.retired,
+        )
+        yield GaugeMetricFamily(
+            "callscreen_asr_recognisers_pooled", "Reset recognisers waiting in the pool for the next call",
+            value=self._pool.pooled,
+        )
 
 
 class Metrics:
@@ -86,6 +126,10 @@ class Metrics:
         self.model_loaded = Gauge(
             "callscreen_model_loaded", "1 when the ASR model is loaded (content screening on)", registry=r
         )
+
+    def watch_recognisers(self, pool: RecogniserPool) -> None:
+        """Expose the ASR engine's recogniser counts (how the memory bound of issue 14 is seen in production)."""
+        self.registry.register(_PoolCollector(pool))
 
     def sip_request(self, direction: str, method: str) -> None:
         self.sip_requests.labels(direction, method if method in KNOWN_METHODS else "other").inc()

@@ -87,3 +87,26 @@ def test_overload_and_lag_are_counted() -> None:
     assert "callscreen_asr_overloads_total 1.0" in text
     assert 'callscreen_fail_open_total{reason="asr_overload"} 1.0' in text
     assert "callscreen_asr_lag_seconds_count 1.0" in text
+
+
+def test_the_recogniser_pool_is_read_at_scrape_time() -> None:
+    """The engine's own counts, as they are when Prometheus scrapes: a retirement shows without anyone reporting it."""
+    from dataclasses import dataclass
+
+    from telephony.metrics import Metrics, RecogniserPool
+
+    @dataclass
+    class Pool:
+        created: int = 6
+        retired: int = 0
+        pooled: int = 6
+
+    pool = Pool()
+    assert isinstance(pool, RecogniserPool)
+    metrics = Metrics()
+    metrics.watch_recognisers(pool)
+    pool.created, pool.retired, pool.pooled = 7, 1, 5  # one freed after its audio bound, one warmed in its place
+    text = metrics.render().decode()
+    assert "callscreen_asr_recognisers_created_total 7.0" in text
+    assert "callscreen_asr_recognisers_retired_total 1.0" in text
+    assert "callscreen_asr_recognisers_pooled 5.0" in text

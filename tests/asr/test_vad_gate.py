@@ -20,6 +20,7 @@ from asr.events import BYTES_PER_SECOND, FRAME_BYTES, AsrEvent, AsrFinal
 from asr.model import SharedModel
 from asr.recognizer import CHUNK_BYTES, Recognizer
 from asr.stream import EngineStream
+from telephony.metrics import RecogniserPool
 from tests.asr.conftest import Clips
 
 pytestmark = pytest.mark.vosk
@@ -189,6 +190,7 @@ def test_a_recogniser_past_its_audio_bound_is_retired_and_the_next_call_is_still
         assert results[0] == expected  # the first call reused nothing
         third = engine.open_stream("after-retirement")
         assert engine.created == 2  # it took the warmed replacement from the pool, it did not build one
+        assert isinstance(engine, RecogniserPool) and engine.pooled == 0  # what /metrics reads
         assert _finals(_stream_clip(third, pcm)) == expected
         third.close()
         assert engine.open_streams == 0
