@@ -54,7 +54,7 @@ from telephony.sip.dialog import LocalParty
 from telephony.sip.errors import TransportError
 from telephony.sip.flood import FloodGuard
 from telephony.sip.registration import Registration
-from telephony.sip.stream import StreamTransport, server_context
+from telephony.sip.stream import StreamTransport, server_context, tcp_listener
 from telephony.sip.transport import HostCache, PeerAcl, UdpTransport
 from telephony.vocabulary import EndReason
 from telephony.wallclock import WallClock, offset_clock
@@ -204,15 +204,10 @@ class ServiceStartError(RuntimeError):
 def _listen_socket(host: str, port: int) -> socket.socket:
     """The admin API's listening socket, bound here rather than in uvicorn's thread: uvicorn reports a taken port
     by logging and ending its own thread, which left a node taking calls with no API and a health page saying OK."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return tcp_listener(host, port)
     except OSError as exc:
-        sock.close()
         raise ServiceStartError(f"the admin API cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    return sock
 
 
 class ReasonCountingRecorder:

@@ -126,6 +126,20 @@ class _TlsConnection(_Connection):
             select.select([], [self.sock], [], WAIT_SLICE_S)
 
 
+def tcp_listener(host: str, port: int, backlog: int = 64) -> socket.socket:
+    """A listening TCP socket on ``host`` (IPv6 when it has a colon), with SO_REUSEADDR so a restarted node can
+    take its port back at once; nothing is left open when binding fails (the OSError is the caller's to word)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class StreamTransport:
     """A TCP (or, with ``tls``, TLS) SIP listener and its connections, keyed by remote address."""
 
@@ -139,15 +153,9 @@ class StreamTransport:
         self._max_per_source = max_per_source
         self._max_connections = max_connections
         self._handshake_timeout = handshake_timeout_s
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._family = family
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self._listener.bind((host, port))
-            self._listener.listen(64)
+            self._listener = tcp_listener(host, port)
         except OSError as exc:
-            self._listener.close()
             raise TransportError(f"cannot bind SIP {self.name} {host}:{port}: {exc.strerror}") from exc
         self._listener.settimeout(0.5)
         self.address: Address = self._listener.getsockname()[:2]
