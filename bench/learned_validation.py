@@ -55,7 +55,7 @@ from screening.signal import Observation  # noqa: E402
 from screening.signals.content import ContentAnalyzer, RuleContentSignal  # noqa: E402
 from screening.signals.learned import LearnedContentSignal  # noqa: E402
 from screening.text.normalize import normalize_text  # noqa: E402
-from screening.verdict import Label, Reason  # noqa: E402
+from screening.verdict import Label, Reason, Verdict  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "train" / "train.tsv"
 DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
@@ -115,26 +115,46 @@ def prepare(rows: Sequence[Example], model: ContentModel, rules: RuleContentSign
     return out
 
 
+class _Fuser:
+    """Rules + learned through the one fusion with the given knobs and thresholds, as ``eval`` fuses them."""
+
+    def __init__(self, model: ContentModel, knobs: Mapping[str, float], thresholds: Mapping[str, float]) -> None:
+        self.config = ScreeningConfig()
+        self.weights = _Knobs(load_lexicon(None), knobs)
+        self.cached = _Cached(model, thresholds)
+        self.signal = LearnedContentSignal(self.cached, self.weights,  # type: ignore[arg-type]
+                                           no_business_min_chars=self.config.no_business_min_chars)  # fmt: skip
+
+    def verdict(self, row: Row, *, learned: bool = True) -> Verdict:
+        reasons = list(row.rules)
+        if learned:
+            self.cached.current = row.scores
+            reasons.extend(self.signal.reasons(Observation(transcript=row.text, end_of_window=True)))
+        w = self.weights.weight
+        return fuse(reasons, self.config, complaint_abuse_cap=w("complaint_abuse_cap"),
+                    no_business_veto=w("learned_no_business_veto"), guard_veto=w("learned_guard_veto"))  # fmt: skip
+
+
 def verdicts(rows: Sequence[Row], mode: str, model: ContentModel, knobs: Mapping[str, float],
              thresholds: Mapping[str, float]) -> list[bool]:  # fmt: skip
-    config = ScreeningConfig()
-    lexicon = load_lexicon(None)
-    weights = _Knobs(lexicon, knobs)
-    cached = _Cached(model, thresholds)
-    signal = LearnedContentSignal(cached, weights, no_business_min_chars=config.no_business_min_chars)  # type: ignore[arg-type]
-    cap = weights.weight("complaint_abuse_cap")
-    veto = weights.weight("learned_no_business_veto")
-    out = []
-    for row in rows:
-        if mode == "learned":
-            out.append(row.scores is not None and learned_call_flag(row.scores, thresholds))
-            continue
-        reasons = list(row.rules)
-        if mode == "fused":
-            cached.current = row.scores
-            reasons.extend(signal.reasons(Observation(transcript=row.text, end_of_window=True)))
-        out.append(fuse(reasons, config, complaint_abuse_cap=cap, no_business_veto=veto).label is Label.HARASSMENT)
-    return out
+    if mode == "learned":
+        return [row.scores is not None and learned_call_flag(row.scores, thresholds) for row in rows]
+    fuser = _Fuser(model, knobs, thresholds)
+    return [fuser.verdict(row, learned=mode == "fused").label is Label.HARASSMENT for row in rows]
+
+
+def show(sets: Mapping[str, Sequence[Row]], model: ContentModel, knobs: Mapping[str, float],
+         subtypes: Sequence[str]) -> None:  # fmt: skip
+    """Print every flagged row of ``subtypes`` (fused) with the reasons and evidence that flagged it."""
+    wanted = {s for name in subtypes for s in (ANGRY if name == "angry" else {name})}
+    fuser = _Fuser(model, knobs, model.thresholds)
+    for name, rows in sets.items():
+        for row in rows:
+            if row.subtype not in wanted or (verdict := fuser.verdict(row)).label is not Label.HARASSMENT:
+                continue
+            print(f"\n[{name}] {row.subtype} {verdict.score:.2f} {row.text}")
+            for r in verdict.reasons:
+                print(f"    {r.code.value:<26} {r.weight:+.3f} {r.detail} | {' '.join(r.evidence)}")
 
 
 def figures(rows: Sequence[Row], flags: Sequence[bool]) -> dict[str, Any]:
@@ -164,7 +184,8 @@ def noised(rows: Sequence[Example], homophones: Homophones, seed: int) -> list[E
 def current_knobs() -> dict[str, float]:
     lexicon = load_lexicon(None)
     names = ("learned_abuse", "learned_harassment", "learned_business", "learned_no_business",
-             "learned_no_business_max", "complaint_abuse_cap", "learned_no_business_veto")  # fmt: skip
+             "learned_no_business_max", "complaint_abuse_cap", "learned_no_business_veto",
+             "learned_guard_veto")  # fmt: skip
     return {n: lexicon.weight(n) for n in names}
 
 
@@ -307,6 +328,8 @@ def main() -> None:
     parser.add_argument("--loso-fit", metavar="G1,G2", help="only fit (and cache) the model without these families")
     parser.add_argument("--json", type=Path, help="write the figures here as well")
     parser.add_argument("--model", type=Path, metavar="DIR", help="measure this model directory, not the shipped one")
+    parser.add_argument("--show", metavar="SUBTYPES", help="print the fused verdict's reasons for the flagged rows of "
+                        "these subtypes (comma-separated; 'angry' = the angry complaints)")
     args = parser.parse_args()
     started = time.monotonic()
     fit_corpus, held_corpus, fit_calls, held_calls = held_out()
@@ -357,6 +380,8 @@ def main() -> None:
         for sub in subs:
             vals = " / ".join(f"{report[f'{name} {m}']['by_subtype'][sub]:.3f}" for m in ("rules", "learned", "fused"))
             print(f"  {sub:<28} {vals}")
+    if args.show:
+        show(sets, model, knobs, args.show.split(","))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"done in {time.monotonic() - started:.0f} s")
