@@ -1,7 +1,7 @@
 """Does a Vosk model speak Mandarin? Read its vocabulary and count the Chinese words.
 
 The screening core judges Chinese words. A Korean, English or Japanese model still transcribes something, and
-every caller then looks like someone with nothing to say about the business (``content.offtopic``): real
+every caller then looks like someone with nothing to say about the business (``content.no_business``): real
 customers would be sent to the deterrent. The model's language is not written down anywhere reliable (READMEs
 vary, ``conf/`` says nothing), but its vocabulary is: ``graph/words.txt`` in the big models, or the output
 symbol table embedded in ``graph/Gr.fst`` / ``graph/HCLG.fst`` (OpenFst binary format) in the small ones.

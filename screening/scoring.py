@@ -60,18 +60,24 @@ def complaint_guard(reasons: list[Reason], cap: float, guard_veto: float = 0.0) 
 
 
 def business_conflict(reasons: list[Reason], veto: float) -> list[Reason]:
-    """The two judges of business disagree: the rules heard clear business words (together weighing ``veto`` or
-    more, negated), the model heard none. The rules' words win — a caller who says 退款 and 我的钱 talks business
-    however the model reads the rest — so the model's "no business" is shown but not counted. A single weak
-    word (one 钱 in a comment about money in general) does not overrule the model."""
+    """The two judges of business disagree; the one that heard business wins, and the other's "none" is shown but
+    not counted. The rules heard clear business words (together weighing ``veto`` or more, negated) and the model
+    none: a caller who says 退款 and 我的钱 talks business however the model reads the rest. A single weak word
+    (one 钱 in a comment about money in general) does not overrule the model. The model heard business and the
+    rules' word lists none: the lists know only the words they list (a dish, a fabric, a brand they lack), so their
+    "nothing about the business over the window" does not count either."""
     rules_business = -sum(r.weight for r in reasons if r.code == ReasonCode.BUSINESS)
-    if veto <= 0 or rules_business < veto - ROUNDING:
-        return reasons
-    return [
-        Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the rules heard business words", r.evidence)
-        if r.code == ReasonCode.LEARNED_NO_BUSINESS else r
-        for r in reasons
-    ]
+    rules_win = veto > 0 and rules_business >= veto - ROUNDING
+    model_wins = any(r.code == ReasonCode.LEARNED_BUSINESS for r in reasons)
+    out: list[Reason] = []
+    for r in reasons:
+        if r.code == ReasonCode.LEARNED_NO_BUSINESS and rules_win:
+            r = Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the rules heard business words", r.evidence)
+        elif r.code == ReasonCode.NO_BUSINESS and model_wins and r.weight > 0:
+            r = Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the model heard a customer-service matter",
+                       r.evidence)  # fmt: skip
+        out.append(r)
+    return out
 
 
 def fuse(

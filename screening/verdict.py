@@ -39,7 +39,8 @@ class ReasonCode(enum.StrEnum):
     PRANK = "content.prank"
     MOCKING = "content.mocking"
     ROOM = "content.room"
-    OFFTOPIC = "content.offtopic"
+    OFFTOPIC = "content.offtopic"  # words or shapes of talk with another purpose (聊聊, 你喜欢吃什么)
+    NO_BUSINESS = "content.no_business"  # the rules heard nothing about the business over the whole window
     BUSINESS = "content.business"
     ENQUIRY = "content.enquiry"
     COMPLAINT_CONTEXT = "content.complaint_context"

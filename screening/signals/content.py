@@ -142,7 +142,7 @@ class ContentAnalyzer:
             name = "no_business_after_steering" if steered else "no_business_with_intent" if intent else "no_business"
             detail = "nothing about the business" + (", even after steering" if steered else "")
             out.append(
-                Reason(ReasonCode.OFFTOPIC, SignalKind.CONTENT, w(name), detail + " over the listening window",
+                Reason(ReasonCode.NO_BUSINESS, SignalKind.CONTENT, w(name), detail + " over the listening window",
                        (f"{len(text)} characters",))
             )  # fmt: skip
         return ContentFacts(tuple(_merge(out, cap)), has_business, abuse > 0, len(text))
@@ -165,7 +165,7 @@ class ContentAnalyzer:
 
 
 def _merge(reasons: list[Reason], cap: float) -> list[Reason]:
-    """One reason per code (the no-business rule may add to an existing content.offtopic)."""
+    """One reason per code."""
     merged: dict[ReasonCode, Reason] = {}
     for reason in reasons:
         if reason.code in merged:

@@ -93,7 +93,7 @@ def test_steering_question_is_a_second_chance(engine: ScreeningEngine) -> None:
     answered.on_steering(4.0)
     answered.on_asr(final("哦我是想问我的快递到哪了", 5.0, 7.0))
     assert answered.finish(9.0).label is Label.ALLOW
-    offtopic = next(r for r in steered.reasons if r.code == "content.offtopic")
+    offtopic = next(r for r in steered.reasons if r.code == "content.no_business")
     assert "even after steering" in offtopic.detail
     assert steered.label is not Label.ALLOW
 
