@@ -44,10 +44,11 @@ class Category(enum.StrEnum):
     BUSINESS = "business"
     ENQUIRY = "enquiry"
     COMPLAINT = "complaint"
+    PRODUCT = "product"
     ADDRESS = "address"
 
 
-NEGATIVE = frozenset({Category.BUSINESS, Category.ENQUIRY, Category.COMPLAINT})
+NEGATIVE = frozenset({Category.BUSINESS, Category.ENQUIRY, Category.COMPLAINT, Category.PRODUCT})
 ZERO = frozenset({Category.ADDRESS})
 
 

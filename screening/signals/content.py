@@ -86,13 +86,14 @@ class ContentAnalyzer:
             weights[code] += shape.construction.weight
             evidence[code].append(_shape_evidence(shape))
             details[code] = detail
-        if any(s.construction.category == Category.PRANK for s in shapes) and business_evidence:
+        prank = any(s.construction.category == Category.PRANK for s in shapes)
+        if prank and business_evidence:
             # a prank dressed up as an order (买一辆坦克包邮吗): its business words are part of the joke
             evidence[ReasonCode.PRANK].append("business words inside a prank: " + "|".join(business_evidence))
             business, business_evidence, business_weight = [], [], 0.0
         for hit in hits:
             category = hit.term.category
-            if category is Category.ADDRESS:
+            if category in (Category.ADDRESS, Category.PRODUCT):
                 continue
             code, detail = CODES[category]
             weight = hit.term.weight
@@ -108,6 +109,11 @@ class ContentAnalyzer:
             evidence[code].append(_evidence(hit, target))
             details[code] = detail
         self._patterns(text, weights, evidence, details)
+        things = [h for h in hits if h.term.category is Category.PRODUCT]
+        if things and not prank and _swearing_only(weights):
+            # swearing with the thing it is about (裤子…恶心, 难吃死了): an angry customer, as with a business word
+            business_evidence += [h.matched for h in things]
+            business_weight += sum(h.term.weight for h in things)
         cap = w("category_cap")
         reasons: dict[ReasonCode, float] = {code: max(-cap, min(cap, weight)) for code, weight in weights.items()
                    if code is not ReasonCode.BUSINESS}  # fmt: skip
@@ -162,6 +168,14 @@ class ContentAnalyzer:
                 )
                 evidence[ReasonCode.PRANK].extend(f"{name}:{run}" for run in runs)
                 details[ReasonCode.PRANK] = CODES[Category.PRANK][1]
+
+
+def _swearing_only(weights: dict[ReasonCode, float]) -> bool:
+    """Swearing or insults, and no threat or sexual talk: what a product word may turn into a complaint. A threat
+    counts whatever it is said about, and 你穿的裙子 is not a review."""
+    return any(weights.get(code, 0.0) > 0 for code in (ReasonCode.INSULT, ReasonCode.SWEARING)) and not any(
+        weights.get(code, 0.0) > 0 for code in (ReasonCode.THREAT, ReasonCode.SEXUAL)
+    )
 
 
 def _merge(reasons: list[Reason], cap: float) -> list[Reason]:

@@ -2,7 +2,8 @@
 
 The handbook's line between harassment and an angry customer runs here. 你 (singular) next to an insult, or an
 insult next to a way of addressing the agent (客服, 美女), is abuse of the agent. An insult next to a product,
-order, delivery or a third party (快递员, 师傅) is a complaint. 你们 addresses the company, not the agent.
+order, delivery, a thing bought (裤子, 米饭) or a third party (快递员, 师傅) is a complaint. 你们 addresses the
+company, not the agent.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def target_of(hit: Hit, text: str, hits: list[Hit]) -> Target:
         return Target.AGENT
     if _near(hit, hits, frozenset({Category.ADDRESS}), ADDRESS_GAP):
         return Target.AGENT
-    if _near(hit, hits, frozenset({Category.BUSINESS, Category.COMPLAINT}), PRODUCT_GAP):
+    if _near(hit, hits, frozenset({Category.BUSINESS, Category.COMPLAINT, Category.PRODUCT}), PRODUCT_GAP):
         return Target.PRODUCT
     if singular_you(text, 0, len(text)):
         return Target.AGENT
