@@ -17,6 +17,10 @@ The only place Vosk's JSON is read. Three decisions live here:
   same transcripts with and without the gate, ``tests/asr/test_vad_gate.py``). Inside an utterance nothing is
   skipped. Vosk's word times then count only the audio it saw; :meth:`Recognizer._real_s` maps them back to the
   stream's time, which the events report.
+- What opens the gate is a :class:`GateVad`: by default the stream's own energy VAD, which is computed for every
+  chunk anyway (statistics, word filter, endpoint), so gating costs nothing more. Another VAD can be put in its
+  place (``gate_vad``) — ``bench/vad_compare.py`` measures a library VAD there against the energy one, on the same
+  decoder and pre-roll, which is how the energy VAD was chosen (BENCHMARKS.md "Capacity").
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from asr.errors import AsrError
 from asr.events import BYTES_PER_SECOND, SAMPLE_RATE, SAMPLE_WIDTH, AsrEvent, AsrFinal, AsrPartial, SpeechStats, Word
@@ -38,6 +42,15 @@ WORD_PAD_S = 0.15  # Vosk's word times are frame-subsampled; allow this much sla
 DEFAULT_ENDPOINT_SILENCE_MS = 600
 PREROLL_MS = 1000  # skipped audio decoded before a detected onset: weak onsets, and the context Vosk expects
 PREROLL_CHUNKS = PREROLL_MS // CHUNK_MS
+
+
+class GateVad(Protocol):
+    """What the gate asks of a VAD: it sees every chunk of the stream, and says where the latest speech it heard
+    ended (stream seconds, None before any). :class:`asr.speech_stats.SpeechStatsTracker` is one."""
+
+    def add(self, pcm16: bytes) -> None: ...
+
+    def last_speech_end_s(self) -> float | None: ...
 
 
 def _words(items: list[dict[str, Any]], real_s: Callable[[float], float]) -> tuple[Word, ...]:
@@ -63,10 +76,15 @@ class Recognizer:
         kaldi: Any = None,
         kaldi_s: float = 0.0,
         gate: bool = False,
+        gate_vad: GateVad | None = None,
     ) -> None:
         """``kaldi``: a reset Vosk recogniser to reuse (from the engine's pool), which has decoded ``kaldi_s``
         seconds before — Vosk's word times keep counting across ``Reset()`` (measured: exactly the audio it was
-        fed), so they are shifted back by that much. None builds a fresh recogniser."""
+        fed), so they are shifted back by that much. None builds a fresh recogniser.
+
+        ``gate_vad``: the VAD that opens the gate, fed every chunk; None = the stream's energy VAD. Only the gate
+        asks it: statistics, the word filter and the endpoint stay on the energy VAD, so a different gate can only
+        change what the decoder is shown, never which words are kept."""
         self._kaldi: Any = kaldi if kaldi is not None else model.new_recognizer(SAMPLE_RATE)
         self._base_s = kaldi_s if kaldi is not None else 0.0
         self._endpoint_s = endpoint_silence_ms / 1000
@@ -77,6 +95,7 @@ class Recognizer:
         self._shifts: list[tuple[float, float]] = [(self._base_s, -self._base_s)]
         self.skipped_s = 0.0  # audio the gate kept from the decoder
         self._tracker = SpeechStatsTracker()
+        self._gate_vad: GateVad | None = gate_vad
         self._buffer = bytearray()
         self._fed_bytes = 0
         self._last_final_s = 0.0
@@ -135,7 +154,7 @@ class Recognizer:
 
     def _between_utterances(self) -> bool:
         """True while nothing is being said and the last utterance is finalised: the gate may skip audio."""
-        last_speech = self._tracker.last_speech_end_s()
+        last_speech = (self._gate_vad or self._tracker).last_speech_end_s()
         if last_speech is None:
             return True
         return self._last_final_s >= last_speech and self.audio_s - last_speech > CHUNK_MS / 1000
@@ -154,6 +173,8 @@ class Recognizer:
 
     def _decode(self, chunk: bytes) -> list[AsrEvent]:
         self._tracker.add(chunk)
+        if self._gate and self._gate_vad is not None:
+            self._gate_vad.add(chunk)
         self._fed_bytes += len(chunk)
         if self._gate and self._between_utterances():
             self._skipped.append(chunk)

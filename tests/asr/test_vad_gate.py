@@ -209,3 +209,37 @@ def test_retired_recognisers_are_freed_not_queued_after_close(ko_model: SharedMo
     assert engine.retired == 0  # past the bound, but not handed to the stopped asr-retire thread
     assert engine.wait_retirements(0)
     assert engine.open_streams == 0
+
+
+class _HeardAt:
+    """A gate VAD that hears speech from ``start_s`` on (never, with None): what opens the gate, and nothing else."""
+
+    def __init__(self, start_s: float | None) -> None:
+        self._start_s = start_s
+        self._fed_s = 0.0
+
+    def add(self, pcm16: bytes) -> None:
+        self._fed_s += len(pcm16) / BYTES_PER_SECOND
+
+    def last_speech_end_s(self) -> float | None:
+        return None if self._start_s is None or self._fed_s <= self._start_s else self._fed_s
+
+
+def test_the_gate_vad_decides_what_is_decoded_and_the_energy_vad_which_words_count(
+    clips: Clips, ko_model: SharedModel
+) -> None:
+    """``gate_vad`` replaces only the VAD that opens the gate (bench/vad_compare.py measures library VADs there):
+    one that never hears speech keeps even speech from the decoder, one that always does lets a silent line through,
+    and the words heard in that silence are still dropped by the stream's energy VAD."""
+    speech = read_wav_as_telephone_pcm(clips.ko_8k)
+    deaf = Recognizer(ko_model, gate=True, gate_vad=_HeardAt(None))
+    assert deaf.feed(speech) + deaf.flush() == []
+    assert deaf.skipped_s == pytest.approx(len(speech) // CHUNK_BYTES * CHUNK_BYTES / BYTES_PER_SECOND, abs=0.11)
+    assert deaf.stats().speech_s > 1.0  # the energy VAD still heard the speech: statistics are not the gate's
+    silence = read_wav_as_telephone_pcm(clips.white_noise_8k)
+    always = Recognizer(ko_model, gate=True, gate_vad=_HeardAt(0.0))
+    assert always.feed(silence) + always.flush() == []
+    assert always.skipped_s <= 0.1  # at most the first piece, before it heard anything
+    energy = Recognizer(ko_model, gate=True)
+    energy.feed(silence)
+    assert energy.skipped_s > always.skipped_s + 1.0
