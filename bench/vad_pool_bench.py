@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from asr.cer import char_errors
-from asr.events import BYTES_PER_SECOND, SAMPLE_RATE
+from asr.events import BYTES_PER_SECOND, SAMPLE_RATE, AsrEvent, AsrFinal
 from asr.model import SharedModel, load_shared_model
-from asr.recognizer import CHUNK_BYTES, Recognizer
+from asr.recognizer import CHUNK_BYTES, CHUNK_MS, GateVad, Recognizer
 from asr.text_norm import join_texts
 from bench.asr_bench import make_clips
 
@@ -49,14 +50,29 @@ def line(kind: str, seconds: float, seed: int) -> bytes:
 Pool = list[tuple[Any, float]]  # reset Vosk recognisers and their clocks, as the engine keeps them
 
 
-def run(model: SharedModel, pcm: bytes, *, gate: bool, pool: Pool | None = None) -> tuple[str, float, Recognizer]:
-    """Decode one call; with ``pool``, on a reused recogniser that goes back (reset) afterwards."""
+@dataclass(frozen=True)
+class Decoded:
+    """One decoded call: its events, this thread's CPU seconds, and ``skipped_after`` — the recogniser's
+    ``skipped_s`` after each ``CHUNK_BYTES`` piece, from which :func:`decoded_chunks` tells what the decoder saw."""
+
+    events: list[AsrEvent]
+    cpu_s: float
+    skipped_after: list[float]
+
+
+def decode_call(
+    model: SharedModel, pcm: bytes, *, gate: bool, pool: Pool | None = None, gate_vad: GateVad | None = None
+) -> Decoded:
+    """Decode one call flat out in ``CHUNK_BYTES`` pieces; with ``pool``, on a reused recogniser that goes back
+    (reset) afterwards. ``gate_vad``: what opens the gate (None: the recogniser's energy VAD)."""
     kaldi, kaldi_s = pool.pop() if pool else (None, 0.0)
-    rec = Recognizer(model, gate=gate, kaldi=kaldi, kaldi_s=kaldi_s)
+    rec = Recognizer(model, gate=gate, kaldi=kaldi, kaldi_s=kaldi_s, gate_vad=gate_vad)
     cpu = time.thread_time()
-    events = []
+    events: list[AsrEvent] = []
+    skipped_after = []
     for i in range(0, len(pcm), CHUNK_BYTES):
         events += rec.feed(pcm[i : i + CHUNK_BYTES])
+        skipped_after.append(rec.skipped_s)
     events += rec.flush()
     spent = time.thread_time() - cpu
     if pool is not None:
@@ -64,8 +80,36 @@ def run(model: SharedModel, pcm: bytes, *, gate: bool, pool: Pool | None = None)
         kaldi = rec.detach()
         kaldi.Reset()
         pool.append((kaldi, clock))
-    finals = [e.text for e in events if hasattr(e, "words")]
-    return join_texts(finals), spent, rec
+    return Decoded(events, spent, skipped_after)
+
+
+def decoded_chunks(skipped_after: list[float]) -> list[bool]:
+    """Which pieces the decoder saw. A piece the gate skips adds ``CHUNK_MS`` to ``skipped_s``; at an onset the
+    pre-roll (the latest skipped pieces, up to ``PREROLL_MS``) is decoded after all and leaves ``skipped_s``."""
+    chunk_s = CHUNK_MS / 1000
+    skipped: list[int] = []  # pieces skipped so far, oldest first; a pre-roll takes them back from the end
+    before = 0.0
+    for n, after in enumerate(skipped_after):
+        change = round((after - before) / chunk_s)
+        before = after
+        if change > 0:
+            skipped.append(n)
+        elif change < 0:
+            del skipped[change:]
+    seen = [True] * len(skipped_after)
+    for n in skipped:
+        seen[n] = False
+    return seen
+
+
+def finals(events: list[AsrEvent]) -> list[AsrFinal]:
+    return [e for e in events if isinstance(e, AsrFinal)]
+
+
+def run(model: SharedModel, pcm: bytes, *, gate: bool, pool: Pool | None = None) -> tuple[str, float]:
+    """Decode one call; its transcript and CPU seconds."""
+    decoded = decode_call(model, pcm, gate=gate, pool=pool)
+    return join_texts([f.text for f in finals(decoded.events)]), decoded.cpu_s
 
 
 def first_speech_cpu(model: SharedModel, speech: bytes, kaldi: Any) -> float:
@@ -102,7 +146,7 @@ def main() -> None:
                 texts: dict[str, str] = {}
                 for _ in range(args.rounds):
                     for name, (pooled, gate) in configs.items():
-                        texts[name], spent, _ = run(model, pcm, gate=gate, pool=pool if pooled else None)
+                        texts[name], spent = run(model, pcm, gate=gate, pool=pool if pooled else None)
                         cpu[name].append(spent / audio_s)
                 for name in configs:
                     errors[name] += char_errors(texts[name], reference)[0]
@@ -115,7 +159,7 @@ def main() -> None:
                       f"{statistics.median(cpu[name]):.3f}")
         for name, (pooled, gate) in configs.items():
             pcm = line(kind, 8.0, 7)
-            _, spent, _ = run(model, pcm, gate=gate, pool=pool if pooled else None)
+            _, spent = run(model, pcm, gate=gate, pool=pool if pooled else None)
             print(f"    8 s of {kind} alone (a silent caller), {name:22}: {spent:.2f} CPU-s")
     speech = b"".join(pcm for pcm, _ in clips)
     fresh, reused = [], []
