@@ -13,10 +13,10 @@ The only place Vosk's JSON is read. Three decisions live here:
 - The same VAD gates the decoder (``gate``): between utterances — before the first speech, and once an utterance
   has been finalised — audio the VAD calls silence or steady line noise is not decoded at all (decoding it cost
   0.11–0.15 CPU-s per second, BENCHMARKS.md). When speech starts, the last ``PREROLL_MS`` of the skipped audio is
-  decoded first, so the decoder sees each utterance's onset and the words do not change (the bench clips give the
-  same transcripts with and without the gate, ``tests/asr/test_vad_gate.py``). Inside an utterance nothing is
-  skipped. Vosk's word times then count only the audio it saw; :meth:`Recognizer._real_s` maps them back to the
-  stream's time, which the events report.
+  decoded first, in the pieces ungated decoding would have given, so the decoder sees each utterance's onset and
+  the words do not change (the bench clips give the same transcripts with and without the gate,
+  ``tests/asr/test_vad_gate.py``). Inside an utterance nothing is skipped. Vosk's word times then count only the
+  audio it saw; :meth:`Recognizer._real_s` maps them back to the stream's time, which the events report.
 - What opens the gate is a :class:`GateVad`: by default the stream's own energy VAD, which is computed for every
   chunk anyway (statistics, word filter, endpoint), so gating costs nothing more. Another VAD can be put in its
   place (``gate_vad``) — ``bench/vad_compare.py`` measures a library VAD there against the energy one, on the same
@@ -159,17 +159,32 @@ class Recognizer:
             return True
         return self._last_final_s >= last_speech and self.audio_s - last_speech > CHUNK_MS / 1000
 
-    def _accept(self, chunk: bytes) -> Any:
-        if self._gate and self._skipped:  # speech starts after a gap: decode the pre-roll first
-            preroll = b"".join(self._skipped)
-            self._skipped.clear()
-            stream_start = self.audio_s - (len(chunk) + len(preroll)) / BYTES_PER_SECOND
-            decoder_start = self.decoder_s
-            self._shifts.append((decoder_start, stream_start - decoder_start))
-            self.skipped_s -= len(preroll) / BYTES_PER_SECOND
-            chunk = preroll + chunk
+    def _preroll(self, chunk: bytes) -> list[bytes]:
+        """Speech starts after a gap: the skipped pieces to decode before ``chunk`` (none without a gap).
+
+        Handed to the decoder one ``CHUNK_MS`` piece at a time, as ungated decoding gives them: Vosk's words depend
+        on how the audio is cut into pieces (most likely its online i-vector, taken from the audio given so far),
+        and the pre-roll joined into one piece changed the words under line noise although the decoder saw every
+        sample (bench/vad_compare.py; tests/asr/test_vad_gate.py).
+        """
+        if not (self._gate and self._skipped):
+            return []
+        pieces = list(self._skipped)
+        self._skipped.clear()
+        preroll_s = sum(len(piece) for piece in pieces) / BYTES_PER_SECOND
+        stream_start = self.audio_s - len(chunk) / BYTES_PER_SECOND - preroll_s
+        decoder_start = self.decoder_s
+        self._shifts.append((decoder_start, stream_start - decoder_start))
+        self.skipped_s -= preroll_s
+        return pieces
+
+    def _accept(self, chunk: bytes) -> bool:
         self._decoded_bytes += len(chunk)
-        return self._call("AcceptWaveform", chunk)
+        return bool(self._call("AcceptWaveform", chunk))
+
+    def _vosk_final(self) -> list[AsrEvent]:
+        final = self._final(self._call("Result"))
+        return [final] if final is not None else []
 
     def _decode(self, chunk: bytes) -> list[AsrEvent]:
         self._tracker.add(chunk)
@@ -180,15 +195,18 @@ class Recognizer:
             self._skipped.append(chunk)
             self.skipped_s += len(chunk) / BYTES_PER_SECOND
             return []
+        events: list[AsrEvent] = []
+        for piece in self._preroll(chunk):  # the gap before the speech: only Vosk's own endpoint can end it
+            if self._accept(piece):
+                events += self._vosk_final()
         if self._accept(chunk):
-            final = self._final(self._call("Result"))
-            return [final] if final is not None else []
+            return events + self._vosk_final()
         last_speech = self._tracker.last_speech_end_s()
         in_utterance = last_speech is not None and last_speech > self._last_final_s
         if in_utterance and last_speech is not None and self.audio_s - last_speech >= self._endpoint_s:
             final = self._final(self._call("FinalResult"))
-            return [final] if final is not None else []
-        return self._partial(self._call("PartialResult"))
+            return events + ([final] if final is not None else [])
+        return events + self._partial(self._call("PartialResult"))
 
     def _heard(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         return tuple(w for w in words if self._tracker.has_speech_between(w.start_s - WORD_PAD_S, w.end_s + WORD_PAD_S))
