@@ -9,7 +9,8 @@
         ≥ 0.95 and ≤ 3% angry complaints flagged on the held-out corpus + call rows, and prints the best.
 --loso  leave-one-source-out: one fit per corpus source family without it, the head measured on that family.
 --adapt a centre's half-and-half: adapt on one half, measure the full screening on the other, for the base, the
-        adapted heads with the base's thresholds (as adaptation was) and the adapted, calibrated model. ``loso:``
+        adapted heads with the base's thresholds (as adaptation was), the adapted, calibrated model without a
+        centre head (as `train` was) and with one (as `train` is). ``loso:``
         fits (once, cached in var/learned-loso-*) the model without those families — two of them, so that the
         centre's half has both labels (a family is all harassment or all legitimate) — and adapts that.
 
@@ -265,27 +266,33 @@ def _screen(model: ContentModel, rows: Sequence[Example]) -> dict[str, Any]:
 def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: Sequence[Example] = ()) -> None:
     """A centre's half-and-half: adapt ``base`` on one half of ``pool`` (in eval's format: text and label only),
     measure the full screening on the other half (and its ASR-noised copy, and ``control`` rows of other
-    sources). Three models: the base; the adapted heads with the base's thresholds and knobs (adaptation as it
-    was before calibration); the adapted, calibrated directory ``callscreen train`` writes."""
+    sources). Four models: the base; the adapted heads with the base's thresholds and knobs (adaptation as it
+    was before calibration); the adapted, calibrated directory without a centre head (``train`` before it had
+    one); the directory ``callscreen train`` writes now (calibrated, with the centre head when it gains)."""
     from screening.learned.build import adapt, strength_adapter
 
     half_a, half_b = split(pool, 0.5, SEED + 7)
     centre = [e for e in (call_example(x.text, "harassment" if x.harassment else "legit", "", "centre")
                           for x in half_a) if e is not None]  # fmt: skip
-    started = time.monotonic()
-    adapted, report = adapt(base, centre, OUT.parent / f"learned-adapted-{name}", command="bench", validate=False)
-    seconds = time.monotonic() - started
+    models: list[tuple[str, ContentModel]] = [("base", base)]
     replay = read_calls(call_examples_path(), group="shipped")
-    gentle = strength_adapter(base, replay, Homophones.from_texts(e.text for e in [*centre, *replay]), SEED)
-    heads_only = gentle(centre)  # adaptation as it was: default fit, the base's thresholds and knobs
-    print(f"[{name}] adapted on half A ({len(centre)} rows) in {seconds:.0f} s; calibration: "
-          f"{report['calibration'].get('strength')} {report['calibration'].get('chosen')} "
-          f"{report['calibration'].get('out_of_fold_base_values', '')} → "
-          f"{report['calibration'].get('out_of_fold_chosen', '')}", flush=True)  # fmt: skip
+    gentle = strength_adapter(base, replay, Homophones.from_texts(e.text for e in [*centre, *replay]), SEED,
+                              centre=False)  # fmt: skip
+    models.append(("adapted heads only", gentle(centre)))  # as it was: default fit, the base's thresholds, knobs
+    for label, with_centre in (("calibrated", False), ("calibrated + centre", True)):
+        started = time.monotonic()
+        out = OUT.parent / f"learned-adapted-{name}{'-centre' if with_centre else ''}"
+        adapted, report = adapt(base, centre, out, command="bench", validate=False, centre=with_centre)
+        calibration = report["calibration"]
+        print(f"[{name}] {label}: adapted on half A ({len(centre)} rows) in {time.monotonic() - started:.0f} s; "
+              f"{calibration.get('strength')} {calibration.get('chosen')} "
+              f"{calibration.get('out_of_fold_base_values', '')} → {calibration.get('out_of_fold_chosen', '')}; "
+              f"centre head {'written' if adapted.centre is not None else 'not written'}", flush=True)  # fmt: skip
+        models.append((label, adapted))
     noised_b = noised(half_b, Homophones.from_texts(e.text for e in pool), SEED + 2)
     sets = {"half B": half_b, "half B +asr": noised_b} | ({"control": list(control)} if control else {})
     for set_name, rows in sets.items():
-        for label, model in (("base", base), ("adapted heads only", heads_only), ("adapted + calibrated", adapted)):
+        for label, model in models:
             f = _screen(model, rows)
             print(f"[{name}] {set_name:<12} {label:<21} n={f['n']} P={f['precision']:.3f} R={f['recall']:.3f} "
                   f"F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip

@@ -65,6 +65,8 @@ KNOBS: dict[str, Knob] = _table(
     ("learned_offtopic_min", SHARE, "another-purpose probability a window needs before its 'no business' counts"),
     ("learned_no_business_veto", SHARE, "rules' business words weighing this much (negated) overrule the model's none"),
     ("learned_guard_veto", SHARE, "…and this much make the complaint guard apply although the model heard none"),
+    ("learned_centre_up", SHARE, "weight of the centre head (an adapted model's own judgement) towards harassment"),
+    ("learned_centre_down", SHARE, "…and towards legitimate: how far it may clear what the base would flag"),
     ("learned_min_chars", COUNT, "shorter transcripts (early partials) are not scored by the learned models"),
     # speech statistics
     ("silence", WEIGHT, "nothing said over the listening window"),

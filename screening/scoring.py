@@ -18,9 +18,10 @@ from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
 
 EVIDENCE_KINDS = frozenset({SignalKind.CONTENT, SignalKind.SPEECH, SignalKind.CALLER_ID, SignalKind.AGENT})
 ROUNDING = 0.005
-ABUSE_CODES = frozenset(
-    {ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE, ReasonCode.LEARNED_HARASSMENT}
-)
+# the centre head's push towards harassment is guarded too: a centre's examples never make an angry customer a
+# harasser by content alone
+ABUSE_CODES = frozenset({ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE,
+                         ReasonCode.LEARNED_HARASSMENT, ReasonCode.LEARNED_CENTRE})  # fmt: skip
 
 
 def _clamp(value: float) -> float:

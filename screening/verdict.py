@@ -49,6 +49,7 @@ class ReasonCode(enum.StrEnum):
     LEARNED_HARASSMENT = "content.learned_harassment"  # harassment aimed at the listener (the call-level head)
     LEARNED_BUSINESS = "content.learned_business"
     LEARNED_NO_BUSINESS = "content.learned_no_business"
+    LEARNED_CENTRE = "content.learned_centre"  # an adapted model's centre head: the centre's own examples' reading
     # speech statistics
     SILENCE = "speech.silence"
     OPEN_LINE = "speech.open_line"

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from screening.config import ScreeningConfig
-from screening.learned.calibrate import Adapter, Calibration, calibrate
+from screening.learned.calibrate import CENTRE_AXES, Adapter, Calibration, calibrate
 from screening.learned.data import Example, read_calls
 from screening.learned.features import FeatureConfig
-from screening.learned.model import ContentModel, ContentScores, save_model
+from screening.learned.model import CentreHead, ContentModel, ContentScores, save_model
 from screening.learned.noise import Homophones
 from screening.learned.train import (
     ADAPT_L2,
@@ -34,6 +34,7 @@ from screening.learned.train import (
     augmented,
     call_examples_path,
     cap_corpus,
+    fit_centre,
     fit_heads,
     read_corpus_rows,
 )
@@ -249,11 +250,11 @@ def build_from_corpus(
 
 
 def strength_adapter(base: ContentModel, replay: Sequence[Example], homophones: Homophones, seed: int,
-             strength: Strength = STRENGTHS[0]) -> Adapter:  # fmt: skip
+                     strength: Strength = STRENGTHS[0], *, centre: bool = True) -> Adapter:  # fmt: skip
     """Heads adapted to some of the centre's rows (plus a seeded replay of the shipped call-style examples, three
-    per row, so the base is not forgotten) — the same fit for the cross-validation folds and the final model.
-    ``strength``: the L2 pull towards the base and how much each of the centre's rows counts against a replayed
-    one."""
+    per row, so the base is not forgotten) and, with ``centre``, a centre head fitted on those rows alone — the
+    same fit for the cross-validation folds and the final model. ``strength``: the L2 pull towards the base and
+    how much each of the centre's rows counts against a replayed one."""
 
     def fit(rows: Sequence[Example]) -> ContentModel:
         rng = random.Random(seed)
@@ -264,14 +265,21 @@ def strength_adapter(base: ContentModel, replay: Sequence[Example], homophones: 
         data.examples.extend(shipped.examples)
         data.weights.extend(shipped.weights)
         fitted = adapt_heads(base, data, l2=strength.l2)
-        return ContentModel(base.manifest, fitted.weights, fitted.bias)
+        own = fit_centre(rows, base.features, homophones, seed=seed) if centre else None
+        return ContentModel(base.manifest, fitted.weights, fitted.bias, centre=own)
 
     return fit
 
 
 def _calibrated(model: ContentModel, calibration: Calibration) -> ContentModel:
     manifest = model.manifest | {"thresholds": calibration.thresholds, "fusion": calibration.fusion}
-    return ContentModel(manifest, model.weights, model.bias)
+    return ContentModel(manifest, model.weights, model.bias, centre=_kept_centre(model, calibration.fusion))
+
+
+def _kept_centre(model: ContentModel, fusion: Mapping[str, float]) -> CentreHead | None:
+    """The centre head when the calibration gives it a weight; a head nothing counts is not written."""
+    trusted = any(fusion.get(name, 0.0) > 0 for name in CENTRE_AXES)
+    return model.centre if trusted else None
 
 
 def fused_figures(model: ContentModel, rows: Sequence[Example], config: ScreeningConfig) -> dict[str, Any]:
@@ -284,6 +292,18 @@ def fused_figures(model: ContentModel, rows: Sequence[Example], config: Screenin
         if row.harassment is not None:
             figures.add(row.harassment, engine.screen_transcript(row.text, None, None).label is Label.HARASSMENT)
     return figures.as_dict()
+
+
+def _centre_text(own: CentreHead | None, fusion: Mapping[str, float]) -> str:
+    if own is None:
+        return ("No centre head: out of fold, trusting a head fitted on the centre's rows alone gained nothing "
+                "the rule accepts.\n")
+    return (f"\nCentre head (`centre.npz`, listed in `manifest.json` with its checksum): a logistic regression over "
+            f"the same n-grams fitted on the {own.rows} rows alone, harassment against legitimate "
+            f"(`screening/learned/train.py: fit_centre`). It gives the reason `content.learned_centre` with the "
+            f"n-grams that pushed it, weighing {fusion.get('learned_centre_up', 0.0):g} × (2p − 1) towards "
+            f"harassment and {fusion.get('learned_centre_down', 0.0):g} × (1 − 2p) towards legitimate; its push "
+            "towards harassment is capped with the abuse by the complaint guard.\n")
 
 
 def _calibration_text(report: dict[str, Any]) -> str:
@@ -302,20 +322,22 @@ def _calibration_text(report: dict[str, Any]) -> str:
 def adapt(
     base: ContentModel, rows: Sequence[Example], out: Path, *, command: str, seed: int = SEED,
     validate: bool = True, config: ScreeningConfig | None = None, lexicon: Lexicon | None = None,
+    centre: bool = True,
 ) -> tuple[ContentModel, dict[str, Any]]:  # fmt: skip
     """Adapt ``base`` to a centre's rows and calibrate its thresholds and fusion knobs on them
-    (:mod:`screening.learned.calibrate`); figures on a held-out fifth — base, adapted heads alone, adapted and
-    calibrated, each calibration chosen without the fifth; write ``out``."""
+    (:mod:`screening.learned.calibrate`), with (``centre``) a centre head of its own that the calibration may
+    trust; figures on a held-out fifth — base, adapted heads alone, adapted and calibrated, each calibration
+    chosen without the fifth; write ``out``."""
     config = config or ScreeningConfig()
     lexicon = lexicon or load_lexicon(config.lexicon_dir)
     replay = read_calls(call_examples_path(), group="shipped")
     homophones = Homophones.from_texts(e.text for e in [*rows, *replay])
-    adapters = [(s.name, strength_adapter(base, replay, homophones, seed, s)) for s in STRENGTHS]
+    adapters = [(s.name, strength_adapter(base, replay, homophones, seed, s, centre=centre)) for s in STRENGTHS]
     report: dict[str, Any] = {"rows": len(rows), "base_model": base.model_id}
     if validate and len(rows) >= 10:
         fit_rows, held = split(rows, 0.2, seed, key="harassment")
         trial = adapters[0][1](fit_rows)
-        chosen = calibrate(base, fit_rows, adapters, lexicon, config, seed)
+        chosen = calibrate(base, fit_rows, adapters, lexicon, config, seed, replay)
         # the gentle fit is ``trial`` itself (seeded: a second fit would give the same weights)
         trial_fit = trial if chosen.strength == 0 else adapters[chosen.strength][1](fit_rows)
         trial_calibrated = _calibrated(trial_fit, chosen)
@@ -323,11 +345,13 @@ def adapt(
         report["held_out_fused"] = {"base": fused_figures(base, held, config),
                                     "adapted_heads_only": fused_figures(trial, held, config),
                                     "adapted": fused_figures(trial_calibrated, held, config)}  # fmt: skip
-    calibration = calibrate(base, rows, adapters, lexicon, config, seed)
+    calibration = calibrate(base, rows, adapters, lexicon, config, seed, replay)
     fitted = adapters[calibration.strength][1](rows)
+    own = _kept_centre(fitted, calibration.fusion)
     report["calibration"] = calibration.report
     model_id = _model_id("adapted", fitted.weights.tobytes() + repr(sorted(calibration.fusion.items())).encode()
-                         + repr(sorted(calibration.thresholds.items())).encode())  # fmt: skip
+                         + repr(sorted(calibration.thresholds.items())).encode()
+                         + (own.weights.tobytes() if own is not None else b""))  # fmt: skip
     base_card = (base.directory / "MODEL_CARD.md").read_text(encoding="utf-8") if base.directory else ""
     compared = report.get("held_out_fused")
     figures = (_figures_table({"held out, base": compared["base"],
@@ -339,7 +363,7 @@ def adapt(
 Adapted from `{base.model_id}` to {len(rows)} of the centre's own rows: the weights minimise the log-loss on those
 rows (plus the shipped call-style examples, replayed so the base is not forgotten) with an L2 pull towards the base
 weights (`screening/learned/train.py: adapt_heads`). The centre's rows are its own data; they are not shipped.
-
+{_centre_text(own, calibration.fusion)}
 ## Calibration (thresholds and fusion knobs in `manifest.json`)
 
 {_calibration_text(calibration.report)}
@@ -356,7 +380,7 @@ weights (`screening/learned/train.py: adapt_heads`). The centre's rows are its o
 
 {base_card}"""
     save_model(out, fitted.weights, fitted.bias, features=base.features, thresholds=calibration.thresholds,
-               model_id=model_id, card=card, fusion=calibration.fusion,
+               model_id=model_id, card=card, fusion=calibration.fusion, centre=own,
                extra={"base_model": base.model_id, "seed": seed, "calibration": calibration.report})  # fmt: skip
     report |= {"model_id": model_id, "out": str(out)}
     return ContentModel.load(out), report

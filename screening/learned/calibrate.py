@@ -18,18 +18,29 @@ make the judgement stricter, with the gentle fit: it cannot show what a looser o
 enquiry-only file let a looser "no business" and the firm fit flag short swearing reviews of other sources).
 The grid is fixed in advance (the base values and steps either way), not tuned to any measuring set. A file
 with fewer than :data:`MIN_PER_LABEL` rows of either label is too small to say anything and keeps the base's.
+
+The *centre head* (:func:`screening.learned.train.fit_centre`, fitted in every fold on that fold's rows alone,
+so its out-of-fold scores are honest) is weighed the same way: its pull towards harassment
+(``learned_centre_up``) and towards legitimate (``learned_centre_down``) are tried on :data:`CENTRE_GRID`, on top
+of the base's values and on top of the best values found without it, then refined one value at a time (every
+axis of both grids, :data:`REFINE_ROUNDS` passes), and kept only by the same rule — and, since out of fold on the
+centre's file cannot show what the head does to talk unlike that file, only if it flags no more of the shipped
+call-style examples' legitimate rows (enquiries, complaints, angry customers; the head never sees them) than the
+base's values do. It is the
+shift a base that never saw a centre's kind of talk needs (a base without reviews reads every review as "no
+business"; a few hundred rows move its big weights too little). With fewer than :data:`MIN_ANGRY` angry
+customers it may only clear calls (``learned_centre_up`` stays 0).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
 from screening.config import ScreeningConfig
-from screening.learned.data import Example
+from screening.learned.data import Example, stratified_folds
 from screening.learned.model import ContentModel, ContentScores
 from screening.lexicon import Lexicon
 from screening.scoring import Fusion
@@ -46,12 +57,13 @@ MIN_PER_LABEL = 10
 MIN_ANGRY = 5
 # the direction in which each value makes the judgement stricter (fewer flags)
 STRICTER = {"harassment": 1, "no_business": -1, "offtopic": 1, "learned_no_business_veto": -1,
-            "learned_guard_veto": -1}
+            "learned_guard_veto": -1, "learned_centre_up": -1, "learned_centre_down": 1}
 MIN_GAIN = 0.01  # out-of-fold F1 a calibration must gain over the base's values to replace them
 THRESHOLD_AXES = ("harassment", "no_business", "offtopic")
 STAND_IN = {"harassment": "learned_harassment_min", "no_business": "learned_no_business_max",
             "offtopic": "learned_offtopic_min"}  # the knob the signal reads for a model without that threshold
-FUSION_AXES = ("learned_no_business_veto", "learned_guard_veto")
+CENTRE_AXES = ("learned_centre_up", "learned_centre_down")
+FUSION_AXES = ("learned_no_business_veto", "learned_guard_veto", *CENTRE_AXES)
 # The rules' business words weigh at most 0.6 together (business_floor), so 1.0 means "never overrule the model".
 GRID: dict[str, tuple[float, ...]] = {
     "harassment": (0.6, 0.7, 0.8),
@@ -60,6 +72,12 @@ GRID: dict[str, tuple[float, ...]] = {
     "learned_no_business_veto": (0.2, 0.4, 0.6, 1.0),
     "learned_guard_veto": (0.0, 0.4, 1.0),
 }
+# tried after GRID, on top of its best values and the base's (a product with GRID would be 16 times the work)
+CENTRE_GRID: dict[str, tuple[float, ...]] = {
+    "learned_centre_up": (0.0, 0.25, 0.5, 0.75, 1.0),
+    "learned_centre_down": (0.0, 0.25, 0.5, 0.75, 1.0),
+}
+REFINE_ROUNDS = 3  # passes of one-value-at-a-time moves from the best, once the centre head has a weight
 RULE_ABUSE = frozenset({ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING})
 
 Adapter = Callable[[Sequence[Example]], ContentModel]
@@ -110,14 +128,7 @@ class _Fixed:
 
 def folds(rows: Sequence[Example], k: int, seed: int) -> list[int]:
     """A fold number per row, stratified by label and seeded."""
-    rng = random.Random(seed)
-    out = [0] * len(rows)
-    for label in (0, 1):
-        members = [i for i, e in enumerate(rows) if (e.harassment or 0) == label]
-        rng.shuffle(members)
-        for n, i in enumerate(members):
-            out[i] = n % k
-    return out
+    return stratified_folds([int(e.harassment or 0) for e in rows], k, seed)
 
 
 def rule_reasons(texts: Sequence[str], lexicon: Lexicon, config: ScreeningConfig) -> list[tuple[Reason, ...]]:
@@ -131,17 +142,28 @@ def is_angry(truth: int, rules: Sequence[Reason]) -> bool:
 
 
 def out_of_fold(rows: Sequence[Example], texts: Sequence[str], rules: Sequence[tuple[Reason, ...]],
-                adapter: Adapter, seed: int) -> list[Scored]:  # fmt: skip
-    """Every row scored by heads adapted on the other folds (the rules do not depend on the fold)."""
+                adapter: Adapter, seed: int, guard: Sequence[tuple[str, tuple[Reason, ...]]] = ()
+                ) -> tuple[list[Scored], list[Scored]]:  # fmt: skip
+    """Every row scored by heads adapted on the other folds (the rules do not depend on the fold); and every
+    ``guard`` row (legitimate talk none of the centre's rows are) scored by each of the fold models."""
     fold_of = folds(rows, FOLDS, seed)
     scored: list[Scored | None] = [None] * len(rows)
+    guarded: list[Scored] = []
     for k in range(FOLDS):
         model = adapter([e for e, f in zip(rows, fold_of, strict=True) if f != k])
         for i, e in enumerate(rows):
             if fold_of[i] == k:
                 truth = int(e.harassment or 0)
                 scored[i] = Scored(texts[i], truth, is_angry(truth, rules[i]), rules[i], model.score(texts[i]))
-    return [s for s in scored if s is not None]
+        guarded.extend(Scored(text, 0, is_angry(0, said), said, model.score(text)) for text, said in guard)
+    return [s for s in scored if s is not None], guarded
+
+
+def guard_rows(rows: Sequence[Example], lexicon: Lexicon, config: ScreeningConfig
+               ) -> list[tuple[str, tuple[Reason, ...]]]:  # fmt: skip
+    """The legitimate ones of ``rows`` with their rules' reasons, to be scored per fold (:func:`out_of_fold`)."""
+    texts = [normalize_text(e.text) for e in rows if e.harassment == 0]
+    return list(zip(texts, rule_reasons(texts, lexicon, config), strict=True))
 
 
 def tally(rows: Sequence[Scored], thresholds: Mapping[str, float], fusion: Mapping[str, float], lexicon: Lexicon,
@@ -162,6 +184,10 @@ def tally(rows: Sequence[Scored], thresholds: Mapping[str, float], fusion: Mappi
     return Tally(tp, fp, fn, angry)
 
 
+# ((out-of-fold F1, −values moved), fit index, values, tally): the ranking key first
+Candidate = tuple[tuple[float, int], int, dict[str, float], "Tally"]
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     thresholds: dict[str, float]  # the model's thresholds to write (all heads)
@@ -171,9 +197,12 @@ class Calibration:
 
 
 def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tuple[str, Adapter]],
-              lexicon: Lexicon, config: ScreeningConfig, seed: int) -> Calibration:  # fmt: skip
+              lexicon: Lexicon, config: ScreeningConfig, seed: int, guard: Sequence[Example] = ()
+              ) -> Calibration:  # fmt: skip
     """The centre's fit strength, thresholds and fusion knobs (see the module docstring): the first adapter with
-    the base's values when the file is too small or nothing does clearly better out of fold."""
+    the base's values when the file is too small or nothing does clearly better out of fold. ``guard``: rows
+    none of the centre's are (the shipped call-style examples), whose legitimate ones a value that trusts the
+    centre head must flag no more of than the base's values do."""
     base_thresholds = dict(base.thresholds)
     base_fusion = {name: model_knob(base.fusion, lexicon, name) for name in FUSION_AXES}
     defaults = {name: float(base_thresholds.get(name, lexicon.weight(STAND_IN[name]))) for name in THRESHOLD_AXES}
@@ -186,14 +215,20 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
     texts = [normalize_text(e.text) for e in rows]
     rules = rule_reasons(texts, lexicon, config)
     angry = sum(is_angry(int(e.harassment or 0), r) for e, r in zip(rows, rules, strict=True))
-    axes = [tuple(sorted(v for v in {*GRID[name], defaults[name]}
-                         if angry >= MIN_ANGRY or (v - defaults[name]) * STRICTER[name] >= 0)) for name in GRID]
+    guarded = guard_rows(guard, lexicon, config)
+
+    def axis(name: str, grid: Mapping[str, tuple[float, ...]]) -> tuple[float, ...]:
+        return tuple(sorted(v for v in {*grid[name], defaults[name]}
+                            if angry >= MIN_ANGRY or (v - defaults[name]) * STRICTER[name] >= 0))  # fmt: skip
+
+    axes = [axis(name, GRID) for name in GRID]
+    centre_axes = [axis(name, CENTRE_GRID) for name in CENTRE_GRID]
     start: Tally | None = None
-    best: tuple[tuple[float, int], int, dict[str, float], Tally] | None = None
+    best: Candidate | None = None
     # a firmer fit too follows the centre's rows further than the base into what they do not show
     tried = adapters if angry >= MIN_ANGRY else adapters[:1]
     for index, (_, adapter) in enumerate(tried):
-        scored = out_of_fold(rows, texts, rules, adapter, seed)
+        scored, guard_scored = out_of_fold(rows, texts, rules, adapter, seed, guarded)
 
         def run(values: Mapping[str, float], scored: Sequence[Scored] = scored) -> Tally:
             thresholds = base_thresholds | {k: values[k] for k in THRESHOLD_AXES}
@@ -202,16 +237,53 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
         if start is None:
             start = run(defaults)
             best = ((start.f1, 0), 0, defaults, start)
+        assert best is not None
+        guard_start = run(defaults, guard_scored)
+
+        def judge(values: dict[str, float], index: int = index, start: Tally = start,
+                  guard_scored: Sequence[Scored] = guard_scored, guard_start: Tally = guard_start,
+                  run: Callable[..., Tally] = run) -> Candidate | None:  # fmt: skip
+            """The candidate, or None when it flags more than the base's values — on the centre's rows, and
+            when it weighs the centre head, on the guard rows the head never saw."""
+            if any(values[name] > 0 for name in CENTRE_AXES) and guard_scored:
+                kept = run(values, guard_scored)
+                if kept.fp > guard_start.fp or kept.angry_flagged > guard_start.angry_flagged:
+                    return None
+            return _candidate(index, values, run(values), start, defaults)
+
+        fit_best: Candidate | None = None  # this fit's best without the centre head: an anchor for it
         for combo in product(*axes):
-            values = dict(zip(GRID, combo, strict=True))
-            got = run(values)
-            if got.fp > start.fp or got.angry_flagged > start.angry_flagged:
-                continue
-            moved = index + sum(1 for name in GRID if values[name] != defaults[name])
-            key = (got.f1, -moved)
-            assert best is not None
-            if key > best[0]:
-                best = (key, index, values, got)
+            values = defaults | dict(zip(GRID, combo, strict=True))
+            found = judge(values)
+            if found is not None and (fit_best is None or found[0] > fit_best[0]):
+                fit_best = found
+        if fit_best is not None and fit_best[0] > best[0]:
+            best = fit_best
+        if not any(s.scores.centre is not None for s in scored):
+            continue
+        anchors = (defaults, *((fit_best[2],) if fit_best is not None else ()))
+        fit_best = None
+        for anchor, combo in product(anchors, product(*centre_axes)):
+            values = anchor | dict(zip(CENTRE_GRID, combo, strict=True))
+            found = judge(values)
+            if found is not None and (fit_best is None or found[0] > fit_best[0]):
+                fit_best = found
+        # a head that clears what the base would flag lets looser thresholds find more: move one value at a time
+        # from this fit's best with the centre head until nothing gains
+        every = dict(zip(GRID, axes, strict=True)) | dict(zip(CENTRE_GRID, centre_axes, strict=True))
+        for _ in range(REFINE_ROUNDS if fit_best is not None else 0):
+            assert fit_best is not None
+            moved_from = fit_best
+            for name, choices in every.items():
+                for value in choices:
+                    values = fit_best[2] | {name: value}
+                    found = judge(values)
+                    if found is not None and found[0] > fit_best[0]:
+                        fit_best = found
+            if fit_best is moved_from:
+                break
+        if fit_best is not None and fit_best[0] > best[0]:
+            best = fit_best
     assert start is not None and best is not None
     _, index, values, got = best
     report: dict[str, Any] = {"folds": FOLDS, "rows": len(rows), "angry_rows": angry, "base_values": defaults,
@@ -222,3 +294,13 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
     report |= {"chosen": values, "strength": adapters[index][0], "out_of_fold_chosen": got.as_dict()}
     thresholds = base_thresholds | {k: values[k] for k in THRESHOLD_AXES}
     return Calibration(thresholds, dict(base.fusion) | {k: values[k] for k in FUSION_AXES}, index, report)
+
+
+def _candidate(index: int, values: dict[str, float], got: Tally, start: Tally, defaults: Mapping[str, float]
+               ) -> Candidate | None:  # fmt: skip
+    """The candidate ranked by out-of-fold F1, ties going to the one that moves fewer values (a firmer fit counts
+    as a move); None when it flags more legitimate rows or more angry customers than the base's values."""
+    if got.fp > start.fp or got.angry_flagged > start.angry_flagged:
+        return None
+    moved = index + sum(1 for name, value in values.items() if value != defaults[name])
+    return (got.f1, -moved), index, values, got

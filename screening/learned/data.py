@@ -25,7 +25,8 @@ social-media commentary, chit-chat and online abuse are not customer-service mat
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import random
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,3 +143,15 @@ def calls_from_pairs(pairs: Iterable[tuple[str, str]], group: str = "reviews") -
     """Examples from (text, label) pairs — the centre's reviewed calls."""
     got = (call_example(text, label, "", group) for text, label in pairs if label in CALL_LABELS)
     return [e for e in got if e is not None]
+
+
+def stratified_folds(labels: Sequence[int], k: int, seed: int) -> list[int]:
+    """A fold number per row, stratified by label and seeded (the same rows, the same folds)."""
+    rng = random.Random(seed)
+    out = [0] * len(labels)
+    for label in sorted(set(labels)):
+        members = [i for i, v in enumerate(labels) if v == label]
+        rng.shuffle(members)
+        for n, i in enumerate(members):
+            out[i] = n % k
+    return out

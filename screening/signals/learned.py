@@ -1,7 +1,8 @@
 """The learned content models as a :class:`~screening.signal.Signal`: probabilities in, explained reasons out.
 
-The models (:mod:`screening.learned`) score a transcript with three heads — abusive language, harassment aimed at
-the listener, business intent — and say which n-grams pushed each score. This signal turns those scores into
+The models (:mod:`screening.learned`) score a transcript with their heads — abusive language, harassment aimed at
+the listener, business intent, another purpose, and for a centre's adapted model its own centre head — and say
+which n-grams pushed each score. This signal turns those scores into
 reasons a manager can read: every learned reason names the head's probability against its threshold and lists the
 n-grams with their contribution (``傻逼 +0.83``), never a bare number. Weights are knobs (``learned_*`` in
 ``weights.txt``, weight = knob × probability); thresholds are the model's own (its manifest), because a model
@@ -52,6 +53,9 @@ class ContentScores(Protocol):
 
     @property
     def offtopic(self) -> HeadScore | None: ...  # None: a model without that head (format 1)
+
+    @property
+    def centre(self) -> HeadScore | None: ...  # None: no centre head (every model but an adapted one)
 
     @property
     def model_id(self) -> str: ...
@@ -142,7 +146,25 @@ class LearnedContentSignal:
                       f"(model {model}: p={business.prob:.2f} < {no_business:.2f}{other[0]})")  # fmt: skip
             out.append(Reason(ReasonCode.LEARNED_NO_BUSINESS, SignalKind.CONTENT,
                               round(w("learned_no_business") * (1 - business.prob), 3), detail, other[1]))  # fmt: skip
-        return out
+        centre = self._centre(scores.centre, model)
+        return [*out, centre] if centre is not None else out
+
+    def _centre(self, head: HeadScore | None, model: str) -> Reason | None:
+        """The centre head's reading, signed: ``learned_centre_up × (2p − 1)`` towards harassment above p = 0.5,
+        ``learned_centre_down × (1 − 2p)`` towards legitimate below it. Both 0 (the lexicon's values) unless an
+        adapted model's calibration found, out of fold on the centre's rows, that trusting it gains. Its push
+        towards harassment counts as abuse under the complaint guard (:data:`screening.scoring.ABUSE_CODES`)."""
+        if head is None:
+            return None
+        towards = head.prob >= 0.5
+        weight = round(self._weight("learned_centre_up" if towards else "learned_centre_down")
+                       * abs(2 * head.prob - 1), 3)  # fmt: skip
+        if weight == 0:
+            return None
+        reading = "harassment" if towards else "a legitimate call"
+        detail = f"the centre's own examples read this as {reading} (model {model} centre head: p={head.prob:.2f})"
+        return Reason(ReasonCode.LEARNED_CENTRE, SignalKind.CONTENT, weight if towards else -weight, detail,
+                      _evidence(head, sign=1.0 if towards else -1.0))  # fmt: skip
 
     def _other_purpose(self, scores: ContentScores, chars: int) -> tuple[str, tuple[str, ...]] | None:
         """Whether a window without business said something else — (detail, evidence) — or only what says nothing.

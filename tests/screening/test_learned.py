@@ -17,13 +17,17 @@ from screening.engine import ScreeningEngine
 from screening.learned.data import read_calls
 from screening.learned.model import (
     CARD,
+    CENTRE,
     FORMAT,
     MANIFEST,
     SUMS,
     WEIGHTS,
+    CentreHead,
     ContentModel,
     ModelError,
     load_scorer,
+    save_model,
+    sha256_of,
     shipped_dir,
     write_sums,
 )  # fmt: skip
@@ -51,6 +55,23 @@ def copy_shipped(tmp_path: Path) -> Path:
     target = tmp_path / "model"
     shutil.copytree(shipped_dir(), target)
     return target
+
+
+def with_centre(tmp_path: Path, fusion: dict[str, float], centre: CentreHead | None = None,
+                name: str = "centre-model") -> Path:  # fmt: skip
+    """The shipped heads plus a centre head (by default fitted on the courier file) trusted by ``fusion`` — the
+    shape of directory ``callscreen train`` writes when its calibration keeps the centre head."""
+    from screening.learned.noise import Homophones
+    from screening.learned.train import fit_centre
+
+    base = ContentModel.shipped()
+    if centre is None:
+        rows = read_calls(COURIER_TRAIN)
+        centre = fit_centre(rows, base.features, Homophones.from_texts(e.text for e in rows))
+    assert centre is not None
+    return save_model(tmp_path / name, base.weights, base.bias, features=base.features,
+                      thresholds=dict(base.thresholds), model_id=name, card="a centre's model\n", fusion=fusion,
+                      centre=centre)  # fmt: skip
 
 
 def test_normalisation_is_asr_like() -> None:
@@ -147,6 +168,101 @@ def test_a_damaged_directory_is_refused_naming_the_file(tmp_path: Path, damage: 
     damage(directory)
     with pytest.raises(ModelError, match=message.replace(".", r"\.")):
         ContentModel.load(directory)
+
+
+def _other_centre(directory: Path) -> None:
+    """A different, well-formed centre.npz with SHA256SUMS rewritten to match it: only the manifest's checksum
+    still names the head the calibration was chosen for."""
+    with (directory / CENTRE).open("wb") as fh:
+        np.savez_compressed(fh, index=np.asarray([1], np.int32), weights=np.asarray([2.0], np.float32),
+                            bias=np.asarray([0.0], np.float32))  # fmt: skip
+    write_sums(directory, (MANIFEST, WEIGHTS, CARD, CENTRE))
+
+
+def _unlisted_centre(directory: Path) -> None:
+    write_sums(directory)  # the three required files only
+
+
+def _malformed_centre_entry(directory: Path) -> None:
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    manifest["centre"] = {"file": "../elsewhere.npz"}
+    (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    write_sums(directory, (MANIFEST, WEIGHTS, CARD, CENTRE))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / CENTRE).unlink(), r"centre\.npz: missing"),
+        (lambda d: (d / CENTRE).write_bytes(b"PK\0\0 half a copy"), r"centre\.npz: checksum mismatch"),
+        (_other_centre, r"centre\.npz: checksum does not match the manifest's"),
+        (_unlisted_centre, r"SHA256SUMS: no checksum for centre\.npz"),
+        (_malformed_centre_entry, r"manifest\.json: centre must be"),
+    ],
+)
+def test_a_centre_head_that_is_missing_or_corrupt_refuses_the_directory(tmp_path: Path, damage: Any,
+                                                                        message: str) -> None:  # fmt: skip
+    """An adapted model whose calibration trusts its centre head must not run without it or with another one:
+    the head is listed in the manifest with its checksum and covered by SHA256SUMS, and either failing refuses
+    the whole directory, naming the file."""
+    directory = with_centre(tmp_path, {"learned_centre_up": 0.5, "learned_centre_down": 0.5})
+    assert ContentModel.load(directory).centre is not None
+    damage(directory)
+    with pytest.raises(ModelError, match=message):
+        ContentModel.load(directory)
+
+
+def test_a_refused_centre_head_keeps_the_running_model_serving(tmp_path: Path) -> None:
+    """`serve` reloads the directory on SIGHUP or the admin API: a centre head damaged on disk is refused and
+    calls go on being screened by the model that was loaded, centre head and all."""
+    from callscreen.model_reload import ModelReloader
+    from screening.errors import ModelRefusedError
+
+    directory = with_centre(tmp_path, {"learned_centre_up": 0.5, "learned_centre_down": 0.5})
+    engine = ScreeningEngine.offline(ScreeningConfig())
+    reloader = ModelReloader(engine, lambda: ContentModel.load(directory))
+    reloader.start()
+    running = engine.scorer
+    assert reloader.state.model_id == "centre-model" and isinstance(running, ContentModel) and running.centre
+    text = "包裹放你家门口了你晚上一个人在家吧"  # a courier-style advance: the centre head reads it as harassment
+    before = engine.screen_transcript(text, None, None)
+    assert ReasonCode.LEARNED_CENTRE in _codes(before)
+    (directory / CENTRE).write_bytes(b"an interrupted copy")
+    with pytest.raises(ModelRefusedError, match=r"centre\.npz: checksum mismatch"):
+        reloader.reload(trigger="test")
+    assert engine.scorer is running and reloader.state.last_error
+    assert engine.screen_transcript(text, None, None) == before
+
+
+def test_without_a_centre_head_nothing_changes(tmp_path: Path, shipped: ContentModel) -> None:
+    """The shipped model has no centre head and the lexicon's weights for one are 0: its verdicts are exactly
+    those of a model that never heard of it, and a directory written without a head drops a stale file."""
+    assert shipped.centre is None and shipped.score("你个傻逼客服给我滚").centre is None
+    directory = with_centre(tmp_path, {})
+    assert (directory / CENTRE).is_file()
+    save_model(directory, shipped.weights, shipped.bias, features=shipped.features,
+               thresholds=dict(shipped.thresholds), model_id="again", card="x\n")  # fmt: skip
+    assert not (directory / CENTRE).exists() and "centre" not in json.loads((directory / MANIFEST).read_text())
+    engine = ScreeningEngine.offline(ScreeningConfig(), shipped)
+    for e in read_calls(COURIER_TEST):
+        assert ReasonCode.LEARNED_CENTRE not in _codes(engine.screen_transcript(e.text, None, None))
+
+
+def test_the_centre_head_never_makes_an_angry_customer_a_harasser(tmp_path: Path, shipped: ContentModel) -> None:
+    """A centre head that reads everything as harassment, trusted fully, still cannot make a swearing customer
+    who talks business harassment by content alone: its push is abuse under the complaint guard. Its reason
+    lists the n-grams that pushed it, with their contributions."""
+    size = shipped.features.size
+    eager = CentreHead(np.full(size, 2.0, dtype=np.float32), 3.0, 1)  # every n-gram pushes towards harassment
+    directory = with_centre(tmp_path, {"learned_centre_up": 1.0}, centre=eager)
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.load(directory))
+    angry = engine.screen_transcript("你们这什么垃圾快递我的包裹丢了三天了赶紧给我退款", None, None)
+    assert angry.label is not Label.HARASSMENT, angry
+    centre = next(r for r in angry.reasons if r.code is ReasonCode.LEARNED_CENTRE)
+    assert "an angry customer" in centre.detail and centre.weight < 1.0
+    assert centre.evidence and all(e.rsplit(" ", 1)[1].startswith("+") for e in centre.evidence), centre
+    chatter = engine.screen_transcript("陪我聊聊天嘛你今天穿的什么衣服", None, None)
+    assert ReasonCode.LEARNED_CENTRE in _codes(chatter) and chatter.label is Label.HARASSMENT
 
 
 def test_a_wrong_format_is_refused_even_with_good_checksums(tmp_path: Path) -> None:
@@ -249,10 +365,20 @@ def test_adaptation_calibrates_the_centres_thresholds_where_the_rules_overrule_t
     assert {"base", "adapted_heads_only", "adapted"} <= set(report["held_out_fused"])
     card = (out / CARD).read_text(encoding="utf-8")
     assert "cross-validation" in card and "learned_no_business_veto" in card
+    # the centre head: chosen out of fold, written with its checksum in the manifest and in SHA256SUMS
+    chosen = calibration["chosen"]
+    assert chosen["learned_centre_up"] + chosen["learned_centre_down"] > 0, calibration
+    assert manifest["centre"] | {"c": 0} == {"file": CENTRE, "sha256": sha256_of(out / CENTRE), "rows": 60, "c": 0}
+    assert CENTRE in (out / SUMS).read_text(encoding="utf-8") and "Centre head" in card
     base = _eval(capsys, str(COURIER_TEST))
     new = _eval(capsys, str(COURIER_TEST), "--model", str(out))
     assert new["f1"] >= base["f1"] + 0.2 and new["fp"] <= base["fp"], (base, new)
     assert new["by_subtype"]["angry"]["harassment"] == 0  # swearing customers stay allowed
+    # every reason of the centre head is explained by the n-grams that pushed it
+    engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.load(out))
+    centre = [r for e in read_calls(COURIER_TEST) for r in engine.screen_transcript(e.text, None, None).reasons
+              if r.code is ReasonCode.LEARNED_CENTRE]  # fmt: skip
+    assert centre and all(r.evidence and all(" " in ev for ev in r.evidence) for r in centre)
 
 
 def test_adaptation_moves_only_the_ngrams_of_the_centre_rows_towards_their_labels(shipped: ContentModel) -> None:

@@ -56,6 +56,7 @@ class Scores:
     business: Head
     model_id: str = "test-model"
     offtopic: Head | None = None  # a format-1 model: no offtopic head
+    centre: Head | None = None  # no centre head (only an adapted model has one)
 
 
 @dataclass
