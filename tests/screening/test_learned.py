@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,7 @@ def test_the_centre_head_never_makes_an_angry_customer_a_harasser(tmp_path: Path
     assert angry.label is not Label.HARASSMENT, angry
     centre = next(r for r in angry.reasons if r.code is ReasonCode.LEARNED_CENTRE)
     assert "an angry customer" in centre.detail and centre.weight < 1.0
-    assert centre.evidence and all(e.rsplit(" ", 1)[1].startswith("+") for e in centre.evidence), centre
+    assert centre.evidence and all(re.fullmatch(r".+ \+\d+\.\d\d", e) for e in centre.evidence), centre
     chatter = engine.screen_transcript("陪我聊聊天嘛你今天穿的什么衣服", None, None)
     assert ReasonCode.LEARNED_CENTRE in _codes(chatter) and chatter.label is Label.HARASSMENT
 
@@ -378,7 +379,8 @@ def test_adaptation_calibrates_the_centres_thresholds_where_the_rules_overrule_t
     engine = ScreeningEngine.offline(ScreeningConfig(), ContentModel.load(out))
     centre = [r for e in read_calls(COURIER_TEST) for r in engine.screen_transcript(e.text, None, None).reasons
               if r.code is ReasonCode.LEARNED_CENTRE]  # fmt: skip
-    assert centre and all(r.evidence and all(" " in ev for ev in r.evidence) for r in centre)
+    assert centre and all(r.evidence and all(re.fullmatch(r".+ [+-]\d+\.\d\d", ev) for ev in r.evidence)
+                          for r in centre)  # fmt: skip
 
 
 def test_adaptation_moves_only_the_ngrams_of_the_centre_rows_towards_their_labels(shipped: ContentModel) -> None:
