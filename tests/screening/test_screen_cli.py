@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -88,3 +89,32 @@ def test_json_shows_the_learned_reasons_with_their_evidence(
     for reason in learned:
         assert reason["evidence"] and all(isinstance(e, str) and e for e in reason["evidence"]), reason
         assert manifest["model_id"] in reason["detail"]
+
+
+@pytest.mark.vosk
+def test_json_shows_the_centre_heads_reason_with_its_ngrams(
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, korean_model_path: Path
+) -> None:
+    """`screen --model DIR --json` with an adapted directory whose calibration trusts its centre head: the head's
+    reason is listed with its evidence (the n-grams that pushed it; the Korean model's Hangul normalises to none,
+    so here the head's prior is named instead — tests/screening/test_learned.py checks the n-grams of Chinese
+    transcripts). The head's bias reads anything as harassment, so whatever the Korean model hears gets it."""
+    import numpy as np
+
+    from screening.learned.model import CentreHead, ContentModel, save_model
+    from screening.signals.learned import NO_NGRAM
+
+    base = ContentModel.shipped()
+    eager = CentreHead(np.full(base.features.size, 2.0, dtype=np.float32), 3.0, 1)
+    model = save_model(tmp_cwd / "model", base.weights, base.bias, features=base.features,
+                       thresholds=dict(base.thresholds), model_id="centre-json", card="x\n",
+                       fusion={"learned_centre_up": 0.5}, centre=eager)  # fmt: skip
+    wav = synthesise("你个傻逼客服给我滚", tmp_cwd / "call.wav")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(korean_model_path))
+    assert main(["screen", str(wav), "--model", str(model), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    centre = [r for r in result["reasons"] if r["code"] == "content.learned_centre"]
+    assert len(centre) == 1 and 0 < centre[0]["weight"] <= 0.5, result
+    assert "centre-json" in centre[0]["detail"] and centre[0]["evidence"], centre
+    assert all(isinstance(e, str) and (re.fullmatch(r".+ \+\d+\.\d\d", e) or e == NO_NGRAM)
+               for e in centre[0]["evidence"]), centre  # fmt: skip
