@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import textwrap
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -298,12 +299,14 @@ def _centre_text(own: CentreHead | None, fusion: Mapping[str, float]) -> str:
     if own is None:
         return ("No centre head: out of fold, trusting a head fitted on the centre's rows alone gained nothing "
                 "the rule accepts.\n")
-    return (f"\nCentre head (`centre.npz`, listed in `manifest.json` with its checksum): a logistic regression over "
-            f"the same n-grams fitted on the {own.rows} rows alone, harassment against legitimate "
+    text = (f"Centre head (`centre.npz`, listed in `manifest.json` with its checksum): a logistic regression over "
+            f"the same n-grams fitted on the {own.rows} rows alone, harassment against legitimate, strength C "
+            f"{own.c:g} and its logit rescaled by cross-validation on those rows "
             f"(`screening/learned/train.py: fit_centre`). It gives the reason `content.learned_centre` with the "
             f"n-grams that pushed it, weighing {fusion.get('learned_centre_up', 0.0):g} × (2p − 1) towards "
             f"harassment and {fusion.get('learned_centre_down', 0.0):g} × (1 − 2p) towards legitimate; its push "
-            "towards harassment is capped with the abuse by the complaint guard.\n")
+            "towards harassment is capped with the abuse by the complaint guard.")
+    return "\n" + textwrap.fill(text, width=115, break_on_hyphens=False) + "\n"
 
 
 def _calibration_text(report: dict[str, Any]) -> str:
