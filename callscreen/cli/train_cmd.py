@@ -95,5 +95,11 @@ def _human(report: dict[str, Any], model: ContentModel) -> str:
         shown = chosen if chosen == "base" else f"fit {calibration['strength']}, " + ", ".join(
             f"{k} {v:g}" for k, v in chosen.items())
         lines.append(f"  calibration (cross-validated on the rows): {shown}")
+    if "centre_head" in report:
+        head = report["centre_head"]
+        lines.append("  centre head: not written (out of fold it gained nothing)" if head is None else
+                     f"  centre head: written, fitted on {head['rows']} rows (C {head['c']:g}), weighs "
+                     f"{head['learned_centre_up']:g} towards harassment, {head['learned_centre_down']:g} towards "
+                     "legitimate")  # fmt: skip
     lines.append(f"use it: callscreen eval FILE.tsv --model {report['out']}  (or set screening.model_dir)")
     return "\n".join(lines) + "\n"

@@ -385,5 +385,7 @@ weights (`screening/learned/train.py: adapt_heads`). The centre's rows are its o
     save_model(out, fitted.weights, fitted.bias, features=base.features, thresholds=calibration.thresholds,
                model_id=model_id, card=card, fusion=calibration.fusion, centre=own,
                extra={"base_model": base.model_id, "seed": seed, "calibration": calibration.report})  # fmt: skip
-    report |= {"model_id": model_id, "out": str(out)}
+    report |= {"model_id": model_id, "out": str(out),
+               "centre_head": None if own is None else {"rows": own.rows, "c": own.c} | {
+                   name: calibration.fusion.get(name, 0.0) for name in CENTRE_AXES}}  # fmt: skip
     return ContentModel.load(out), report

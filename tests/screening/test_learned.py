@@ -371,6 +371,8 @@ def test_adaptation_calibrates_the_centres_thresholds_where_the_rules_overrule_t
     assert chosen["learned_centre_up"] + chosen["learned_centre_down"] > 0, calibration
     assert manifest["centre"] | {"c": 0} == {"file": CENTRE, "sha256": sha256_of(out / CENTRE), "rows": 60, "c": 0}
     assert CENTRE in (out / SUMS).read_text(encoding="utf-8") and "Centre head" in card
+    head = report["centre_head"]
+    assert head["rows"] == 60 and head["learned_centre_up"] == chosen["learned_centre_up"], head
     base = _eval(capsys, str(COURIER_TEST))
     new = _eval(capsys, str(COURIER_TEST), "--model", str(out))
     assert new["f1"] >= base["f1"] + 0.2 and new["fp"] <= base["fp"], (base, new)
