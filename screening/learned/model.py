@@ -267,21 +267,22 @@ class ContentModel:
 
     def logits(self, text: str) -> tuple[list[str], npt.NDArray[np.float32], float]:
         """The n-grams of ``text`` and each one's share of every head's logit (heads × n-grams)."""
-        grams, contrib, _ = self._shares(learned_normal(text))
-        return grams, contrib, 1.0 / len(grams) ** 0.5 if grams else 0.0
+        grams, contrib, _, value = self._shares(learned_normal(text))
+        return grams, contrib, value
 
-    def _shares(self, normal: str) -> tuple[list[str], npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
-        """(n-grams, heads × n-grams shares, the centre head's shares or None) of already normalised text."""
+    def _shares(self, normal: str) -> tuple[list[str], npt.NDArray[np.float32], npt.NDArray[np.float32] | None, float]:
+        """(n-grams, heads × n-grams shares, the centre head's shares or None, the feature value) of already
+        normalised text."""
         grams, buckets, value = hashed(normal, self.features)
         if not grams:
             empty = np.zeros((len(self.heads), 0), dtype=np.float32)
-            return grams, empty, None if self.centre is None else empty[0]
+            return grams, empty, None if self.centre is None else empty[0], value
         own = None if self.centre is None else self.centre.weights[buckets] * value
-        return grams, self.weights[:, buckets] * value, own
+        return grams, self.weights[:, buckets] * value, own, value
 
     def score(self, text: str) -> ContentScores:
         normal = learned_normal(text)
-        grams, contrib, own = self._shares(normal)
+        grams, contrib, own, _ = self._shares(normal)
         heads = [_head(self.bias[row], contrib[row], grams) for row in range(len(self.heads))]
         offtopic = heads[3] if len(heads) > 3 else None
         centre = None if self.centre is None or own is None else _head(self.centre.bias, own, grams)
