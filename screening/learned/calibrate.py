@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, TypeVar
 
 from screening.config import ScreeningConfig
 from screening.learned.data import Example, stratified_folds
@@ -253,21 +253,14 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
 
         fit_best: Candidate | None = None  # this fit's best without the centre head: an anchor for it
         for combo in product(*axes):
-            values = defaults | dict(zip(GRID, combo, strict=True))
-            found = judge(values)
-            if found is not None and (fit_best is None or found[0] > fit_best[0]):
-                fit_best = found
-        if fit_best is not None and fit_best[0] > best[0]:
-            best = fit_best
+            fit_best = _better(fit_best, judge(defaults | dict(zip(GRID, combo, strict=True))))
+        best = _better(best, fit_best)
         if not any(s.scores.centre is not None for s in scored):
             continue
         anchors = (defaults, *((fit_best[2],) if fit_best is not None else ()))
         fit_best = None
         for anchor, combo in product(anchors, product(*centre_axes)):
-            values = anchor | dict(zip(CENTRE_GRID, combo, strict=True))
-            found = judge(values)
-            if found is not None and (fit_best is None or found[0] > fit_best[0]):
-                fit_best = found
+            fit_best = _better(fit_best, judge(anchor | dict(zip(CENTRE_GRID, combo, strict=True))))
         # a head that clears what the base would flag lets looser thresholds find more: move one value at a time
         # from this fit's best with the centre head until nothing gains
         every = dict(zip(GRID, axes, strict=True)) | dict(zip(CENTRE_GRID, centre_axes, strict=True))
@@ -276,14 +269,10 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
             moved_from = fit_best
             for name, choices in every.items():
                 for value in choices:
-                    values = fit_best[2] | {name: value}
-                    found = judge(values)
-                    if found is not None and found[0] > fit_best[0]:
-                        fit_best = found
+                    fit_best = _better(fit_best, judge(fit_best[2] | {name: value}))
             if fit_best is moved_from:
                 break
-        if fit_best is not None and fit_best[0] > best[0]:
-            best = fit_best
+        best = _better(best, fit_best)
     assert start is not None and best is not None
     _, index, values, got = best
     report: dict[str, Any] = {"folds": FOLDS, "rows": len(rows), "angry_rows": angry, "base_values": defaults,
@@ -294,6 +283,15 @@ def calibrate(base: ContentModel, rows: Sequence[Example], adapters: Sequence[tu
     report |= {"chosen": values, "strength": adapters[index][0], "out_of_fold_chosen": got.as_dict()}
     thresholds = base_thresholds | {k: values[k] for k in THRESHOLD_AXES}
     return Calibration(thresholds, dict(base.fusion) | {k: values[k] for k in FUSION_AXES}, index, report)
+
+
+Best = TypeVar("Best", Candidate, Candidate | None)
+
+
+def _better(best: Best, found: Candidate | None) -> Best | Candidate:
+    """``found`` when it ranks above ``best`` (or there is no best yet), else ``best``: ties keep the incumbent,
+    the one found first."""
+    return found if found is not None and (best is None or found[0] > best[0]) else best
 
 
 def _candidate(index: int, values: dict[str, float], got: Tally, start: Tally, defaults: Mapping[str, float]
