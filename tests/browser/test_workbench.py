@@ -93,11 +93,15 @@ def test_password_login_and_wrong_passwords_throttled(site: Site) -> None:
             page.get_by_test_id("password").fill(f"guess number {attempt}")
             with page.expect_response(lambda r: "/auth/login" in r.url):
                 page.get_by_test_id("login-button").click()
+            # The page clears the message on submit and writes it once the answer is read: wait for the text,
+            # not just the response, or the check races the page's own script.
+            error.filter(has_text="用户名或密码错误。").wait_for()
             assert error.inner_text() == "用户名或密码错误。"
         page.get_by_test_id("password").fill(PASSWORD)  # the right one, but too late
         with page.expect_response(lambda r: "/auth/login" in r.url) as answer:
             page.get_by_test_id("login-button").click()
         assert answer.value.status == 429
+        error.filter(has_text="密码错误次数过多").wait_for()
         assert error.inner_text() == "密码错误次数过多，请 30 秒后再试。"
         assert page.locator("#app").is_hidden()
         shot(page, "workbench-login-throttled")
