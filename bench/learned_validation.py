@@ -14,6 +14,9 @@
         fits (once, cached in var/learned-loso-*) the model without those families — two of them, so that the
         centre's half has both labels (a family is all harassment or all legitimate) — and adapts that.
 
+--adapt prints the final model's errors on half B with the reasons behind each; CS_BENCH_TAG=-x suffixes its
+output directories (var/learned-adapted-*-x) so two runs can go side by side.
+
 Held-out sets: the corpus tenth (at most PER_SUBTYPE rows of each subtype, to keep the rule engine's part short),
 the call-style fifth, dev_utterances.tsv, and an ASR-noised copy of each (homophone substitution from pinyin,
 dropped and doubled characters; seeded). For the corpus, harassment = not a customer-service matter (SPEC:
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -146,14 +150,16 @@ def verdicts(rows: Sequence[Row], mode: str, model: ContentModel, knobs: Mapping
 
 def show(sets: Mapping[str, Sequence[Row]], model: ContentModel, knobs: Mapping[str, float],
          subtypes: Sequence[str]) -> None:  # fmt: skip
-    """Print every flagged row of ``subtypes`` (fused) with the reasons and evidence that flagged it."""
+    """Print every wrongly judged row of ``subtypes`` (fused: a legitimate row flagged, a harassing one missed)
+    with the reasons and evidence behind its verdict."""
     wanted = {s for name in subtypes for s in (ANGRY if name == "angry" else {name})}
     fuser = _Fuser(model, knobs, model.thresholds)
     for name, rows in sets.items():
         for row in rows:
-            if row.subtype not in wanted or (verdict := fuser.verdict(row)).label is not Label.HARASSMENT:
+            if row.subtype not in wanted or ((verdict := fuser.verdict(row)).label is Label.HARASSMENT) == row.truth:
                 continue
-            print(f"\n[{name}] {row.subtype} {verdict.score:.2f} {row.text}")
+            wrong = "flagged" if row.truth == 0 else "missed"
+            print(f"\n[{name}] {row.subtype} {wrong} {verdict.score:.2f} {row.text}")
             for r in verdict.reasons:
                 print(f"    {r.code.value:<26} {r.weight:+.3f} {r.detail} | {' '.join(r.evidence)}")
 
@@ -255,11 +261,20 @@ def loso_model(groups: Sequence[str], fit_corpus: list[Example], fit_calls: list
     return ContentModel.load(out)
 
 
-def _screen(model: ContentModel, rows: Sequence[Example]) -> dict[str, Any]:
+def _screen(model: ContentModel, rows: Sequence[Example], *, wrong: str = "") -> dict[str, Any]:
+    """The full screening's figures on ``rows``; with ``wrong``, also print its errors (false flags and missed
+    harassment) with the reasons behind each verdict, headed by ``wrong``."""
     from screening.engine import ScreeningEngine
 
     engine = ScreeningEngine.offline(ScreeningConfig(), model)
-    flags = [engine.screen_transcript(e.text, None, None).label is Label.HARASSMENT for e in rows]
+    verdicts = [engine.screen_transcript(e.text, None, None) for e in rows]
+    flags = [v.label is Label.HARASSMENT for v in verdicts]
+    if wrong:
+        for e, v, flagged in zip(rows, verdicts, flags, strict=True):
+            if flagged != bool(e.harassment):
+                print(f"  {wrong} {'FALSE FLAG' if flagged else 'missed'} {e.subtype} {v.score:.2f} {e.text}")
+                for r in v.reasons:
+                    print(f"      {r.code.value:<26} {r.weight:+.3f} {r.detail} | {' '.join(r.evidence)[:120]}")
     return figures([Row(e.text, int(e.harassment or 0), e.subtype) for e in rows], flags)
 
 
@@ -281,7 +296,8 @@ def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: 
     models.append(("adapted heads only", gentle(centre)))  # as it was: default fit, the base's thresholds, knobs
     for label, with_centre in (("calibrated", False), ("calibrated + centre", True)):
         started = time.monotonic()
-        out = OUT.parent / f"learned-adapted-{name}{'-centre' if with_centre else ''}"
+        tag = os.environ.get("CS_BENCH_TAG", "")
+        out = OUT.parent / f"learned-adapted-{name}{'-centre' if with_centre else ''}{tag}"
         adapted, report = adapt(base, centre, out, command="bench", validate=False, centre=with_centre)
         calibration = report["calibration"]
         print(f"[{name}] {label}: adapted on half A ({len(centre)} rows) in {time.monotonic() - started:.0f} s; "
@@ -293,7 +309,8 @@ def adaptation(name: str, pool: Sequence[Example], base: ContentModel, control: 
     sets = {"half B": half_b, "half B +asr": noised_b} | ({"control": list(control)} if control else {})
     for set_name, rows in sets.items():
         for label, model in models:
-            f = _screen(model, rows)
+            f = _screen(model, rows, wrong=f"[{set_name} {label}]" if model is models[-1][1] and set_name == "half B"
+                        else "")  # fmt: skip
             print(f"[{name}] {set_name:<12} {label:<21} n={f['n']} P={f['precision']:.3f} R={f['recall']:.3f} "
                   f"F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip
 
@@ -335,8 +352,8 @@ def main() -> None:
     parser.add_argument("--loso-fit", metavar="G1,G2", help="only fit (and cache) the model without these families")
     parser.add_argument("--json", type=Path, help="write the figures here as well")
     parser.add_argument("--model", type=Path, metavar="DIR", help="measure this model directory, not the shipped one")
-    parser.add_argument("--show", metavar="SUBTYPES", help="print the fused verdict's reasons for the flagged rows of "
-                        "these subtypes (comma-separated; 'angry' = the angry complaints)")
+    parser.add_argument("--show", metavar="SUBTYPES", help="print the fused verdict's reasons for the wrongly judged "
+                        "rows of these subtypes (comma-separated; 'angry' = the angry complaints)")  # fmt: skip
     args = parser.parse_args()
     started = time.monotonic()
     fit_corpus, held_corpus, fit_calls, held_calls = held_out()
