@@ -46,10 +46,11 @@ class Category(enum.StrEnum):
     COMPLAINT = "complaint"
     PRODUCT = "product"
     ADDRESS = "address"
+    LINE = "line"  # greetings and checks of the line (喂, 有人吗, 听得到吗): nothing said yet
 
 
 NEGATIVE = frozenset({Category.BUSINESS, Category.ENQUIRY, Category.COMPLAINT, Category.PRODUCT})
-ZERO = frozenset({Category.ADDRESS})
+ZERO = frozenset({Category.ADDRESS, Category.LINE})
 
 
 class MatchLevel(enum.StrEnum):

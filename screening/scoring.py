@@ -66,13 +66,19 @@ def business_conflict(reasons: list[Reason], veto: float) -> list[Reason]:
     none: a caller who says 退款 and 我的钱 talks business however the model reads the rest. A single weak word
     (one 钱 in a comment about money in general) does not overrule the model. The model heard business and the
     rules' word lists none: the lists know only the words they list (a dish, a fabric, a brand they lack), so their
-    "nothing about the business over the window" does not count either."""
+    "nothing about the business over the window" does not count either. And when the rules found the window held
+    only greetings and checks of the line (``content.line_check``: 喂喂有人吗), the model's "none" is not counted:
+    the caller has not said anything yet, and a bad line is no evidence of harassment."""
     rules_business = -sum(r.weight for r in reasons if r.code == ReasonCode.BUSINESS)
     rules_win = veto > 0 and rules_business >= veto - ROUNDING
     model_wins = any(r.code == ReasonCode.LEARNED_BUSINESS for r in reasons)
+    line_only = any(r.code == ReasonCode.LINE_CHECK for r in reasons)
     out: list[Reason] = []
     for r in reasons:
-        if r.code == ReasonCode.LEARNED_NO_BUSINESS and rules_win:
+        if r.code == ReasonCode.LEARNED_NO_BUSINESS and line_only and r.weight > 0:
+            r = Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: only greetings and checks of the line so far",
+                       r.evidence)  # fmt: skip
+        elif r.code == ReasonCode.LEARNED_NO_BUSINESS and rules_win:
             r = Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the rules heard business words", r.evidence)
         elif r.code == ReasonCode.NO_BUSINESS and model_wins and r.weight > 0:
             r = Reason(r.code, r.kind, 0.0, f"{r.detail}; not counted: the model heard a customer-service matter",

@@ -44,6 +44,7 @@ class ReasonCode(enum.StrEnum):
     BUSINESS = "content.business"
     ENQUIRY = "content.enquiry"
     COMPLAINT_CONTEXT = "content.complaint_context"
+    LINE_CHECK = "content.line_check"  # a window of greetings and checks of the line only: nothing said yet (weight 0)
     # learned content models (screening.signals.learned)
     LEARNED_ABUSE = "content.learned_abuse"  # abusive, sexual or threatening language
     LEARNED_HARASSMENT = "content.learned_harassment"  # harassment aimed at the listener (the call-level head)

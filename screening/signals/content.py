@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from screening.constructions import ConstructionHit, find_constructions
 from screening.lexicon import Category, Lexicon
 from screening.signal import Observation
-from screening.signals.patterns import counting_runs, repetitions
+from screening.signals.patterns import FILLERS, counting_runs, repetitions
 from screening.signals.targeting import Target, target_of
 from screening.text.matcher import Hit, TermMatcher
 from screening.verdict import Reason, ReasonCode, SignalKind
@@ -25,6 +25,7 @@ ABUSE = frozenset({Category.INSULT, Category.CURSE, Category.SWEAR, Category.THR
 # Laughter is left out: angry customers laugh bitterly too (呵呵你们真行).
 INTENT_CODES = (ReasonCode.SEXUAL, ReasonCode.PRANK, ReasonCode.ROOM, ReasonCode.OFFTOPIC)
 ABUSE_CODES = (ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING)
+LINE_REST = 4  # characters a window of line talk may hold besides it (see _line_only)
 CODES = {
     Category.SEXUAL: (ReasonCode.SEXUAL, "sexual talk or advances"),
     Category.INSULT: (ReasonCode.INSULT, "insults aimed at the agent"),
@@ -93,7 +94,7 @@ class ContentAnalyzer:
             business, business_evidence, business_weight = [], [], 0.0
         for hit in hits:
             category = hit.term.category
-            if category in (Category.ADDRESS, Category.PRODUCT):
+            if category in (Category.ADDRESS, Category.PRODUCT, Category.LINE):
                 continue
             code, detail = CODES[category]
             weight = hit.term.weight
@@ -143,6 +144,17 @@ class ContentAnalyzer:
                     tuple(business_evidence),
                 )
             )  # fmt: skip
+        elif end_of_window and not any(w > 0 for w in reasons.values()) and (
+            line := _line_only(text, hits, self._min_chars)
+        ):
+            # 喂喂能听到我说话吗: a caller on a bad line, or one who has not reached the matter yet (SPEC: people who
+            # are confused, and short calls simply cut off, stay allowed). Not "no business": nothing was said. Only
+            # when nothing else was heard: 喂喂你猜我是谁 is a prank with a greeting in front.
+            out.append(
+                Reason(ReasonCode.LINE_CHECK, SignalKind.CONTENT, 0.0,
+                       "only greetings and checks of the line over the listening window: nothing said yet",
+                       tuple(line))
+            )  # fmt: skip
         elif end_of_window and len(text) >= self._min_chars:
             intent = sum(reasons.get(code, 0.0) for code in INTENT_CODES) >= w("intent_min")
             name = "no_business_after_steering" if steered else "no_business_with_intent" if intent else "no_business"
@@ -168,6 +180,19 @@ class ContentAnalyzer:
                 )
                 evidence[ReasonCode.PRANK].extend(f"{name}:{run}" for run in runs)
                 details[ReasonCode.PRANK] = CODES[Category.PRANK][1]
+
+
+def _line_only(text: str, hits: Sequence[Hit], min_chars: int) -> list[str]:
+    """The line talk of ``text`` (its evidence) when that is all it holds: what is left once the greetings and
+    checks of the line and the fillers (喂, 嗯) are taken out is at most :data:`LINE_REST` characters (我说话 of
+    喂喂能听到我说话吗, 请问) and shorter than ``min_chars``, the length from which a window without business words
+    counts as "no business". Empty otherwise: 你好你看过罗生门吗 is chit-chat with a greeting in front."""
+    line = [h for h in hits if h.term.category is Category.LINE]
+    if not line:
+        return []
+    covered = set().union(*(range(h.start, h.end) for h in line))
+    rest = [ch for i, ch in enumerate(text) if i not in covered and ch not in FILLERS]
+    return [h.matched for h in line] if len(rest) <= min(LINE_REST, min_chars - 1) else []
 
 
 def _swearing_only(weights: dict[ReasonCode, float]) -> bool:

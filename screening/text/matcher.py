@@ -19,6 +19,7 @@ from screening.text.pinyin import PinyinText, fuzzy_syllable
 SECOND_PERSON = "你"
 PLURAL = "们"
 NUMERALS = frozenset("零一二三四五六七八九十两百千万")
+APART = frozenset({Category.ADDRESS, Category.LINE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,8 @@ def _plural_after(text: str, term: Term, end: int) -> bool:
 
 
 def _resolve(candidates: list[Hit]) -> list[Hit]:
-    """Longest first; drop hits inside a kept span (address words are kept apart); one hit per term."""
+    """Longest first; drop hits inside a kept span (address and line words are kept apart: 客服 or 喂 neither hides
+    nor is hidden by the words around it); one hit per term."""
     ordered = sorted(candidates, key=lambda h: (-(h.end - h.start), h.start))
     kept: list[Hit] = []
     seen: set[tuple[str, Category]] = set()
@@ -101,11 +103,8 @@ def _resolve(candidates: list[Hit]) -> list[Hit]:
         key = (hit.term.text, hit.term.category)
         if key in seen:
             continue
-        is_address = hit.term.category is Category.ADDRESS
-        if any(
-            k.start <= hit.start and hit.end <= k.end and (k.term.category is Category.ADDRESS) == is_address
-            for k in kept
-        ):
+        apart = hit.term.category in APART
+        if any(k.start <= hit.start and hit.end <= k.end and (k.term.category in APART) == apart for k in kept):
             continue
         seen.add(key)
         kept.append(hit)
