@@ -14,14 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from screening.config import ScreeningConfig
-from screening.verdict import Label, Reason, ReasonCode, SignalKind, Verdict
+from screening.verdict import GUARDED_ABUSE, Label, Reason, ReasonCode, SignalKind, Verdict
 
 EVIDENCE_KINDS = frozenset({SignalKind.CONTENT, SignalKind.SPEECH, SignalKind.CALLER_ID, SignalKind.AGENT})
 ROUNDING = 0.005
-# the centre head's push towards harassment is guarded too: a centre's examples never make an angry customer a
-# harasser by content alone
-ABUSE_CODES = frozenset({ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE,
-                         ReasonCode.LEARNED_HARASSMENT, ReasonCode.LEARNED_CENTRE})  # fmt: skip
 
 
 def _clamp(value: float) -> float:
@@ -46,13 +42,13 @@ def complaint_guard(reasons: list[Reason], cap: float, guard_veto: float = 0.0) 
     """Scale all abuse reasons (rules and learned) down to ``cap`` together when there is business intent."""
     if not business_intent(reasons, guard_veto):
         return reasons
-    total = sum(r.weight for r in reasons if r.code in ABUSE_CODES and r.weight > 0)
+    total = sum(r.weight for r in reasons if r.code in GUARDED_ABUSE and r.weight > 0)
     if total <= cap + ROUNDING:  # the rules already capped their own (rounded to 3 places)
         return reasons
     scale = cap / total
     guarded: list[Reason] = []
     for reason in reasons:
-        if reason.code in ABUSE_CODES and reason.weight > 0:
+        if reason.code in GUARDED_ABUSE and reason.weight > 0:
             reason = Reason(reason.code, reason.kind, round(reason.weight * scale, 3),
                             f"{reason.detail}; counted {scale:.0%}: said while talking about the business "
                             "(an angry customer)", reason.evidence)  # fmt: skip

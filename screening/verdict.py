@@ -78,6 +78,15 @@ class ReasonCode(enum.StrEnum):
         return SignalKind.CALLER_ID if prefix == "caller" else SignalKind(prefix)
 
 
+# The abuse the complaint guard caps when the caller talks business (:func:`screening.scoring.complaint_guard`;
+# a centre's own examples never make an angry customer a harasser by content alone either), and the core of what
+# the call flow counts as abusive content (``telephony.conversation.ABUSE``): one set, so that a learned signal
+# added to one cannot be missing from the other. A signed reason counts only while its weight is positive (the
+# centre head's push towards harassment, not its push towards legitimate): both readers test ``weight > 0``.
+GUARDED_ABUSE = frozenset({ReasonCode.INSULT, ReasonCode.THREAT, ReasonCode.SWEARING, ReasonCode.LEARNED_ABUSE,
+                           ReasonCode.LEARNED_HARASSMENT, ReasonCode.LEARNED_CENTRE})  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     code: ReasonCode  # stable identifier, e.g. "content.insult", "caller.blocklisted", "time.night"

@@ -153,7 +153,7 @@ class LearnedContentSignal:
         """The centre head's reading, signed: ``learned_centre_up × (2p − 1)`` towards harassment above p = 0.5,
         ``learned_centre_down × (1 − 2p)`` towards legitimate below it. Both 0 (the lexicon's values) unless an
         adapted model's calibration found, out of fold on the centre's rows, that trusting it gains. Its push
-        towards harassment counts as abuse under the complaint guard (:data:`screening.scoring.ABUSE_CODES`)."""
+        towards harassment counts as abuse under the complaint guard (:data:`screening.verdict.GUARDED_ABUSE`)."""
         if head is None:
             return None
         towards = head.prob >= 0.5

@@ -266,6 +266,27 @@ def test_the_centre_head_never_makes_an_angry_customer_a_harasser(tmp_path: Path
     assert ReasonCode.LEARNED_CENTRE in _codes(chatter) and chatter.label is Label.HARASSMENT
 
 
+def test_the_centre_heads_push_towards_harassment_is_abusive_content_for_the_call_flow(tmp_path: Path) -> None:
+    """A courier centre's harassers chat without one abusive word; its adapted model, trusting its centre head,
+    makes such a call harassment. The call flow counts that push as abusive content (as the complaint guard
+    does), so after the question it is not downgraded to "suspect: no abusive content" — while the same
+    directory with the head's push towards harassment untrusted leaves the call suspect, without the reason."""
+    from telephony.conversation import unsure, without_abuse_evidence
+
+    text = "查一下刘德华多大年纪了"  # courier_test.tsv: chitchat, harassment=1, abusive=0
+    trusted = ScreeningEngine.offline(ScreeningConfig(), ContentModel.load(with_centre(
+        tmp_path, {"learned_centre_up": 1.0, "learned_centre_down": 0.5}, name="trusted")))  # fmt: skip
+    verdict = trusted.screen_transcript(text, None, None)
+    centre = next(r for r in verdict.reasons if r.code is ReasonCode.LEARNED_CENTRE)
+    assert centre.weight > 0 and verdict.label is Label.HARASSMENT, verdict
+    assert not unsure(verdict) and without_abuse_evidence(verdict).label is Label.HARASSMENT
+    untrusted = ScreeningEngine.offline(ScreeningConfig(), ContentModel.load(with_centre(
+        tmp_path, {"learned_centre_down": 0.5}, name="untrusted")))  # fmt: skip
+    plain = untrusted.screen_transcript(text, None, None)
+    assert ReasonCode.LEARNED_CENTRE not in _codes(plain) and plain.label is Label.SUSPECT, plain
+    assert unsure(plain)
+
+
 def test_a_wrong_format_is_refused_even_with_good_checksums(tmp_path: Path) -> None:
     directory = copy_shipped(tmp_path)
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))

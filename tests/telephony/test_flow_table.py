@@ -186,11 +186,19 @@ def _reason(code: ReasonCode, weight: float) -> Reason:
 INSULT, BUSINESS = _reason(ReasonCode.INSULT, 0.6), _reason(ReasonCode.BUSINESS, -0.3)
 NIGHT_REPEAT = (_reason(ReasonCode.NIGHT, 0.2), _reason(ReasonCode.REPEAT, 0.3), _reason(ReasonCode.ANONYMOUS, 0.2))
 ANGRY = (_reason(ReasonCode.COMPLAINT_CONTEXT, -0.2), _reason(ReasonCode.SWEARING, 0.5), *NIGHT_REPEAT)
+# A courier centre's adapted model on 查一下刘德华多大年纪了 (chitchat from its harassers): no abusive word, its centre
+# head pushes towards harassment — the guard's abuse, so the conversation's too. Then the head pushing the other way.
+CENTRE_UP = (_reason(ReasonCode.LEARNED_NO_BUSINESS, 0.94), _reason(ReasonCode.LEARNED_CENTRE, 0.44),
+             _reason(ReasonCode.BUSINESS, -0.25))  # fmt: skip
+CENTRE_DOWN = (_reason(ReasonCode.LEARNED_NO_BUSINESS, 0.94), _reason(ReasonCode.NO_BUSINESS, 0.45),
+               _reason(ReasonCode.LEARNED_CENTRE, -0.2), *NIGHT_REPEAT)  # fmt: skip
 
 
 class _Session:
     """Verdicts keyed to words in the transcript: 'harass' → harassment at once, 'hello' → allow at once,
-    'angry' → a complaint sworn at night by a repeat anonymous caller (harassment by score alone)."""
+    'angry' → a complaint sworn at night by a repeat anonymous caller (harassment by score alone), 'chitchat' →
+    harassment by a centre head's push, 'centre clears' → harassment by score although the centre head reads a
+    legitimate call."""
 
     def __init__(self, at_end: Label) -> None:
         self._at_end = at_end
@@ -202,6 +210,10 @@ class _Session:
             return Verdict(Label.ALLOW, 0.05, (BUSINESS,))
         if isinstance(event, AsrFinal) and "angry" in event.text:
             return Verdict(Label.HARASSMENT, 0.95, ANGRY)
+        if isinstance(event, AsrFinal) and "chitchat" in event.text:
+            return Verdict(Label.HARASSMENT, 1.0, CENTRE_UP)
+        if isinstance(event, AsrFinal) and "centre clears" in event.text:
+            return Verdict(Label.HARASSMENT, 0.9, CENTRE_DOWN)
         return None
 
     def on_speech(self, stats: SpeechStats) -> Verdict | None:
@@ -333,6 +345,13 @@ ROWS: dict[str, Row] = {
     "unsure_caller_abuses": Row(Script(said=("um",), after_question=("harass",)), Route.ANALYSIS, "analysis_done",
                                 ["180", "200", "BYE"], ["greeting", "challenge", *QUEUE], Label.HARASSMENT,
                                 at_end=Label.SUSPECT, transcript="um harass"),
+    "unsure_caller_answers_what_the_centre_reads_as_harassment": Row(
+        Script(said=("um",), after_question=("chitchat",)), Route.ANALYSIS, "analysis_done", ["180", "200", "BYE"],
+        ["greeting", "challenge", *QUEUE], Label.HARASSMENT, at_end=Label.SUSPECT, transcript="um chitchat"),
+    "centre_head_towards_legitimate_is_no_abuse": Row(
+        Script(said=("um",), after_question=("centre clears",)), Route.AGENTS_FLAGGED, "transfer_ok",
+        ["180", "200", f"REFER {AGENTS} suspect", "BYE"], ["greeting", "challenge"], Label.SUSPECT,
+        at_end=Label.SUSPECT, transcript="um centre clears"),
     "repeat_night_caller_on_a_bad_line_is_never_harassment": Row(
         Script(), Route.AGENTS_FLAGGED, "transfer_ok", ["180", "200", f"REFER {AGENTS} suspect", "BYE"],
         ["greeting", "challenge"], Label.SUSPECT, at_end=Label.HARASSMENT),
