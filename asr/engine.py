@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import enum
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -63,6 +65,14 @@ def _trim_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+class _Warm(enum.Enum):
+    """What warming one recogniser came to."""
+
+    ADDED = enum.auto()  # in the pool
+    NO_ROOM = enum.auto()  # the pool is full (or the engine closed): nothing more to warm
+    FAILED = enum.auto()  # building or decoding it failed (logged)
+
+
 class AsrEngine:
     """Implements :class:`asr.events.TranscriberFactory`. Create once per process (``build_service``)."""
 
@@ -78,6 +88,7 @@ class AsrEngine:
         admit_backlog_s: float = 0.0,
         prewarm: int = 0,
         retire_after_s: float = NEVER,
+        on_prewarmed: Callable[[int, bool], None] | None = None,
     ) -> None:
         if workers < 1 or queue_frames < 1 or endpoint_silence_ms < 1 or max_streams < 0 or retire_after_s < 0:
             raise ValueError(
@@ -114,7 +125,10 @@ class AsrEngine:
         for thread in self._threads:
             thread.start()
         if prewarm > 0:
-            threading.Thread(target=self._prewarm, args=(prewarm,), name="asr-prewarm", daemon=True).start()
+            threading.Thread(target=self._prewarm, args=(prewarm, on_prewarmed), name="asr-prewarm",
+                             daemon=True).start()  # fmt: skip
+        elif on_prewarmed is not None:
+            on_prewarmed(0, False)
 
     @property
     def pooled(self) -> int:
@@ -122,22 +136,29 @@ class AsrEngine:
         with self._lock:
             return len(self._spare)
 
-    def _prewarm(self, count: int) -> None:
+    def _prewarm(self, count: int, done: Callable[[int, bool], None] | None) -> None:
         """Fill the pool before the first calls: a new node's first calls would each build a recogniser at once.
 
         A fresh recogniser's first 1.2 s of speech cost 0.66–0.68 CPU-s; after ``PREWARM_S`` of silence and a
         reset, 0.23 (measured, BENCHMARKS.md "Capacity"). The silence costs ~0.57 CPU-s per recogniser, here, at
-        start, instead of inside a caller's listening window.
+        start, instead of inside a caller's listening window. ``done(warmed, failed)`` is told when it ends, however
+        it ends — ``count`` built, the pool full (early calls gave theirs back) or a build failed — since the node
+        reports itself not ready for calls until then (``callscreen.service``).
         """
-        for _ in range(count):
-            if not self._warm_one("pre-warming"):
-                return
+        warmed, failed, outcome = 0, True, _Warm.ADDED
+        try:
+            while warmed < count and (outcome := self._warm_one("pre-warming")) is _Warm.ADDED:
+                warmed += 1
+            failed = warmed < count and outcome is _Warm.FAILED
+        finally:
+            if done is not None:
+                done(warmed, failed)
 
-    def _warm_one(self, why: str) -> bool:
+    def _warm_one(self, why: str) -> _Warm:
         """Build one recogniser, decode ``PREWARM_S`` of silence, reset it and put it in the pool if there is room.
 
-        False when building failed or the pool is full or closed: an optimisation only, so a failure is logged and
-        calls build their own recognisers instead (the path every call had before there was a pool).
+        An optimisation only: a failure is logged and calls build their own recognisers instead (the path every
+        call had before there was a pool).
         """
         try:
             kaldi = self.model.new_recognizer(SAMPLE_RATE)
@@ -146,13 +167,13 @@ class AsrEngine:
             kaldi.Reset()
         except Exception:
             log.warning("%s a Vosk recogniser failed", why, exc_info=True)
-            return False
+            return _Warm.FAILED
         with self._lock:
             if self._closed or len(self._spare) >= self._pool_size:
-                return False
+                return _Warm.NO_ROOM
             self.created += 1
             self._spare.append((kaldi, PREWARM_S))
-        return True
+        return _Warm.ADDED
 
     def _run_retire(self) -> None:
         """The ``asr-retire`` thread: free each retired recogniser (its graph cache with it), then warm a new one.

@@ -1,7 +1,11 @@
 """Component health of a running node: what `/healthz`, `/readyz`, `doctor` and the manager page report.
 
 A node is *ready* when it can take calls. A missing model does not make it unready — it screens on caller ID and
-time only — but it makes it *degraded*, and every surface says so loudly.
+time only — but it makes it *degraded*, and every surface says so loudly. A node with a model is not ready until
+its ASR recogniser pool is pre-warmed (seconds after start): a node taking calls meanwhile built recognisers for
+them beside the warming ones, and its first calls failed open (BENCHMARKS.md, the 60-minute run). Not ready is
+what `/readyz` (503) and the SIP endpoint's answer to an OPTIONS probe (503, Kamailio's dispatcher) say; a call
+sent anyway is answered and screened as ever.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Component(enum.StrEnum):
     DATABASE = "database"
     SIP = "sip"
     API = "api"
+    ASR_POOL = "asr_pool"  # the recognisers pre-warmed at start; reported only where there is an ASR model
 
 
 class Status(enum.StrEnum):
@@ -30,8 +35,10 @@ class Status(enum.StrEnum):
     DOWN = "down"  # not working
 
 
-# A DOWN component in this set makes the node unready; anything else only degrades it.
-REQUIRED_FOR_READY = frozenset({Component.SIP})
+# A DOWN component in this set makes the node unready; anything else only degrades it. SIP must have been reported
+# too (an endpoint not yet started takes no calls); the ASR pool is reported only with a model to warm, so a node in
+# caller-ID/time mode never waits for a pool that will never warm.
+REQUIRED_FOR_READY = frozenset({Component.SIP, Component.ASR_POOL})
 CALLER_ID_MODE = "caller-ID/time only (no ASR model): content screening is OFF"
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -67,11 +74,19 @@ class ServiceHealth:
         """(ready, overall status, human-readable list of what is degraded or down)."""
         parts = self.snapshot()
         problems = [f"{c.value}: {h.detail}" for c, h in sorted(parts.items()) if h.status is not Status.OK]
-        ready = all(
-            parts.get(c, ComponentHealth(Status.DOWN, "")).status is not Status.DOWN for c in REQUIRED_FOR_READY
-        )
+        ready = not _unready(parts)
         overall = Status.OK if not problems else (Status.DEGRADED if ready else Status.DOWN)
         return ready, overall, problems
+
+    def unready_reason(self) -> str | None:
+        """Why the node should not be sent calls yet, for a person to read; None when it is ready."""
+        return "; ".join(_unready(self.snapshot())) or None
+
+
+def _unready(parts: dict[Component, ComponentHealth]) -> list[str]:
+    reasons = [f"{c.value}: {h.detail}" for c, h in sorted(parts.items())
+               if c in REQUIRED_FOR_READY and h.status is Status.DOWN]  # fmt: skip
+    return reasons if Component.SIP in parts else ["sip: not started", *reasons]
 
 
 def health_router(health: ServiceHealth, metrics: Callable[[], bytes] | None = None) -> APIRouter:

@@ -78,11 +78,26 @@ def _load_transcribers(settings: Settings, health: ServiceHealth) -> Transcriber
         return None
     health.report(Component.MODEL, Status.OK, f"loaded {path}")
     report_asr_language(path, health)
+    prewarm = settings.asr.max_streams or settings.asr.workers
+    health.report(Component.ASR_POOL, Status.DOWN, f"pre-warming {prewarm} ASR recogniser(s): not ready for calls "
+                  "until they are (a call sent anyway is still answered)")  # fmt: skip
     return AsrEngine(model, workers=settings.asr.workers, queue_frames=settings.asr.queue_frames,
                      endpoint_silence_ms=settings.asr.endpoint_silence_ms, max_streams=settings.asr.max_streams,
                      vad_gate=settings.asr.vad_gate, admit_backlog_s=settings.asr.admit_backlog_s,
-                     prewarm=settings.asr.max_streams or settings.asr.workers,
-                     retire_after_s=settings.asr.retire_after_s)
+                     prewarm=prewarm, retire_after_s=settings.asr.retire_after_s,
+                     on_prewarmed=lambda warmed, failed: report_prewarmed(health, warmed, failed))  # fmt: skip
+
+
+def report_prewarmed(health: ServiceHealth, warmed: int, failed: bool) -> None:
+    """The pool's pre-warm ended: ready for calls. Even when building a recogniser failed (the engine logged it):
+    the calls build their own, the path every call had before there was a pool."""
+    if not failed:
+        log.info("ASR recogniser pool warm (%d pre-warmed): ready for calls", warmed)
+        health.report(Component.ASR_POOL, Status.OK, f"warm: {warmed} ASR recogniser(s) pre-warmed")
+        return
+    log.warning("ASR recogniser pool: pre-warming failed after %d; calls build their own recognisers", warmed)
+    health.report(Component.ASR_POOL, Status.DEGRADED, f"pre-warming failed after {warmed} ASR recogniser(s) "
+                  "(see the log): calls build their own")  # fmt: skip
 
 
 def report_asr_language(path: Path, health: ServiceHealth) -> None:
@@ -308,7 +323,7 @@ def build_service(
                             rx_queue_frames=settings.asr.queue_frames)
     endpoint = SipEndpoint(transport, local, media, hotlines.run, max_calls=sip.max_calls,
                            notify_timeout_s=sip.transfer_notify_timeout_s, dialled_header=sip.dialled_header,
-                           wall_clock=wall_clock)
+                           wall_clock=wall_clock, unready=health.unready_reason)
     registration = None
     if sip.mode is SipMode.REGISTER:
         password = sip.password.get_secret_value() if sip.password else ""

@@ -2,9 +2,10 @@
 
 Every incoming request reads like Kamailio's main route: sanity (400) → transaction (retransmission? ACK?) →
 in-dialog (to-tag: route to the call or 481) → by method: INVITE (capacity 503, SDP 488, then 100 Trying and a new
-call thread), OPTIONS 200, CANCEL 200 + 487 on the INVITE, methods we know but do not serve 405, anything else
-501. No request is dropped without a definite reply (ACK is never answered, by definition). Responses go to their
-client transaction. The call flow itself is not here: ``on_call`` runs it on the call's own thread.
+call thread), OPTIONS 200 (503 while the node is not ready for calls: a load balancer's probe), CANCEL 200 + 487 on
+the INVITE, methods we know but do not serve 405, anything else 501. No request is dropped without a definite reply
+(ACK is never answered, by definition). Responses go to their client transaction. The call flow itself is not here:
+``on_call`` runs it on the call's own thread.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from telephony.sip.message import SIP_VERSION, SipMessage, SipRequest, SipRespon
 from telephony.sip.sdp import MediaHosts
 from telephony.sip.transaction import Clock, Outgoing, RequestMatch, ServerKey, TransactionLayer, server_key
 from telephony.sip.transport import Address, UdpTransport
-from telephony.sip.validate import check
+from telephony.sip.validate import Refusal, check
 from telephony.wallclock import WallClock, system_clock
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,13 @@ class SipEndpoint:
         wall_clock: WallClock = system_clock,
         notify_timeout_s: float = 10.0,
         dialled_header: str | None = None,
+        unready: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.local = local
+        # Why the node should not be sent calls yet (its recogniser pool still warming), or None: an OPTIONS probe
+        # is answered 503 with it, so Kamailio's dispatcher sends the calls elsewhere. An INVITE that comes anyway
+        # is taken as ever — readiness steers the load balancer, it never refuses a caller.
+        self.unready = unready
         # Media addresses per family: the IPv4 one we advertise, the IPv6 one the transport listens on (if any).
         self._media_hosts = MediaHosts(local.host, transport.ipv6_host)
         self._dialled_header = dialled_header
@@ -215,12 +221,20 @@ class SipEndpoint:
         elif method == "CANCEL":
             self._cancel(request)
         elif method == "OPTIONS":
-            self.reply(request, make_response(request, 200, to_tag="opt", extra=(("Allow", ALLOW),)))
+            self._options(request)
         elif method in KNOWN_UNSERVED or method in ("BYE", "NOTIFY", "INFO", "UPDATE"):
             status = 481 if method in ("BYE", "NOTIFY", "INFO", "UPDATE") else 405
             self.reply(request, make_response(request, status, extra=(("Allow", ALLOW),)))
         else:
             self.reply(request, make_response(request, 501, extra=(("Allow", ALLOW),)))
+
+    def _options(self, request: SipRequest) -> None:
+        reason = self.unready()
+        if reason is None:
+            self.reply(request, make_response(request, 200, to_tag="opt", extra=(("Allow", ALLOW),)))
+            return
+        refusal = Refusal(503, f"not ready for calls: {reason}", (("Retry-After", "5"), ("Allow", ALLOW)))
+        self.reply(request, make_response(request, 503, to_tag="opt", extra=refusal.headers()))
 
     def _in_dialog(self, request: SipRequest) -> None:
         call = self._calls.get(request.call_id)

@@ -34,6 +34,7 @@ def test_serve_without_model_runs_in_caller_id_mode_and_doctor_sees_it(node: Ser
     assert ready is not None and ready["ready"] is True
     assert ready["status"] == "degraded"
     assert "caller-ID/time" in str(ready["mode"])
+    assert "asr_pool" not in ready["components"]  # no model, no pool: readiness never waits for one
 
     doctor = node.cli("doctor", "--no-load")
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
@@ -75,6 +76,7 @@ def test_serve_and_doctor_say_loudly_that_the_korean_model_is_not_mandarin(
         service.start()
         ready = service.readyz()
         assert ready is not None and ready["ready"] is True and ready["status"] == "degraded"
+        assert ready["components"]["asr_pool"]["status"] == "ok"  # ready only once the recogniser pool is warm
         language = ready["components"]["asr_language"]
         assert language["status"] == "degraded"
         detail = str(language["detail"])

@@ -150,11 +150,16 @@ def test_admission_refuses_while_the_decoders_trail_real_time(clips: Clips, ko_m
 def test_prewarmed_pool_serves_the_first_calls(clips: Clips, ko_model: SharedModel) -> None:
     """A new node fills its pool in the background, so its first calls do not each build a recogniser."""
     pcm = read_wav_as_telephone_pcm(clips.ko_8k)
+    told: list[tuple[int, bool]] = []
+    warm = threading.Event()
+
+    def on_prewarmed(warmed: int, failed: bool) -> None:  # what `serve` reports readiness from
+        told.append((warmed, failed))
+        warm.set()
+
     with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=2,
-                   prewarm=2) as engine:
-        deadline = time.monotonic() + WAIT_S
-        while engine.created < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+                   prewarm=2, on_prewarmed=on_prewarmed) as engine:  # fmt: skip
+        assert warm.wait(WAIT_S) and told == [(2, False)]
         first, second = engine.open_stream("a"), engine.open_stream("b")
         assert engine.created == 2  # both taken from the pool
         fresh = Recognizer(ko_model)

@@ -120,6 +120,27 @@ def test_options_and_unknown_methods(harness: Harness) -> None:
     peer.expect(481)
 
 
+def test_options_probe_says_503_while_the_node_is_not_ready_and_a_call_is_still_answered(harness: Harness) -> None:
+    """Kamailio's dispatcher probes with OPTIONS and sends calls only to a node answering 2xx: while the node is
+    not ready (its recogniser pool warming) the probe gets 503 with the reason, and an INVITE sent anyway is
+    answered as ever — readiness steers the load balancer, it never refuses a caller."""
+    reason: list[str] = ["asr_pool: pre-warming 4 ASR recogniser(s)"]
+    harness.endpoint.unready = lambda: reason[0] if reason else None
+    peer = peer_of(harness)
+    peer.send("OPTIONS")
+    (busy,) = peer.expect(503)
+    assert isinstance(busy, SipResponse) and busy.headers.get("Retry-After") == "5"
+    assert "not ready for calls: asr_pool: pre-warming 4" in (busy.headers.get("Warning") or ""), busy.headers
+    peer.send("INVITE", call_id="early", branch="z9hG4bK-2", body=SDP.format(port=free_port()))
+    _trying, ok = peer.expect(100, 200)
+    assert isinstance(ok, SipResponse) and ok.headers.get("CSeq") == "1 INVITE" and len(harness.calls) == 1
+    tag = (ok.headers.get("To") or "").split("tag=")[1]
+    peer.send("ACK", call_id="early", branch="z9hG4bK-3", to_tag=tag)
+    reason.clear()  # warm: the probe passes again
+    peer.send("OPTIONS", call_id="t2", branch="z9hG4bK-4")
+    peer.expect(200)
+
+
 def test_garbage_is_ignored_and_missing_headers_get_400(harness: Harness) -> None:
     peer = peer_of(harness)
     peer.raw(b"\x00\x01garbage that is not SIP")
