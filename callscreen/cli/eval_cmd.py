@@ -24,6 +24,7 @@ from callscreen.settings import Settings
 from numbering import normalize
 from screening.engine import ScreeningEngine
 from screening.errors import LexiconError
+from screening.learned.figures import PLACES, precision_recall_f1
 from screening.learned.model import ModelError, load_scorer
 from screening.verdict import Label, Verdict
 
@@ -63,13 +64,10 @@ class Tally:
 
     def report(self) -> dict[str, Any]:
         n = self.tp + self.fp + self.tn + self.fn
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         return {
-            "n": n, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "n": n, **precision_recall_f1(self.tp, self.fp, self.fn),
             "tp": self.tp, "fp": self.fp, "tn": self.tn, "fn": self.fn,
-            "suspect": round(self.suspect / n, 4) if n else 0.0,
+            "suspect": round(self.suspect / n, PLACES) if n else 0.0,
             "by_subtype": {k: dict(v) for k, v in sorted(self.by_subtype.items())},
         }  # fmt: skip
 

@@ -26,6 +26,7 @@ from screening.config import ScreeningConfig
 from screening.learned.calibrate import CENTRE_AXES, Adapter, Calibration, calibrate
 from screening.learned.data import Example, read_calls
 from screening.learned.features import FeatureConfig
+from screening.learned.figures import PLACES, precision_recall_f1
 from screening.learned.model import CentreHead, ContentModel, ContentScores, save_model
 from screening.learned.noise import Homophones
 from screening.learned.train import (
@@ -94,12 +95,8 @@ class Figures:
         self.tn += (not truth) and not flagged
 
     def as_dict(self) -> dict[str, float | int]:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
         flagged = (self.tp + self.fp) / self.n if self.n else 0.0
-        return {"n": self.n, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
-                "flagged": round(flagged, 4)}  # fmt: skip
+        return {"n": self.n, **precision_recall_f1(self.tp, self.fp, self.fn), "flagged": round(flagged, PLACES)}
 
 
 def head_figures(model: ContentModel, rows: Sequence[Example], by: str = "subtype") -> dict[str, dict[str, Any]]:
