@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from screening.constructions import ConstructionHit, find_constructions
 from screening.lexicon import Category, Lexicon
 from screening.signal import Observation
-from screening.signals.patterns import FILLERS, counting_runs, repetitions
+from screening.signals.patterns import FILLERS, counting_runs, numbers_given, repetitions
 from screening.signals.targeting import Target, target_of
 from screening.text.matcher import Hit, TermMatcher
 from screening.verdict import Reason, ReasonCode, SignalKind
@@ -68,6 +68,7 @@ class ContentAnalyzer:
         self._min_chars = no_business_min_chars
 
     def analyse(self, text: str, *, end_of_window: bool, steered: bool = False, open_end: bool = False) -> ContentFacts:
+        text = _numbers_masked(text)
         hits = self._matcher.find(text)
         w = self._lexicon.weight
         weights: dict[ReasonCode, float] = defaultdict(float)
@@ -180,6 +181,19 @@ class ContentAnalyzer:
                 )
                 evidence[ReasonCode.PRANK].extend(f"{name}:{run}" for run in runs)
                 details[ReasonCode.PRANK] = CODES[Category.PRANK][1]
+
+
+def _numbers_masked(text: str) -> str:
+    """``text`` with every number read out (:func:`numbers_given`) as the digit class ``0``, which no word list or
+    nonsense pattern matches: the caller gave a phone, order or ID number. Same length, so evidence stays aligned;
+    the learned models see the text as it was."""
+    spans = numbers_given(text)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "0" * (end - start)
+    return "".join(chars)
 
 
 def _line_only(text: str, hits: Sequence[Hit], min_chars: int) -> list[str]:

@@ -78,6 +78,34 @@ def counted_numbers(text: str) -> list[str]:
     return runs
 
 
+DIGIT_WORDS = frozenset("零〇一幺二两三四五六七八九")  # the digits as read out, 幺 and 两 included
+MIN_NUMBER_GIVEN = 7  # a phone number (11), a landline (7–8), an order, card or ID number
+MIN_NUMBER_NAMED = 4  # …or the last digits of one, where the text names a number (尾号是三三八九)
+NUMBER_WORDS = ("号码", "电话", "手机", "尾号", "卡号", "单号", "账号", "编号", "工号", "后四位", "后六位", "验证码")
+
+
+def numbers_given(text: str) -> list[tuple[int, int]]:
+    """Spans of a number read out digit by digit (一三八零零一三八零零零): at least :data:`MIN_NUMBER_GIVEN` digits,
+    and not a count (一二三四五六七八九 said one after another is what :func:`counting_runs` is for); where the text
+    names a number (:data:`NUMBER_WORDS`: 尾号是三三八九), :data:`MIN_NUMBER_NAMED` digits. Inside such a span 三八
+    or 二五零 is digits of someone's number, not an insult, and 一二三四五六 in the middle of one is part of it."""
+    least = MIN_NUMBER_NAMED if any(word in text for word in NUMBER_WORDS) else MIN_NUMBER_GIVEN
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        if text[start] not in DIGIT_WORDS:
+            start += 1
+            continue
+        end = start
+        while end < len(text) and text[end] in DIGIT_WORDS:
+            end += 1
+        run = text[start:end]
+        if end - start >= least and counting_runs(run) != [run]:
+            spans.append((start, end))
+        start = end
+    return spans
+
+
 def counting_runs(text: str) -> list[str]:
     """Runs of numerals that go up or down one at a time (一二三四五六七), at least six long."""
     runs: list[str] = []

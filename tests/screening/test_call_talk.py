@@ -1,4 +1,7 @@
-"""A caller on a bad line, or one who has not reached the matter yet, says only 喂, 有人吗, 听得到吗. SPEC: people who
+"""Call talk that is not harassment: checking the line, a number read out, two words heard across a boundary, the
+handling of the call.
+
+A caller on a bad line, or one who has not reached the matter yet, says only 喂, 有人吗, 听得到吗. SPEC: people who
 are confused and short calls simply cut off stay allowed. Such a window is not "no business" for the rules or the
 model (``content.line_check``); line talk in front of a prank, an insult or chit-chat changes nothing."""
 
@@ -66,3 +69,49 @@ def test_line_talk_is_judged_only_when_the_window_is_over(engine: ScreeningEngin
     assert not [r for r in analyzer.analyse("喂喂有人吗", end_of_window=False).reasons
                 if r.code is ReasonCode.LINE_CHECK]  # fmt: skip
     assert [r for r in analyzer.analyse("喂喂有人吗", end_of_window=True).reasons if r.code is ReasonCode.LINE_CHECK]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的手机号是一三八零零一三八零零零",  # 138 is the commonest mobile prefix: 三八 in it is no insult
+        "我是一五九零零一二三四五六这个号码的机主",  # 一二三四五六 inside a number is not counting
+        "卡号后面是二五零八三八",
+    ],
+)
+def test_a_number_read_out_is_not_words_or_counting(engine: ScreeningEngine, text: str) -> None:
+    verdict = engine.screen_transcript(text, None, None)
+    codes = _codes(verdict)
+    assert ReasonCode.INSULT not in codes and ReasonCode.PRANK not in codes, verdict
+
+
+def test_words_and_counting_outside_a_number_still_count(engine: ScreeningEngine) -> None:
+    assert ReasonCode.INSULT in _codes(engine.screen_transcript("你这个三八", None, None))
+    counting = engine.screen_transcript("一二三四五六七八九十", None, None)
+    assert ReasonCode.PRANK in _codes(counting) and counting.label is Label.HARASSMENT
+
+
+def test_a_sound_match_across_two_everyday_words_is_not_an_insult(engine: ScreeningEngine) -> None:
+    """这边太吵 holds 边太 (bian tai, as 变态) across 这边 | 太吵; 星级标准 holds 星级标 (as 心机婊) before 标准."""
+    for text in ("我这边太吵了你再说一遍", "酒店设施符合星级标准价格也合适"):
+        assert ReasonCode.INSULT not in _codes(engine.screen_transcript(text, None, None)), text
+    # the same sound where no everyday word is split is still heard as the insult (an ASR homophone)
+    misheard = engine.screen_transcript("你这个便太", None, None)
+    assert ReasonCode.INSULT in _codes(misheard) and misheard.label is Label.HARASSMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你稍微等会儿我把发票翻出来",
+        "这个号是我闺女写给我的我也不太会弄",
+        "前几天打过一次说让我等通知",
+        "行那我等你们电话谢谢啦",
+        "我在公交车上有点吵你说慢点",
+    ],
+)
+def test_handling_the_call_is_not_another_purpose(engine: ScreeningEngine, text: str) -> None:
+    """Waiting, who gave the number, an earlier call, goodbye, a noisy place: the shipped model learned these from
+    call-handling rows (screening/learned/train.py: PROCEDURE_FRAMES); these lines are not among its frames."""
+    verdict = engine.screen_transcript(text, None, None)
+    assert verdict.label is not Label.HARASSMENT, verdict
