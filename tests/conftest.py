@@ -7,6 +7,8 @@ test skips with the reason. Use :func:`require_tool` / :func:`require` for that,
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import os
@@ -74,6 +76,28 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
                 continue
         return port
     raise RuntimeError("no free port")
+
+
+@contextlib.contextmanager
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A directory ``name`` shared by every pytest-xdist worker of this run, and whether this worker is the first
+    to ask for it (then it must fill it; the others wait on a lock until it has, and read it).
+
+    For a deterministic result too slow to compute on each worker (a whole ``callscreen train`` run): pytest-xdist's
+    recipe (the workers' base directories share the session's). Without xdist the directory is this session's own.
+    The first worker marks the directory complete only when the block ends without an error; if it fails, the next
+    worker to ask tries again."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    directory, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        first = not done.exists()
+        if first:
+            shutil.rmtree(directory, ignore_errors=True)  # a failed first attempt's leftovers
+            directory.mkdir()
+        yield directory, first
+        done.touch()
 
 
 XDIST_GROUPS = {"korean_model_path": "vosk-ko"}  # fixture behind a heavy per-process resource → its xdist group

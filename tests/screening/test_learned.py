@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
+import logging
+import os
 import re
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,7 @@ from screening.learned.model import (
 )  # fmt: skip
 from screening.learned.normalize import learned_normal
 from screening.verdict import Label, ReasonCode, SignalKind, Verdict
+from tests.conftest import once_per_session
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "learned"
 TRAIN = DATA / "travel_utilities_train.tsv"
@@ -48,6 +56,57 @@ def shipped() -> ContentModel:
     return ContentModel.shipped()
 
 
+@dataclass(frozen=True, slots=True)
+class Trained:
+    """One ``callscreen train FILE --out DIR --json`` run: the directory it wrote and the report it printed."""
+
+    out: Path
+    report: dict[str, Any]
+
+
+@contextlib.contextmanager
+def _as_a_test_would(cwd: Path) -> Iterator[None]:
+    """What ``tmp_cwd`` and the autouse fixtures give a test, for a module-scoped fixture (which runs before
+    them): an empty working directory, no CALLSCREEN_* from the developer, and the root logger put back after
+    ``main`` installed its handler."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("CALLSCREEN_"):
+                mp.delenv(key)
+        mp.chdir(cwd)
+        try:
+            yield
+        finally:
+            for handler in list(root.handlers):
+                if handler not in handlers:
+                    root.removeHandler(handler)
+            root.setLevel(level)
+
+
+def train_cli(path: Path, out: Path) -> Trained:
+    """``callscreen train`` as a centre runs it, its JSON report parsed."""
+    stdout = io.StringIO()
+    with _as_a_test_would(out.parent), contextlib.redirect_stdout(stdout):
+        code = main(["train", str(path), "--out", str(out), "--json"])
+    assert code == 0
+    return Trained(out, json.loads(stdout.getvalue()))
+
+
+@pytest.fixture(scope="module")
+def travel_trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    """The travel/utilities centre's adaptation, run once for the whole run (the first xdist worker to need it
+    trains, the others read its directory): the round-trip test reads it and the determinism test compares a
+    fresh run against it. Each run is a full adaptation with its calibration, the slowest thing these tests do."""
+    with once_per_session(tmp_path_factory, "travel-trained") as (directory, first):
+        if first:
+            trained = train_cli(TRAIN, directory / "centre-model")
+            (directory / "report.json").write_text(json.dumps(trained.report), encoding="utf-8")
+        report = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    return Trained(directory / "centre-model", report)
+
+
 def _codes(verdict: Verdict) -> set[ReasonCode]:
     return {r.code for r in verdict.reasons}
 
@@ -58,18 +117,25 @@ def copy_shipped(tmp_path: Path) -> Path:
     return target
 
 
+@functools.cache
+def courier_centre() -> CentreHead:
+    """A centre head fitted on the courier file, once per process (a cross-validated fit): the tests that need
+    "some real centre head" only read it."""
+    from screening.learned.noise import Homophones
+    from screening.learned.train import fit_centre
+
+    rows = read_calls(COURIER_TRAIN)
+    centre = fit_centre(rows, ContentModel.shipped().features, Homophones.from_texts(e.text for e in rows))
+    assert centre is not None
+    return centre
+
+
 def with_centre(tmp_path: Path, fusion: dict[str, float], centre: CentreHead | None = None,
                 name: str = "centre-model") -> Path:  # fmt: skip
     """The shipped heads plus a centre head (by default fitted on the courier file) trusted by ``fusion`` — the
     shape of directory ``callscreen train`` writes when its calibration keeps the centre head."""
-    from screening.learned.noise import Homophones
-    from screening.learned.train import fit_centre
-
     base = ContentModel.shipped()
-    if centre is None:
-        rows = read_calls(COURIER_TRAIN)
-        centre = fit_centre(rows, base.features, Homophones.from_texts(e.text for e in rows))
-    assert centre is not None
+    centre = centre if centre is not None else courier_centre()
     return save_model(tmp_path / name, base.weights, base.bias, features=base.features,
                       thresholds=dict(base.thresholds), model_id=name, card="a centre's model\n", fusion=fusion,
                       centre=centre)  # fmt: skip
@@ -348,11 +414,9 @@ def _eval(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
 
 
 def test_train_then_eval_round_trip_and_adaptation_teaches_a_new_domain(
-    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], shipped: ContentModel
+    tmp_cwd: Path, capsys: pytest.CaptureFixture[str], shipped: ContentModel, travel_trained: Trained
 ) -> None:
-    out = tmp_cwd / "centre-model"
-    assert main(["train", str(TRAIN), "--out", str(out), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    out, report = travel_trained.out, travel_trained.report
     assert report["out"] == str(out) and report["rows"] == 50 and report["base_model"] == shipped.model_id
     assert {"base", "adapted"} <= set(report["held_out"]) and {"base", "adapted"} <= set(report["held_out_fused"])
     adapted = ContentModel.load(out)  # complete directory: manifest, weights, card, checksums
@@ -451,12 +515,13 @@ def test_a_centres_own_subtype_names_teach_the_abuse_heads_only_when_they_say_ab
     assert got == [(1, 1, 1), (1, 1, 1), (0, 0, 1), (1, 1, 1), (None, None, 1), (0, 0, 0)]
 
 
-def test_adaptation_is_deterministic(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("a", "b"):
-        assert main(["train", str(TRAIN), "--out", str(tmp_cwd / name), "--json"]) == 0
-    capsys.readouterr()
-    a, b = ContentModel.load(tmp_cwd / "a"), ContentModel.load(tmp_cwd / "b")
+def test_adaptation_is_deterministic(tmp_path: Path, travel_trained: Trained) -> None:
+    """A second run on the same file, in its own directory (and perhaps another worker's process than the first),
+    writes the same model and prints the same report."""
+    again = train_cli(TRAIN, tmp_path / "b")
+    a, b = ContentModel.load(travel_trained.out), ContentModel.load(again.out)
     assert np.array_equal(a.weights, b.weights) and a.model_id == b.model_id
+    assert again.report | {"out": ""} == travel_trained.report | {"out": ""}
 
 
 def test_train_refuses_bad_input_naming_the_line(tmp_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
