@@ -25,6 +25,12 @@ def ko_8k_result(clips: Clips, ko_model: SharedModel) -> FileTranscript:
     return transcribe_file(clips.ko_8k, ko_model.path)
 
 
+@pytest.fixture(scope="module")
+def ko_twice_result(clips: Clips, ko_model: SharedModel) -> FileTranscript:
+    """The sentence, a 1 s pause and the sentence again, decoded once for the module with the 600 ms endpoint."""
+    return transcribe_file(clips.ko_twice_8k, ko_model.path, endpoint_silence_ms=600)
+
+
 def test_speech_at_8khz_gives_stable_non_empty_text(
     clips: Clips, ko_model: SharedModel, ko_8k_result: FileTranscript
 ) -> None:
@@ -46,8 +52,8 @@ def test_higher_rates_converted_down_give_the_same_text(
     assert cer(converted.text, reference.text) <= SAME_TEXT_CER
 
 
-def test_finals_carry_word_timings_and_confidences(clips: Clips, ko_model: SharedModel) -> None:
-    result = transcribe_file(clips.ko_twice_8k, ko_model.path)
+def test_finals_carry_word_timings_and_confidences(ko_twice_result: FileTranscript) -> None:
+    result = ko_twice_result
     assert len(result.finals) == 2  # the 1 s pause ends the first utterance (600 ms endpoint)
     previous_end = 0.0
     for final in result.finals:
@@ -62,9 +68,9 @@ def test_finals_carry_word_timings_and_confidences(clips: Clips, ko_model: Share
     assert result.finals[0].end_s < gap_start < result.finals[1].start_s
 
 
-def test_endpoint_silence_is_configurable(clips: Clips, ko_model: SharedModel) -> None:
+def test_endpoint_silence_is_configurable(clips: Clips, ko_model: SharedModel, ko_twice_result: FileTranscript) -> None:
+    assert len(ko_twice_result.finals) == 2  # 600 ms: the 1 s pause ends the first utterance
     pcm = read_wav_as_telephone_pcm(clips.ko_twice_8k)
-    assert len(transcribe_pcm(pcm, ko_model, endpoint_silence_ms=600).finals) == 2
     assert len(transcribe_pcm(pcm, ko_model, endpoint_silence_ms=3000).finals) == 1
 
 

@@ -40,6 +40,16 @@ def _finals(events: list[AsrEvent]) -> list[AsrFinal]:
     return [e for e in events if isinstance(e, AsrFinal)]
 
 
+@pytest.fixture(scope="module")
+def fresh_ko_finals(clips: Clips, ko_model: SharedModel) -> list[AsrFinal]:
+    """What a fresh gated recogniser hears in the Korean clip, decoded once for the module: the reference for the
+    pooled, reset and retired recognisers."""
+    fresh = Recognizer(ko_model, gate=True)
+    expected = _finals(fresh.feed(read_wav_as_telephone_pcm(clips.ko_8k)) + fresh.flush())
+    assert expected and expected[0].words, "the clip must give words, or the test proves nothing"
+    return expected
+
+
 @pytest.mark.slow
 def test_gate_keeps_the_words_and_their_times_and_skips_the_pauses(clips: Clips, ko_model: SharedModel) -> None:
     speech = read_wav_as_telephone_pcm(clips.ko_8k)
@@ -86,16 +96,14 @@ def test_pool_reuses_reset_recognisers_with_the_same_words(clips: Clips, ko_mode
 
 @pytest.mark.slow
 def test_a_call_closed_before_its_final_result_leaves_nothing_for_the_next_caller(
-    clips: Clips, ko_model: SharedModel
+    clips: Clips, ko_model: SharedModel, fresh_ko_finals: list[AsrFinal]
 ) -> None:
     """An early verdict, a fail-open or a hang-up closes the stream without a final result. The next caller on
     that pooled recogniser must be decoded as by a fresh one: same words, word times and confidences. Vosk's
     ``Reset()`` alone kept the first call's features and i-vector statistics (and their memory) for the next."""
     first_call = read_wav_as_telephone_pcm(clips.cmn_8k)
     pcm = read_wav_as_telephone_pcm(clips.ko_8k)
-    fresh = Recognizer(ko_model, gate=True)
-    expected = _finals(fresh.feed(pcm) + fresh.flush())
-    assert expected and expected[0].words, "the clip must give words, or the test proves nothing"
+    expected = fresh_ko_finals
     with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=1) as engine:
         stream = engine.open_stream("early")
         for i in range(0, len(first_call), FRAME_BYTES):
@@ -171,15 +179,13 @@ def test_prewarmed_pool_serves_the_first_calls(clips: Clips, ko_model: SharedMod
 
 @pytest.mark.slow
 def test_a_recogniser_past_its_audio_bound_is_retired_and_the_next_call_is_still_decoded(
-    clips: Clips, ko_model: SharedModel
+    clips: Clips, ko_model: SharedModel, fresh_ko_finals: list[AsrFinal]
 ) -> None:
     """``retire_after_s``: a pooled recogniser that has decoded that much audio is not reset for the next call but
     freed (its graph cache with it) and replaced by a fresh, warmed one on the ``asr-retire`` thread; the next call
     gets the same words, word times and confidences as from a fresh recogniser, and no thread outlives the engine."""
     pcm = read_wav_as_telephone_pcm(clips.ko_8k)
-    fresh = Recognizer(ko_model, gate=True)
-    expected = _finals(fresh.feed(pcm) + fresh.flush())
-    assert expected and expected[0].words, "the clip must give words, or the test proves nothing"
+    expected = fresh_ko_finals
     clip_s = len(pcm) / BYTES_PER_SECOND
     bound_s = 2 * clip_s  # decoded audio, gate included: the first call stays under it, the second passes it
     with AsrEngine(ko_model, workers=1, queue_frames=5000, endpoint_silence_ms=600, max_streams=1,
