@@ -65,6 +65,8 @@ from screening.verdict import Label, Reason, Verdict  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "data" / "train" / "train.tsv"
 DEV = ROOT.parent / "shared" / "data" / "dev_utterances.tsv"
 PROBE = ROOT / "bench" / "data" / "ood_probe.tsv"  # measuring only: never trained on, never tuned against
+# measuring only: call talk written blind by an engineer who saw no code or data (BENCHMARKS: "Call talk")
+CALLTALK = ROOT / "bench" / "data" / "calltalk_probe.tsv"
 OUT = ROOT / "var" / "learned-validation"
 PER_SUBTYPE = 300
 ANGRY = frozenset({"angry_complaint", "review_negative_profanity", "angry"})
@@ -383,7 +385,8 @@ def main() -> None:
         by_subtype[e.subtype].append(e)
     corpus_rows = [e for k in sorted(by_subtype) for e in by_subtype[k][:PER_SUBTYPE]]
     dev = read_calls(DEV, group="dev")
-    raw = {"corpus": corpus_rows, "calls": held_calls, "dev": dev, "probe": read_calls(PROBE, group="probe")}
+    raw = {"corpus": corpus_rows, "calls": held_calls, "dev": dev, "probe": read_calls(PROBE, group="probe"),
+           "calltalk": read_calls(CALLTALK, group="calltalk")}
     sets = {name: prepare(rows, model, rules) for name, rows in raw.items()}
     sets |= {f"{name}+asr": prepare(noised(rows, homophones, SEED + 1), model, rules) for name, rows in raw.items()}
     if args.grid:
@@ -398,7 +401,7 @@ def main() -> None:
             f = report[f"{name} {mode}"]
             print(f"{name:<11} {mode:<8} n={f['n']:<5} P={f['precision']:.3f} R={f['recall']:.3f} "
                   f"F1={f['f1']:.3f} angry={f['angry_flagged']}", flush=True)  # fmt: skip
-    for name in ("corpus", "corpus+asr", "calls", "dev", "probe", "probe+asr"):
+    for name in ("corpus", "corpus+asr", "calls", "dev", "probe", "probe+asr", "calltalk", "calltalk+asr"):
         print(f"\n{name}: share flagged harassment per subtype (rules / learned / fused)")
         subs = report[f"{name} rules"]["by_subtype"]
         for sub in subs:
