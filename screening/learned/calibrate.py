@@ -11,8 +11,8 @@ scores the one left out, and then tries every combination of :data:`GRID` on tho
 full fusion with the rules, exactly as ``eval`` screens a transcript. It keeps the base's values unless the
 combination with the highest out-of-fold F0.5 (precision first) raises the F1 by :data:`MIN_GAIN` while flagging
 no more legitimate rows and no more angry customers (legit rows in which the rules hear abuse) than the base's
-values do — so precision can only
-rise and the complaint guard's purpose is kept. Two fit strengths are tried the same way
+values do — so precision can only rise and the complaint guard's purpose is kept. Two fit strengths are tried
+the same way
 (:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts the centre's rows
 more against the replayed shipped examples. A file with fewer than :data:`MIN_ANGRY` angry customers may only
 make the judgement stricter, with the gentle fit: it cannot show what a looser one does to them (measured: an
