@@ -8,8 +8,6 @@ scripts/sipp-tls.sh >/dev/null || echo "test: no TLS-capable sipp (the sipp TLS 
 scripts/setup.sh dev
 # Four pytest-xdist workers: most end-to-end tests wait on call timers (the machine's load stays near 1 during a
 # run), so four workers overlap the waiting on this 2-core machine — measured side by side on an otherwise idle
-# machine: 609 s with two workers, 388 s with four (BENCHMARKS.md, "Test suite"). Plain per-test distribution: the
-# xdist groups this used to set never took effect (pytest 9 with xdist 3.8 drops the group label, pytest-xdist
-# #1386), and replaying a run's timings with them working gave 391 s against 370 s without. Each worker
+# machine: 609 s with two workers, 388 s with four (BENCHMARKS.md, "Test suite"). loadgroup keeps the tests sharing the Vosk model on one worker (tests/conftest.py); each worker
 # has its own session databases (tests/records/db_backends.py). Later options win: `scripts/test.sh -n 0` is serial.
-.venv/bin/python -m pytest -n 4 --dist load "$@"
+.venv/bin/python -m pytest -n 4 --dist loadgroup "$@"

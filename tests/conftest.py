@@ -100,6 +100,19 @@ def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str) -> Ite
         done.touch()
 
 
+XDIST_GROUPS = {"korean_model_path": "vosk-ko"}  # fixture behind a heavy per-process resource → its xdist group
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests sharing a heavy per-process resource (the Korean Vosk model: ≈500 MB and seconds to load) form one
+    xdist group, so under ``--dist loadgroup`` (``scripts/test.sh`` runs ``-n 2``) one worker loads it, not each."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        for fixture, group in XDIST_GROUPS.items():
+            if fixture in names:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see the developer's CALLSCREEN_* or VOSK_MODEL_PATH (httpx's approach)."""
