@@ -33,6 +33,8 @@ def _codes(verdict: Verdict) -> dict[ReasonCode, float]:
         "喂听不清你大点声",
         "您好在不在呀",
         "喂你说什么我听不清",
+        "嗯嗯好的谢谢您啊",  # the other end of a call: thanks and goodbye
+        "明白了辛苦你了再见",
     ],
 )
 def test_only_checking_the_line_is_never_harassment(engine: ScreeningEngine, text: str) -> None:
