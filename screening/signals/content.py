@@ -102,7 +102,9 @@ class ContentAnalyzer:
             target: Target | None = None
             if category is Category.INSULT:
                 target = target_of(hit, text, hits)
-                if target is Target.PRODUCT:
+                if target is Target.SELF:
+                    continue  # scolding himself is no abuse of anyone on the line
+                if target in (Target.PRODUCT, Target.THIRD):
                     code, detail = CODES[Category.SWEAR]
                     weight *= w("insult_product_target")
                 elif target is Target.UNKNOWN:

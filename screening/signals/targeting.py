@@ -9,6 +9,7 @@ company, not the agent.
 from __future__ import annotations
 
 import enum
+import re
 
 from screening.lexicon import Category
 from screening.text.matcher import PLURAL, SECOND_PERSON, Hit
@@ -22,7 +23,14 @@ PRODUCT_GAP = 4  # a business word this close (垃圾产品, 质量也太垃圾)
 class Target(enum.StrEnum):
     AGENT = "agent"
     PRODUCT = "product"
+    SELF = "self"  # 我这个猪脑子, 我真是个傻子: a caller scolding himself
+    THIRD = "third"  # 那个骗子真不是东西, 他就是个混蛋: someone else, not the agent
     UNKNOWN = "unknown"
+
+
+# just before an insult: the caller about himself (我这个…, 我真是个…), or about someone who is not on the line
+_SELF_BEFORE = re.compile(r"我(?:这个|真是个?|就是个?|简直是个?|是个|真|太)?$")
+_THIRD_BEFORE = re.compile(r"(?:他|她|那个|那人|那家伙|这人)[^你]{0,3}$")
 
 
 def singular_you(text: str, start: int, end: int) -> bool:
@@ -45,6 +53,11 @@ def target_of(hit: Hit, text: str, hits: list[Hit]) -> Target:
         return Target.AGENT
     if _near(hit, hits, frozenset({Category.BUSINESS, Category.COMPLAINT, Category.PRODUCT}), PRODUCT_GAP):
         return Target.PRODUCT
+    before = text[max(0, hit.start - NEAR_BEFORE) : hit.start]
+    if _SELF_BEFORE.search(before):
+        return Target.SELF
+    if _THIRD_BEFORE.search(before):
+        return Target.THIRD
     if singular_you(text, 0, len(text)):
         return Target.AGENT
     return Target.UNKNOWN

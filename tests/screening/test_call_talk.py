@@ -117,3 +117,20 @@ def test_handling_the_call_is_not_another_purpose(engine: ScreeningEngine, text:
     call-handling rows (screening/learned/train.py: PROCEDURE_FRAMES); these lines are not among its frames."""
     verdict = engine.screen_transcript(text, None, None)
     assert verdict.label is not Label.HARASSMENT, verdict
+
+
+def test_an_insult_the_caller_aims_at_himself_or_someone_else_is_not_abuse_of_the_agent(
+    engine: ScreeningEngine,
+) -> None:
+    """我这个猪脑子 (scolding himself) counts nothing; 那个骗子真不是东西 (the fraudster, not the agent) is swearing,
+    not an insult aimed at the agent; 你这个猪脑子 still is."""
+    assert ReasonCode.INSULT not in _codes(engine.screen_transcript("我这个猪脑子又忘了带卡", None, None))
+    third = _codes(engine.screen_transcript("那个骗子真不是东西骗了我的钱", None, None))
+    assert ReasonCode.INSULT not in third and ReasonCode.SWEARING in third
+    assert ReasonCode.INSULT in _codes(engine.screen_transcript("你这个猪脑子", None, None))
+
+
+def test_a_caller_reporting_that_someone_scolded_him_is_no_prank(engine: ScreeningEngine) -> None:
+    """骂我 alone was a prank word (pranksters ask the agent to scold them); 有人骂我 is a report."""
+    assert ReasonCode.PRANK not in _codes(engine.screen_transcript("昨天有个人打电话来骂我", None, None))
+    assert ReasonCode.PRANK in _codes(engine.screen_transcript("美女你骂我一句嘛", None, None))
