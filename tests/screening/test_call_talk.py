@@ -134,3 +134,12 @@ def test_a_caller_reporting_that_someone_scolded_him_is_no_prank(engine: Screeni
     """骂我 alone was a prank word (pranksters ask the agent to scold them); 有人骂我 is a report."""
     assert ReasonCode.PRANK not in _codes(engine.screen_transcript("昨天有个人打电话来骂我", None, None))
     assert ReasonCode.PRANK in _codes(engine.screen_transcript("美女你骂我一句嘛", None, None))
+
+
+def test_the_callers_own_partner_or_illness_is_not_harassment(engine: ScreeningEngine) -> None:
+    """我女朋友生日 (an order of flowers) and 挂个急诊 (a hospital line) were harassment: 女朋友 alone counted as
+    sexual, and the hospital's words were no business words. Asking the agent about hers still counts."""
+    for text in ("我男朋友生日想订个蛋糕能送到吗", "我头疼得厉害能挂个急诊吗"):
+        assert engine.screen_transcript(text, None, None).label is not Label.HARASSMENT, text
+    asked = engine.screen_transcript("美女你有男朋友吗", None, None)
+    assert ReasonCode.SEXUAL in _codes(asked) and asked.label is Label.HARASSMENT
