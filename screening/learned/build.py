@@ -187,8 +187,10 @@ Call-style examples (committed, GPL-3.0-or-later, written for this project) and 
 
 Every call-style row is also used as ASR-noised and partial variants; 30% of corpus rows get an ASR-noised
 variant, 60% a call-framed one (spoken opener, 商家/卖家 → 你们), for both classes alike. The offtopic head also
-learns from 8,000 filler-only rows (喂, 你好请问, 转人工 … one to three of them) and from the first part of 15% of the
-business rows (a caller cut off before the matter): 0 for it, unknown to the other heads.
+learns from 8,000 filler-only rows (喂, 你好请问, 转人工 … one to three of them), from 3,000 call-handling rows (60
+frames with slots, `train.py: PROCEDURE_FRAMES`: who gave the number, wait while I find the bill, a name or number
+given, an earlier call, goodbye, a noisy place) and from the first part of 15% of the business rows (a caller cut
+off before the matter): 0 for it, unknown to the other heads.
 
 ## What the heads are and are not
 
