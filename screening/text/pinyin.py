@@ -59,6 +59,10 @@ class PinyinText:
         syllables = to_pinyin(text)
         if len(syllables) != len(text):  # pypinyin keeps one item per char with errors=_keep; guard anyway
             syllables = [to_pinyin(ch)[0] if ch.strip() else ch for ch in text]
+        # 了了 is an ASR doubling of the particle (成了了帮凶), read le; pypinyin's phrase reading liao liao made it
+        # sound like 聊聊 ("let's chat"), an off-topic word
+        syllables = ["le" if ch == "了" and "了" in text[max(0, i - 1) : i] + text[i + 1 : i + 2] else syl
+                     for i, (ch, syl) in enumerate(zip(text, syllables, strict=True))]  # fmt: skip
         return cls(tuple(syllables), tuple(fuzzy_syllable(s) for s in syllables))
 
     def find_all(self, syllables: tuple[str, ...], *, fuzzy: bool) -> list[int]:

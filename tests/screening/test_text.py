@@ -32,3 +32,12 @@ def test_text_package_exports_exactly_its_public_names() -> None:
     import screening.text
 
     assert sorted(screening.text.__all__) == ["PinyinText", "fuzzy_syllable", "normalize_text", "to_pinyin"]
+
+
+def test_a_doubled_particle_is_read_le_not_as_the_phrase_liao_liao() -> None:
+    """ASR doubles 了 (成了了帮凶); pypinyin reads 了了 as the phrase liǎoliǎo, which sounded like 聊聊 (chat)."""
+    from screening.text.pinyin import PinyinText
+
+    assert PinyinText.of("成了了帮凶").plain == ("cheng", "le", "le", "bang", "xiong")
+    assert PinyinText.of("我了解").plain[1] == "liao"  # 了解 keeps its reading
+    assert PinyinText.of("聊聊").plain == ("liao", "liao")
