@@ -147,7 +147,7 @@ class ContentAnalyzer:
                     tuple(business_evidence),
                 )
             )  # fmt: skip
-        elif end_of_window and not any(w > 0 for w in reasons.values()) and (
+        elif end_of_window and not any(value > 0 for value in reasons.values()) and (
             line := _line_only(text, hits, self._min_chars)
         ):
             # 喂喂能听到我说话吗: a caller on a bad line, or one who has not reached the matter yet (SPEC: people who

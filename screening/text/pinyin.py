@@ -42,9 +42,14 @@ def _keep(chars: str) -> list[str]:
 
 
 def to_pinyin(text: str) -> list[str]:
-    """One tone-less syllable per character; non-Han characters stand for themselves."""
+    """One tone-less syllable per character; non-Han characters stand for themselves. 了了 is an ASR doubling of
+    the particle (成了了帮凶) and reads le le, for texts and lexicon terms alike: pypinyin's phrase reading liao liao
+    made it sound like 聊聊 ("let's chat"), an off-topic word."""
     syllables: list[str] = lazy_pinyin(text, style=Style.NORMAL, errors=_keep)  # type: ignore[arg-type]
-    return syllables
+    if len(syllables) != len(text):  # one item per character is what PinyinText checks for; leave it to it
+        return syllables
+    return ["le" if ch == "了" and "了" in text[max(0, i - 1) : i] + text[i + 1 : i + 2] else syl
+            for i, (ch, syl) in enumerate(zip(text, syllables, strict=True))]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +64,6 @@ class PinyinText:
         syllables = to_pinyin(text)
         if len(syllables) != len(text):  # pypinyin keeps one item per char with errors=_keep; guard anyway
             syllables = [to_pinyin(ch)[0] if ch.strip() else ch for ch in text]
-        # 了了 is an ASR doubling of the particle (成了了帮凶), read le; pypinyin's phrase reading liao liao made it
-        # sound like 聊聊 ("let's chat"), an off-topic word
-        syllables = ["le" if ch == "了" and "了" in text[max(0, i - 1) : i] + text[i + 1 : i + 2] else syl
-                     for i, (ch, syl) in enumerate(zip(text, syllables, strict=True))]  # fmt: skip
         return cls(tuple(syllables), tuple(fuzzy_syllable(s) for s in syllables))
 
     def find_all(self, syllables: tuple[str, ...], *, fuzzy: bool) -> list[int]:
