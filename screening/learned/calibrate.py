@@ -7,30 +7,28 @@ guard (``learned_guard_veto``). Where a centre's harassment is written in words 
 (an assistant query that says 帮我查, a threat about a parcel), refitting weights cannot help: the rules win.
 
 So :func:`calibrate` asks the centre's file: it splits the rows into folds, adapts the heads on all but one fold,
-scores the one left out, and then tries every combination of :data:`GRID` on those out-of-fold verdicts — the
-full fusion with the rules, exactly as ``eval`` screens a transcript. It keeps the base's values unless the
-combination with the highest out-of-fold F0.5 (precision first) raises the F1 by :data:`MIN_GAIN` while flagging
-no more legitimate rows and no more angry customers (legit rows in which the rules hear abuse) than the base's
-values do — so precision can only rise and the complaint guard's purpose is kept. Two fit strengths are tried
-the same way
-(:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts the centre's rows
-more against the replayed shipped examples. A file with fewer than :data:`MIN_ANGRY` angry customers may only
-make the judgement stricter, with the gentle fit: it cannot show what a looser one does to them (measured: an
-enquiry-only file let a looser "no business" and the firm fit flag short swearing reviews of other sources).
-The grid is fixed in advance (the base values and steps either way), not tuned to any measuring set. A file
-with fewer than :data:`MIN_PER_LABEL` rows of either label is too small to say anything and keeps the base's.
+scores the one left out, and then tries every combination of :data:`GRID` on those out-of-fold verdicts — the full
+fusion with the rules, exactly as ``eval`` screens a transcript. It keeps the base's values unless the combination
+with the highest out-of-fold F0.5 (precision first) raises the F1 by :data:`MIN_GAIN` while flagging no more
+legitimate rows and no more angry customers (legit rows in which the rules hear abuse) than the base's values do —
+so precision can only rise and the complaint guard's purpose is kept. Two fit strengths are tried the same way
+(:data:`screening.learned.build.STRENGTHS`): the gentle default and a firmer one that counts the centre's rows more
+against the replayed shipped examples. A file with fewer than :data:`MIN_ANGRY` angry customers may only make the
+judgement stricter, with the gentle fit: it cannot show what a looser one does to them (measured: an enquiry-only
+file let a looser "no business" and the firm fit flag short swearing reviews of other sources). The grid is fixed in
+advance (the base values and steps either way), not tuned to any measuring set. A file with fewer than
+:data:`MIN_PER_LABEL` rows of either label is too small to say anything and keeps the base's.
 
-The *centre head* (:func:`screening.learned.train.fit_centre`, fitted in every fold on that fold's rows alone,
-so its out-of-fold scores are honest) is weighed the same way: its pull towards harassment
-(``learned_centre_up``) and towards legitimate (``learned_centre_down``) are tried on :data:`CENTRE_GRID`, on top
-of the base's values and on top of the best values found without it, then refined one value at a time (every
-axis of both grids, :data:`REFINE_ROUNDS` passes), and kept only by the same rule — and, since out of fold on the
-centre's file cannot show what the head does to talk unlike that file, only if it flags no more of the shipped
-call-style examples' legitimate rows (enquiries, complaints, angry customers; the head never sees them) than the
-base's values do. It is the
-shift a base that never saw a centre's kind of talk needs (a base without reviews reads every review as "no
-business"; a few hundred rows move its big weights too little). With fewer than :data:`MIN_ANGRY` angry
-customers it may only clear calls (``learned_centre_up`` stays 0).
+The *centre head* (:func:`screening.learned.train.fit_centre`, fitted in every fold on that fold's rows alone, so
+its out-of-fold scores are honest) is weighed the same way: its pull towards harassment (``learned_centre_up``) and
+towards legitimate (``learned_centre_down``) are tried on :data:`CENTRE_GRID`, on top of the base's values and on
+top of the best values found without it, then refined one value at a time (every axis of both grids,
+:data:`REFINE_ROUNDS` passes), and kept only by the same rule — and, since out of fold on the centre's file cannot
+show what the head does to talk unlike that file, only if it flags no more of the shipped call-style examples'
+legitimate rows (enquiries, complaints, angry customers; the head never sees them) than the base's values do. It is
+the shift a base that never saw a centre's kind of talk needs (a base without reviews reads every review as "no
+business"; a few hundred rows move its big weights too little). With fewer than :data:`MIN_ANGRY` angry customers it
+may only clear calls (``learned_centre_up`` stays 0).
 """
 
 from __future__ import annotations
@@ -42,6 +40,7 @@ from typing import Any, TypeVar
 
 from screening.config import ScreeningConfig
 from screening.learned.data import Example, stratified_folds
+from screening.learned.figures import precision_recall_f1
 from screening.learned.model import ContentModel, ContentScores
 from screening.lexicon import Lexicon
 from screening.scoring import Fusion
@@ -112,10 +111,7 @@ class Tally:
         return 1.25 * self.tp / (1.25 * self.tp + 0.25 * self.fn + self.fp) if self.tp else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(self.f1, 4), "fp": self.fp,
-                "angry_flagged": self.angry_flagged}  # fmt: skip
+        return {**precision_recall_f1(self.tp, self.fp, self.fn), "fp": self.fp, "angry_flagged": self.angry_flagged}
 
 
 class _Fixed:
