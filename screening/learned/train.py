@@ -129,6 +129,8 @@ PROCEDURE_SLOTS: dict[str, tuple[str, ...]] = {
     "digits": ("一三八零零一三八零零零", "幺八六一二三四五六七八", "一五九八七六五四三二一", "零二一六六七七八八九九",
                "一三九五五六七", "七七八八九九零"),
     "four": ("零零一二", "三三八九", "五六七八", "幺二三四", "九九零一"),
+    # no frame names a place since the caller's own address was dropped (你家地址 is a threat's words); its draw per
+    # row stays, so the seeded rows and the shipped weights are the ones measured
     "place": ("东风路三号楼", "人民路一百二十号", "幸福小区二单元", "阳光花园十二栋", "建设街那个老小区",
               "城南新村五号", "开发区那边", "火车站旁边"),
     "name": ("张建国", "李秀英", "王芳", "刘伟", "陈静", "杨洋", "赵丽", "黄强", "周敏", "吴刚"),
@@ -149,8 +151,7 @@ PREFIXED = 0.15  # share of business rows that also give a cut-off prefix (the m
 def fillers(business_rows: Sequence[Example], rng: random.Random) -> list[Example]:
     """Rows that teach the ``offtopic`` head what is *not* another purpose: fillers and greetings alone, the
     handling of a call (:data:`PROCEDURE_FRAMES`), and the first part of business sentences (a caller cut off
-    mid-sentence). Legit, and unknown to the other heads:
-    they teach only what another purpose is not."""
+    mid-sentence). Legit, and unknown to the other heads: they teach only what another purpose is not."""
     out = []
     for _ in range(FILLERS):
         text = "".join(rng.choice(FILLER_WORDS) for _ in range(rng.randint(1, 3)))
